@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The compiled CLI lives in build/; `npm run build` (run by both README commands) produces it.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const entry = new URL("../build/src/cli/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  console.error("dcm is not built yet: run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)));
+  process.exitCode = 1;
+} else {
+  const { main } = await import(entry.href);
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,55 @@
+/**
+ * dist/manifest.json (types only). Written by `dcm build`, read by the
+ * runtimes and the CLI. Bump MANIFEST_VERSION in src/build when this changes
+ * incompatibly.
+ */
+import type { CallAbi, Signature, TypeTable } from "./value-types.js";
+
+export type Side = "client" | "server";
+export type FragmentKind = "function" | "method" | "variable" | "const" | "type";
+
+export interface ManifestFragment {
+  id: string;
+  language: string;
+  kind: FragmentKind;
+  /** Symbol in the source, `Type.Method` for methods. */
+  symbol: string;
+  /** Repository-relative source file and 1-based line of the declaration. */
+  source: { file: string; line: number };
+  /** Initial location from the CFD. */
+  runOn: Side;
+  /** Present for callable kinds (function, method). */
+  signature?: Signature;
+  abi?: CallAbi;
+  /** Export name in every module of this fragment's language. */
+  export?: string;
+  flags: { idempotent: boolean; stateful: boolean };
+  deps: { fragments: string[]; libs: string[]; globalVars: string[]; typeDefs: string[] };
+}
+
+export interface ManifestModule {
+  language: string;
+  /** `wasm` runs on either side; `native` is a server plugin. */
+  target: "wasm" | "native";
+  /** Which side(s) the module is meant for. A wasm module may also run on the server. */
+  sides: Side[];
+  /** Path relative to the dist folder. */
+  file: string;
+  sha256: string;
+  size: number;
+  abiVersion: number;
+  /** Toolchain that built it, e.g. `go1.26.8 wasip1/wasm`. */
+  toolchain: string;
+  /** Fragment ids held by this module. */
+  fragments: string[];
+}
+
+export interface Manifest {
+  manifestVersion: number;
+  /** sha256 over all inputs of the build (sources, CFD, toolchain versions, generator version). */
+  buildKey: string;
+  createdBy: string;
+  fragments: ManifestFragment[];
+  modules: ManifestModule[];
+  types: TypeTable;
+}

@@ -1,0 +1,30 @@
+/**
+ * The runtime glue contract (types only). Each language folder ships glue
+ * modules (`languages/<id>/runtime/*.ts`) whose default export is a
+ * ModuleLoader. Executers load the glue named by the adapter registry and
+ * never branch on a language id.
+ */
+import type { JsValue } from "./js-values.js";
+import type { ManifestFragment, ManifestModule } from "./manifest-types.js";
+import type { TypeTable } from "./value-types.js";
+
+export interface LoadRequest {
+  module: ManifestModule;
+  /** The module's bytes (wasm) or absolute file path (native). */
+  bytes?: Uint8Array;
+  path?: string;
+  /** The fragments the module holds, from the manifest. */
+  fragments: ManifestFragment[];
+  types: TypeTable;
+}
+
+/** A loaded module. Calls are synchronous inside the thread that loaded it. */
+export interface FragmentInstance {
+  /** Throws a FragmentCallError for fragment errors and panics, and for arguments that do not fit the signature. */
+  call(fragmentId: string, args: JsValue[]): JsValue;
+  close(): void;
+}
+
+export interface ModuleLoader {
+  load(req: LoadRequest): Promise<FragmentInstance>;
+}

@@ -1,0 +1,91 @@
+/**
+ * The language-adapter contract (types only). A language is a folder
+ * `languages/<id>/` whose `adapter.ts` default-exports a LanguageAdapter, plus
+ * one line in src/languages/registry.ts. Core code reaches languages only
+ * through this interface and never branches on a language id.
+ */
+import type { FragmentKind, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
+import type { CallAbi, Signature, TypeTable } from "../../runtime/abi/value-types.js";
+import type { CfdFragment } from "../cfd/cfd-types.js";
+import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import type { ToolchainDriver } from "../../toolchains/toolchain-types.js";
+
+export interface AnalyzeRequest {
+  /** Absolute path of the repository root. */
+  repo: string;
+  /** The CFD fragments this adapter owns (already matched to files of its extensions). */
+  fragments: Array<CfdFragment & { file: string /** repo-relative, resolved from location.filepath */ }>;
+  /** Parse cache shared across calls (content hash -> parsed data); adapters may ignore it. */
+  cache?: Map<string, unknown>;
+}
+
+export interface AnalyzedFragment {
+  id: string;
+  language: string;
+  kind: FragmentKind;
+  /** `Func` or `Type.Method`. */
+  symbol: string;
+  /** Repo-relative file and 1-based lines of the declaration. */
+  file: string;
+  line: number;
+  endLine: number;
+  /** Language-specific unit that holds the symbol (Go: import path of the package). */
+  unit: string;
+  /** For function and method fragments. */
+  signature?: Signature;
+  abi?: CallAbi;
+  /** Inferred from the code (not copied from the CFD). */
+  deps: { fragments: string[]; libs: string[]; globalVars: string[]; typeDefs: string[] };
+}
+
+export interface AnalysisResult {
+  fragments: AnalyzedFragment[];
+  /** Records used by any signature, keyed by record name. */
+  types: TypeTable;
+  /** Errors and hints; an error means the fragment cannot be built. */
+  diagnostics: Diagnostic[];
+  /** Every file whose content the build depends on, with its sha256: the build cache key. */
+  inputs: Array<{ file: string; sha256: string }>;
+  /** How many files were parsed with tree-sitter (benchmarks check this stays small). */
+  filesParsed: number;
+}
+
+export interface GenerateRequest {
+  repo: string;
+  analysis: AnalysisResult;
+  /** The fragments to put in the module for this side. */
+  fragments: AnalyzedFragment[];
+  side: Side;
+  /** Scratch folder for generated sources, owned by the build. */
+  workDir: string;
+}
+
+export interface GeneratedProject {
+  /** Files written under workDir, for golden tests. */
+  files: Array<{ path: string; contents: string }>;
+  /** Opaque to core; handed to the toolchain's compile(). */
+  buildSpec: unknown;
+}
+
+export interface CompileResult {
+  /** Absolute path of the produced module file. */
+  file: string;
+  target: ManifestModule["target"];
+  toolchain: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface LanguageAdapter {
+  id: string;
+  displayName: string;
+  /** File extensions with the dot: [".go"]. */
+  extensions: string[];
+  /** Module targets this language builds per side. */
+  targets: Record<Side, Array<ManifestModule["target"]>>;
+  analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
+  generate(req: GenerateRequest, target: ManifestModule["target"]): Promise<GeneratedProject>;
+  compile(project: GeneratedProject, target: ManifestModule["target"], outFile: string): Promise<CompileResult>;
+  toolchains: ToolchainDriver[];
+  /** ESM module paths (absolute) of the runtime glue that loads this language's modules; see runtime/abi/module-types.ts. */
+  runtimeGlue: { wasm: string; native?: string };
+}
