@@ -36,6 +36,8 @@ export interface AnalyzedFragment {
   abi?: CallAbi;
   /** Inferred from the code (not copied from the CFD). */
   deps: { fragments: string[]; libs: string[]; globalVars: string[]; typeDefs: string[] };
+  /** Language-specific facts the same adapter's generate() needs (Go: languages/go/go-types.ts). Opaque to core. */
+  detail?: unknown;
 }
 
 export interface AnalysisResult {
@@ -48,6 +50,8 @@ export interface AnalysisResult {
   inputs: Array<{ file: string; sha256: string }>;
   /** How many files were parsed with tree-sitter (benchmarks check this stays small). */
   filesParsed: number;
+  /** Language-specific facts shared by all fragments (Go: GoAnalysisDetail). Opaque to core. */
+  detail?: unknown;
 }
 
 export interface GenerateRequest {
