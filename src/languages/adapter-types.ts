@@ -67,6 +67,10 @@ export interface GenerateRequest {
 export interface GeneratedProject {
   /** Files written under workDir, for golden tests. */
   files: Array<{ path: string; contents: string }>;
+  /** Export name of every callable fragment in the module (written to the manifest). */
+  exports: Record<string, string>;
+  /** Sha256 over everything that determines the compiled module (generated files, toolchain, flags): the module cache key. */
+  contentKey: string;
   /** Opaque to core; handed to the toolchain's compile(). */
   buildSpec: unknown;
 }

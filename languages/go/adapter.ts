@@ -1,0 +1,34 @@
+/**
+ * The Go language adapter: tree-sitter analysis, generated shims around the
+ * user's packages, `go build` to a wasip1 reactor (client, and the server's
+ * second path) and to a c-shared native plugin (server).
+ */
+import { fileURLToPath } from "node:url";
+import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
+import { analyzeGo } from "./analysis/analyze-go.js";
+import { generateGo } from "./generate/generate-go.js";
+import { compileGo } from "./toolchain/compile-go.js";
+import { createGoToolchain } from "./toolchain/go-toolchain.js";
+
+// DCM_GO points dcm at one Go installation (and lets tests simulate a missing one).
+const goToolchain = createGoToolchain(process.env.DCM_GO ? { candidates: [process.env.DCM_GO] } : {});
+
+/** Glue is loaded by path at run time, from source (vitest) or from build/. */
+const glue = (name: string): string => {
+  const url = new URL(`./runtime/${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+  return fileURLToPath(url);
+};
+
+const goAdapter: LanguageAdapter = {
+  id: "go",
+  displayName: "Go",
+  extensions: [".go"],
+  targets: { client: ["wasm"], server: ["native", "wasm"] },
+  analyze: (req) => analyzeGo(req),
+  generate: (req, target) => generateGo(req, target, { driver: goToolchain }),
+  compile: (project, target, outFile) => compileGo(project, target, outFile, { driver: goToolchain }),
+  toolchains: [goToolchain],
+  runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
+};
+
+export default goAdapter;

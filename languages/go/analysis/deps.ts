@@ -1,0 +1,136 @@
+/**
+ * A fragment's dependencies, inferred from its declaration and the closure of
+ * the non-fragment helpers it reaches (functions, methods, vars, consts and
+ * types of the module). Every lookup goes through the workspace's text index,
+ * so only files that declare a reached name are parsed.
+ *
+ * Known limitations:
+ * - `x.M()` on an operand whose type is not written in the declaration
+ *   (a call result, a field, a package-level var) matches every method `M` of
+ *   the same package and of the in-module packages the file imports.
+ * - Names brought in by dot imports are not resolved.
+ */
+import { dirOfImport } from "./go-mod.js";
+import { importTable } from "./imports.js";
+import type { FileCtx, TypeMapper } from "./map-types.js";
+import type { TypeExpr } from "./summary-types.js";
+import type { Found, GoWorkspace } from "./workspace.js";
+
+export interface Deps {
+  fragments: string[];
+  libs: string[];
+  globalVars: string[];
+  typeDefs: string[];
+}
+
+/** `${pkgPath}\0${symbol}` -> CFD fragment id. */
+export type FragmentIndex = Map<string, string>;
+
+export function fragmentKey(pkgPath: string, symbol: string): string {
+  return `${pkgPath}\0${symbol}`;
+}
+
+export function collectDeps(
+  ws: GoWorkspace,
+  mapper: TypeMapper,
+  start: Found,
+  fragments: FragmentIndex,
+  selfId: string,
+): Deps {
+  const startCtx = mapper.ctxFor(start.file, start.summary);
+  const out = {
+    fragments: new Set<string>(),
+    libs: new Set<string>(),
+    globalVars: new Set<string>(),
+    typeDefs: new Set<string>(),
+  };
+  if (!startCtx) return sortDeps(out);
+  const seen = new Set<string>();
+  const queue: Array<{ found: Found; ctx: FileCtx }> = [];
+
+  const reach = (found: Found, ctx: FileCtx) => {
+    const id = fragments.get(fragmentKey(ctx.pkgPath, found.decl.symbol));
+    if (id === selfId) return;
+    if (id !== undefined) {
+      out.fragments.add(id);
+      return; // another fragment: its own dependencies are its own
+    }
+    const name = ctx.pkgPath === startCtx.pkgPath ? found.decl.name : `${found.summary.pkgName}.${found.decl.name}`;
+    if (found.decl.kind === "variable") out.globalVars.add(name);
+    if (found.decl.kind === "type") out.typeDefs.add(name);
+    const key = `${found.file}#${found.decl.symbol}#${found.decl.line}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    queue.push({ found, ctx });
+  };
+  const reachIn = (dir: string, name: string) => {
+    const f = ws.findTopLevel(dir, name);
+    const ctx = f && mapper.ctxFor(f.file, f.summary);
+    if (f && ctx) reach(f, ctx);
+  };
+  const reachMethods = (dir: string, name: string, typeName?: string) => {
+    for (const f of ws.findMethods(dir, name, typeName)) {
+      const ctx = mapper.ctxFor(f.file, f.summary);
+      if (ctx) reach(f, ctx);
+    }
+  };
+
+  seen.add(`${start.file}#${start.decl.symbol}#${start.decl.line}`);
+  queue.push({ found: start, ctx: startCtx });
+  while (queue.length > 0) {
+    const { found, ctx } = queue.shift()!;
+    const refs = ws.refs(found);
+    const imports = importTable(found.summary, ws, ctx.mod);
+    // In-module packages this file imports: also searched for methods of operands of unknown type.
+    const moduleDirs = [...imports.byName.values()]
+      .map((p) => dirOfImport(ctx.mod, p))
+      .filter((d): d is string => d !== undefined);
+    const qualified = (pkg: string, name: string) => {
+      const path = imports.byName.get(pkg);
+      if (path === undefined) return false;
+      const dir = dirOfImport(ctx.mod, path);
+      if (dir === undefined) out.libs.add(path);
+      else reachIn(dir, name);
+      return true;
+    };
+
+    for (const ident of refs.idents) if (!imports.byName.has(ident)) reachIn(ctx.dir, ident);
+    for (const t of refs.types) reachIn(ctx.dir, t);
+    for (const q of refs.qualTypes) qualified(q.pkg, q.name);
+    for (const sel of refs.selectors) {
+      if (sel.operand !== undefined && !sel.operandLocal && qualified(sel.operand, sel.name)) continue;
+      if (sel.operandType) {
+        // Known type: its own methods only (none when it is a basic or a third-party type).
+        const owner = typeOwner(sel.operandType, ctx, (pkg) => imports.byName.get(pkg));
+        if (owner) reachMethods(owner.dir, sel.name, owner.typeName);
+      } else if (sel.call) for (const dir of [ctx.dir, ...moduleDirs]) reachMethods(dir, sel.name);
+    }
+  }
+  return sortDeps(out);
+}
+
+/** The package directory and type name of a local's declared type (`T`, `*T`, `pkg.T`). */
+function typeOwner(
+  t: TypeExpr,
+  ctx: FileCtx,
+  pathOf: (pkg: string) => string | undefined,
+): { dir: string; typeName: string } | undefined {
+  const base = t.k === "pointer" ? t.elem : t;
+  if (base.k === "name") return { dir: ctx.dir, typeName: base.name };
+  if (base.k === "qual") {
+    const path = pathOf(base.pkg);
+    const dir = path === undefined ? undefined : dirOfImport(ctx.mod, path);
+    return dir === undefined ? undefined : { dir, typeName: base.name };
+  }
+  return undefined;
+}
+
+function sortDeps(d: {
+  fragments: Set<string>;
+  libs: Set<string>;
+  globalVars: Set<string>;
+  typeDefs: Set<string>;
+}): Deps {
+  const s = (x: Set<string>) => [...x].sort();
+  return { fragments: s(d.fragments), libs: s(d.libs), globalVars: s(d.globalVars), typeDefs: s(d.typeDefs) };
+}

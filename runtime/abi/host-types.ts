@@ -1,0 +1,21 @@
+/**
+ * Hosts that run a module outside the calling thread (types only). A native
+ * server plugin must be called from a worker thread (docs/abi.md), so its
+ * calls are asynchronous and it cannot be a FragmentInstance, whose `call` is
+ * synchronous. Native glue (`languages/<id>/runtime/native-glue.ts`)
+ * default-exports a NativeModuleLoader.
+ */
+import type { JsValue } from "./js-values.js";
+import type { LoadRequest } from "./module-types.js";
+
+export interface NativeFragmentHost {
+  /** Rejects with a FragmentCallError for fragment errors, panics and arguments that do not fit the signature. */
+  call(fragmentId: string, args: JsValue[]): Promise<JsValue>;
+  /** The same call, blocking this thread until the worker answers (Node only). */
+  callSync(fragmentId: string, args: JsValue[]): JsValue;
+  close(): Promise<void>;
+}
+
+export interface NativeModuleLoader {
+  load(req: LoadRequest): Promise<NativeFragmentHost>;
+}

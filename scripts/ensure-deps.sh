@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything dcm needs, idempotently: npm packages, toolchains, the compiled CLI.
+# Sourced by scripts/setup.sh and scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "dcm needs Node.js 20 or newer (found: $(node -v 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+# npm ci only when the lock changed since the last install (keeps reruns fast).
+stamp=node_modules/.dcm-lock-sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+bash toolchains/install.sh
+
+npm run --silent build

@@ -1,0 +1,239 @@
+/**
+ * The `dcm` command line. The only place that turns diagnostics into exit
+ * codes; everything it calls is library code that throws DcmError.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { FragmentCallError } from "../../runtime/abi/call-error.js";
+import { errorJson, parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
+import { loadDist } from "../../runtime/node/load-dist.js";
+import { analyzeProject, detectedDeps, hasErrors } from "../build/analyze-project.js";
+import { buildDist } from "../build/build-dist.js";
+import { fixCfdText } from "../cfd/fix-cfd.js";
+import { DcmError, diag, formatDiagnostic } from "../diagnostics/catalog.js";
+import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { adapterById } from "../languages/registry.js";
+import { Progress } from "./progress.js";
+
+const USAGE = `dcm — dynamic client/server code migration
+
+Usage:
+  dcm validate <cfd> [--repo <dir>] [--fix] [--json]
+  dcm analyze <repo> --cfd <file> [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--json]
+  dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native]
+
+Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
+Docs: docs/cfd.md, docs/abi.md, docs/errors.md`;
+
+class UsageError extends Error {}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "validate":
+        return await cmdValidate(rest, io);
+      case "analyze":
+        return await cmdAnalyze(rest, io);
+      case "build":
+        return await cmdBuild(rest, io);
+      case "invoke":
+        return await cmdInvoke(rest, io);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(USAGE + "\n");
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`Unknown command \`${command}\`.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`${formatDiagnostic(diag("DCM_CLI_USAGE", e.message, { suggestion: "Run `dcm --help`." }))}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof DcmError) {
+      printDiagnostics(e.diagnostics, rest.includes("--json"), io);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function parse(args: string[], options: Record<string, { type: "string" | "boolean" }>, positionals: number) {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args, options: { json: { type: "boolean" }, ...options }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(`Expected ${positionals} positional argument(s), got ${parsed.positionals.length}.`);
+  }
+  return parsed;
+}
+
+function printDiagnostics(diags: Diagnostic[], json: boolean, io: Io) {
+  if (json) {
+    io.out(JSON.stringify({ ok: !hasErrors(diags), diagnostics: diags }, null, 2) + "\n");
+    return;
+  }
+  for (const d of diags) io.err(formatDiagnostic(d) + "\n");
+  const errors = diags.filter((d) => d.severity === "error").length;
+  if (diags.length) io.err(`${errors} error(s), ${diags.length - errors} hint(s)/warning(s)\n`);
+}
+
+async function cmdValidate(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { repo: { type: "string" }, fix: { type: "boolean" } }, 1);
+  const cfdPath = positionals[0]!;
+  const repo = (values.repo as string | undefined) ?? ".";
+  const analysis = await analyzeProject(repo, cfdPath);
+  let diags = analysis.diagnostics;
+  if (values.fix && analysis.cfd && !hasErrors(diags)) {
+    const text = await readFile(cfdPath, "utf8");
+    const fixed = fixCfdText(text, detectedDeps(analysis.languages));
+    if (fixed !== text) await writeFile(cfdPath, fixed);
+    const again = await analyzeProject(repo, cfdPath);
+    diags = again.diagnostics;
+    if (!values.json) io.err(fixed === text ? "Nothing to fix.\n" : `Fixed ${cfdPath}.\n`);
+  }
+  printDiagnostics(diags, Boolean(values.json), io);
+  if (!values.json && !diags.length) io.err(`${cfdPath}: ${analysis.cfd?.fragments.length ?? 0} fragments, no problems.\n`);
+  return hasErrors(diags) ? 1 : 0;
+}
+
+async function cmdAnalyze(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { cfd: { type: "string" } }, 1);
+  if (!values.cfd) throw new UsageError("`dcm analyze` needs --cfd <file>.");
+  const analysis = await analyzeProject(positionals[0]!, values.cfd as string);
+  const fragments = analysis.languages.flatMap(({ result }) =>
+    result.fragments.map(({ detail: _detail, ...f }) => ({ ...f, runOn: analysis.cfd?.fragments.find((c) => c.id === f.id)?.runOn })),
+  );
+  const types = Object.assign({}, ...analysis.languages.map(({ result }) => result.types));
+  const filesParsed = analysis.languages.reduce((n, l) => n + l.result.filesParsed, 0);
+  if (values.json) {
+    io.out(JSON.stringify({ ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics: analysis.diagnostics, filesParsed, timings: analysis.timings }, bigintSafe, 2) + "\n");
+  } else {
+    for (const f of fragments) {
+      io.out(`${f.id}\t${f.kind}\t${f.language}\t${f.symbol}\t${f.file}:${f.line}\t${f.runOn ?? ""}\n`);
+      if (f.signature) io.out(`\tsignature: ${formatSignature(f.signature)} [${f.abi}]\n`);
+      for (const [k, v] of Object.entries(f.deps)) if (v.length) io.out(`\t${k}: ${v.join(", ")}\n`);
+    }
+    printDiagnostics(analysis.diagnostics, false, io);
+  }
+  return hasErrors(analysis.diagnostics) ? 1 : 0;
+}
+
+const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
+
+function formatType(t: import("../../runtime/abi/value-types.js").VType): string {
+  switch (t.kind) {
+    case "int":
+      return `${t.signed ? "i" : "u"}${t.bits}`;
+    case "float":
+      return `f${t.bits}`;
+    case "list":
+      return `list<${formatType(t.elem)}>`;
+    case "array":
+      return `array<${formatType(t.elem)}, ${t.length}>`;
+    case "map":
+      return `map<${formatType(t.key)}, ${formatType(t.value)}>`;
+    case "record":
+      return t.name;
+    case "optional":
+      return `${formatType(t.inner)}?`;
+    default:
+      return t.kind;
+  }
+}
+
+function formatSignature(sig: import("../../runtime/abi/value-types.js").Signature): string {
+  const params = sig.params.map((p) => `${p.variadic ? "..." : ""}${p.name}: ${formatType(p.type)}`).join(", ");
+  const results = sig.results.map(formatType);
+  if (sig.error) results.push("error");
+  return `(${params}) -> ${results.length === 1 ? results[0] : `(${results.join(", ")})`}`;
+}
+
+async function cmdBuild(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { cfd: { type: "string" }, out: { type: "string" } }, 1);
+  if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
+  if (!values.out) throw new UsageError("`dcm build` needs --out <dir>.");
+  const json = Boolean(values.json);
+  const progress = new Progress(json ? null : process.stderr);
+  try {
+    const report = await buildDist({
+      repo: positionals[0]!,
+      cfd: values.cfd as string,
+      out: values.out as string,
+      onProgress: (step, detail) => progress.step(step, detail),
+    });
+    progress.done();
+    const summary = {
+      ok: true,
+      outDir: report.outDir,
+      upToDate: report.upToDate,
+      modulesCompiled: report.modulesCompiled,
+      modulesFromCache: report.modulesFromCache,
+      fragments: report.manifest.fragments.length,
+      modules: report.manifest.modules.map((m) => ({ file: m.file, size: m.size, sha256: m.sha256 })),
+      timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, Math.round(v)])),
+      diagnostics: report.diagnostics,
+    };
+    if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
+    else {
+      printDiagnostics(report.diagnostics, false, io);
+      const rel = relative(process.cwd(), report.outDir) || ".";
+      io.err(
+        report.upToDate
+          ? `${rel} is up to date (${summary.fragments} fragments).\n`
+          : `Built ${summary.fragments} fragments into ${rel}: ${summary.modules.map((m) => `${m.file} (${(m.size / 1024).toFixed(0)} KiB)`).join(", ")}; ${report.modulesCompiled} compiled, ${report.modulesFromCache} from cache.\n`,
+      );
+    }
+    return 0;
+  } finally {
+    progress.done();
+  }
+}
+
+async function cmdInvoke(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { args: { type: "string" }, on: { type: "string" }, target: { type: "string" } }, 2);
+  const on = values.on as string | undefined;
+  if (on !== "client" && on !== "server") throw new UsageError("`dcm invoke` needs --on client or --on server.");
+  const target = values.target as string | undefined;
+  if (target !== undefined && target !== "wasm" && target !== "native") throw new UsageError("--target must be wasm or native.");
+  if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
+  const [distDir, id] = positionals as [string, string];
+  const dist = await loadDist(resolve(distDir), (lang, t) => adapterById(lang)?.runtimeGlue[t]).catch((e: Error & { code?: string }) => {
+    io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
+    return null;
+  });
+  if (!dist) return 1;
+  try {
+    const f = dist.fragment(id);
+    const sig = f.signature!;
+    const argv = parseJsonArgs((values.args as string | undefined) ?? "[]", sig, dist.manifest.types);
+    const value = await dist.call(id, argv, { on, ...(target ? { target } : {}) });
+    const type = sig.results.length === 1 ? sig.results[0]! : sig.results;
+    io.out(toCanonicalJson(value, type, dist.manifest.types) + "\n");
+    return 0;
+  } catch (e) {
+    if (e instanceof FragmentCallError || (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string")) {
+      const err = e as Error & { code: string };
+      io.out(errorJson(err.code, err.message) + "\n");
+      return 1;
+    }
+    throw e;
+  } finally {
+    await dist.close();
+  }
+}

@@ -1,0 +1,23 @@
+/** Regenerates docs/errors.md from the catalog: `node build/src/diagnostics/write-errors-doc.js`. */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../core/paths.js";
+import { CATALOG } from "./catalog.js";
+
+export function renderErrorsDoc(): string {
+  const lines = [
+    "# dcm error codes",
+    "",
+    "Every diagnostic dcm prints carries one of these stable codes, a position (`file:line:col`) where",
+    "there is one, and a `fix:` line. Generated from `src/diagnostics/catalog.ts`; a test keeps the two in sync.",
+    "",
+  ];
+  for (const [code, e] of Object.entries(CATALOG)) {
+    lines.push(`### ${code}`, "", `*${e.severity}* — ${e.title}.`, "", `Fix: ${e.fix}`, "");
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  writeFileSync(join(projectRoot(), "docs/errors.md"), renderErrorsDoc());
+}

@@ -1,0 +1,72 @@
+/**
+ * Runs a compiler process on this machine (no sandbox): the shared helper of
+ * every toolchain driver. Never throws for a failing process; the outcome
+ * says what happened.
+ */
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { delimiter, isAbsolute, join } from "node:path";
+import { execa } from "execa";
+import type { CompileJob, CompileOutcome } from "./toolchain-types.js";
+
+/** Default limit for one compiler run. */
+export const DEFAULT_COMPILE_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface RunOptions {
+  /** Environment variables to remove from the inherited environment. */
+  unsetEnv?: string[];
+}
+
+/** Runs `command args` in job.cwd with the inherited environment plus job.env. */
+export async function runLocal(command: string, job: CompileJob, opts: RunOptions = {}): Promise<CompileOutcome> {
+  const env: Record<string, string | undefined> = { ...process.env, ...job.env };
+  for (const k of opts.unsetEnv ?? []) delete env[k];
+  return runProcess(command, job.args, { cwd: job.cwd, env, timeoutMs: job.timeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS });
+}
+
+/** Runs a process with exactly the given environment. */
+export async function runProcess(
+  command: string,
+  args: string[],
+  o: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number },
+): Promise<CompileOutcome> {
+  const started = performance.now();
+  const r = await execa(command, args, {
+    cwd: o.cwd,
+    env: o.env,
+    extendEnv: false,
+    timeout: o.timeoutMs,
+    reject: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  const stdout = typeof r.stdout === "string" ? r.stdout : "";
+  let stderr = typeof r.stderr === "string" ? r.stderr : "";
+  if (r.timedOut) stderr += `\n${command}: stopped after ${Math.round(o.timeoutMs / 1000)} s (timeout)\n`;
+  else if (r.exitCode === undefined && r.failed) {
+    // Could not start (ENOENT, EACCES…): execa puts the reason in its message.
+    stderr += `\n${r.shortMessage ?? r.message ?? `${command}: could not be started`}\n`;
+  }
+  return { ok: !r.failed && r.exitCode === 0, stdout, stderr, durationMs };
+}
+
+/** Absolute path of an executable found on PATH (or the path itself when absolute and executable), else null. */
+export async function which(name: string, pathEnv: string | undefined = process.env.PATH): Promise<string | null> {
+  const candidates = isAbsolute(name)
+    ? [name]
+    : (pathEnv ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  for (const c of candidates) {
+    try {
+      await access(c, constants.X_OK);
+      return c;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
