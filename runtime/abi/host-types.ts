@@ -11,7 +11,7 @@ import type { LoadRequest } from "./module-types.js";
 export interface NativeFragmentHost {
   /** Rejects with a FragmentCallError for fragment errors, panics and arguments that do not fit the signature. */
   call(fragmentId: string, args: JsValue[]): Promise<JsValue>;
-  /** The same call, blocking this thread until the worker answers (Node only). */
+  /** The same call, blocking this thread until the worker answers (Node only); it waits behind calls already sent with `call`. */
   callSync(fragmentId: string, args: JsValue[]): JsValue;
   close(): Promise<void>;
 }

@@ -27,11 +27,12 @@ export type Reply =
   | { cid: number; ok: true; value: JsValue }
   | { cid: number; ok: false; code: string; message: string };
 /** Calls made in one tick travel as one message, and so do their replies. */
-export type ToWorker = { t: "calls"; calls: CallMsg[] };
+export type ToWorker = { t: "calls"; calls: CallMsg[] } | { t: "close" };
 export type FromWorker =
   | { t: "ready" }
   | { t: "fatal"; code: string; message: string }
-  | { t: "replies"; replies: Reply[] };
+  | { t: "replies"; replies: Reply[] }
+  | { t: "closed" };
 
 export function errorInfo(e: unknown): { code: string; message: string } {
   if (e instanceof FragmentCallError) return { code: e.code, message: e.message };
@@ -50,6 +51,11 @@ try {
 if (inst) {
   const instance = inst;
   port.on("message", (m: ToWorker) => {
+    if (m.t === "close") {
+      instance.close();
+      port.postMessage({ t: "closed" } satisfies FromWorker);
+      return;
+    }
     const replies: Reply[] = m.calls.map((c) => {
       try {
         return { cid: c.cid, ok: true, value: instance.call(c.id, c.args) };

@@ -176,7 +176,22 @@ class WorkerHost implements NativeHost {
   }
 
   async close(): Promise<void> {
-    this.fail("the native host was closed");
+    if (this.closed === null) {
+      this.fail("the native host was closed");
+      // Let the worker free its plugin context first; do not wait for long.
+      const closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        this.worker.on("message", (m: FromWorker) => {
+          if (m.t === "closed") {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      this.worker.postMessage({ t: "close" } satisfies ToWorker);
+      this.worker.ref();
+      await closed;
+    }
     await this.worker.terminate();
   }
 }

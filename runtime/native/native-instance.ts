@@ -66,7 +66,8 @@ interface Entry {
 }
 
 export class NativeInstance {
-  private readonly ctx: unknown;
+  private ctx: unknown;
+  private readonly ctxFree: ((ctx: unknown) => void) | null;
   private readonly status: Int32Array;
   private readonly dcmIn: (ctx: unknown, len: number) => number;
   private readonly dcmOut: (ctx: unknown) => number;
@@ -97,6 +98,14 @@ export class NativeInstance {
       );
     }
     this.ctx = fn("dcm_ctx_new", "void *", [])();
+    // Not in ABI version 1, but dcm's Go glue exports it: free the context when there is a way to.
+    this.ctxFree = (() => {
+      try {
+        return lib.func("dcm_ctx_free", "void", ["void *"]) as (ctx: unknown) => void;
+      } catch {
+        return null;
+      }
+    })();
     const statusAddr = fn("dcm_status_ptr", "uintptr_t", ["void *"])(this.ctx) as number;
     this.status = new Int32Array(koffi.view(statusAddr, 4));
     this.dcmIn = fn("dcm_in", "uintptr_t", ["void *", "int32_t"]) as (ctx: unknown, len: number) => number;
@@ -193,5 +202,7 @@ export class NativeInstance {
 
   close(): void {
     this.entries.clear();
+    if (this.ctx !== null) this.ctxFree?.(this.ctx);
+    this.ctx = null;
   }
 }

@@ -191,7 +191,10 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
     };
     if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
     else {
-      printDiagnostics(report.diagnostics, false, io);
+      // Hints are about the CFD, not the build: count them here, `dcm validate` shows them.
+      const hints = report.diagnostics.filter((d) => d.severity === "hint").length;
+      printDiagnostics(report.diagnostics.filter((d) => d.severity !== "hint"), false, io);
+      if (hints) io.err(`${hints} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`);
       const rel = relative(process.cwd(), report.outDir) || ".";
       io.err(
         report.upToDate

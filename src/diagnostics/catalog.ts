@@ -57,7 +57,7 @@ export const CATALOG = {
   DCM_NOT_CALLABLE: { severity: "error", title: "The fragment is not a function or method", fix: "Only function and method fragments can be invoked." },
   DCM_BAD_ARGUMENTS: { severity: "error", title: "The arguments do not match the fragment's signature", fix: "Pass one JSON value per parameter, of the parameter's type." },
   DCM_MANIFEST_INVALID: { severity: "error", title: "The dist folder has no valid manifest.json", fix: "Run `dcm build` to produce the dist folder." },
-  DCM_MODULE_CORRUPT: { severity: "error", title: "A module's sha256 does not match the manifest", fix: "Rebuild the dist folder with `dcm build`." },
+  DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
 
   // ---- CLI ----
@@ -85,10 +85,11 @@ export class DcmError extends Error {
   readonly code: string;
   constructor(diagnostics: Diagnostic | Diagnostic[]) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
+    if (!list.length) throw new TypeError("DcmError needs at least one diagnostic");
     super(list.map(formatDiagnostic).join("\n"));
     this.name = "DcmError";
     this.diagnostics = list;
-    this.code = list[0]?.code ?? "DCM_UNKNOWN";
+    this.code = list[0]!.code;
   }
 }
 

@@ -22,3 +22,22 @@ describe("error catalog and docs/errors.md", () => {
     }
   });
 });
+
+describe("codes used in the code", () => {
+  it("are all in the catalog", async () => {
+    const { readdirSync, statSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = new URL("../..", import.meta.url).pathname;
+    const used = new Set<string>();
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (name === "fixtures" || name === "node_modules") continue;
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith(".ts")) for (const m of readFileSync(p, "utf8").matchAll(/"(DCM_[A-Z0-9_]+)"/g)) used.add(m[1]!);
+      }
+    };
+    for (const dir of ["src", "runtime", "languages", "toolchains"]) walk(join(root, dir));
+    expect([...used].filter((c) => !(c in CATALOG))).toEqual([]);
+  });
+});
