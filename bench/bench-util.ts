@@ -7,10 +7,10 @@
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { ManifestModule } from "../runtime/abi/manifest-types.js";
 import { type BuildReport, buildDist } from "../src/build/build-dist.js";
 import { projectRoot } from "../src/core/paths.js";
 import { adapterById } from "../src/languages/registry.js";
-import type { ManifestModule } from "../runtime/abi/manifest-types.js";
 
 export interface Stats {
   median: number;

@@ -7,13 +7,15 @@ import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
 import { errorJson, parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
-import { loadDist } from "../../runtime/node/load-dist.js";
+import { typeName } from "../../runtime/abi/value-errors.js";
+
 import { analyzeProject, detectedDeps, hasErrors } from "../build/analyze-project.js";
 import { buildDist } from "../build/build-dist.js";
 import { fixCfdText } from "../cfd/fix-cfd.js";
 import { DcmError, diag, formatDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
-import { adapterById } from "../languages/registry.js";
+import type { Signature } from "../../runtime/abi/value-types.js";
+import { openDist } from "../index.js";
 import { Progress } from "./progress.js";
 
 const USAGE = `dcm — dynamic client/server code migration
@@ -136,30 +138,9 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
 
 const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
 
-function formatType(t: import("../../runtime/abi/value-types.js").VType): string {
-  switch (t.kind) {
-    case "int":
-      return `${t.signed ? "i" : "u"}${t.bits}`;
-    case "float":
-      return `f${t.bits}`;
-    case "list":
-      return `list<${formatType(t.elem)}>`;
-    case "array":
-      return `array<${formatType(t.elem)}, ${t.length}>`;
-    case "map":
-      return `map<${formatType(t.key)}, ${formatType(t.value)}>`;
-    case "record":
-      return t.name;
-    case "optional":
-      return `${formatType(t.inner)}?`;
-    default:
-      return t.kind;
-  }
-}
-
-function formatSignature(sig: import("../../runtime/abi/value-types.js").Signature): string {
-  const params = sig.params.map((p) => `${p.variadic ? "..." : ""}${p.name}: ${formatType(p.type)}`).join(", ");
-  const results = sig.results.map(formatType);
+function formatSignature(sig: Signature): string {
+  const params = sig.params.map((p) => `${p.variadic ? "..." : ""}${p.name}: ${typeName(p.type)}`).join(", ");
+  const results = sig.results.map(typeName);
   if (sig.error) results.push("error");
   return `(${params}) -> ${results.length === 1 ? results[0] : `(${results.join(", ")})`}`;
 }
@@ -216,7 +197,7 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   if (target !== undefined && target !== "wasm" && target !== "native") throw new UsageError("--target must be wasm or native.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
   const [distDir, id] = positionals as [string, string];
-  const dist = await loadDist(resolve(distDir), (lang, t) => adapterById(lang)?.runtimeGlue[t]).catch((e: Error & { code?: string }) => {
+  const dist = await openDist(resolve(distDir)).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
     return null;
   });

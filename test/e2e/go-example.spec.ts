@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
 import { analyzeProject } from "../../src/build/analyze-project.js";
+import { openDist } from "../../src/index.js";
+import { pathToFileURL } from "node:url";
 import type { GoFragmentDetail } from "../../languages/go/go-types.js";
 import { canonicalEqual, parseInvokeCases, runGoNative } from "./harness/go-native-harness.js";
 import { mapLimit, ROOT, runCli } from "../support/run-cli.js";
@@ -49,6 +51,23 @@ describe("examples/go-shop on both sides equals native Go", () => {
     expect(existsSync(join(dist, "fragments.d.ts"))).toBe(true);
     // Every callable fragment of the example has cases, so nothing goes unchecked.
     expect(Object.keys(cases).sort()).toEqual(callable);
+  });
+
+  it("serves typed stubs that call through the in-process API on either side", async () => {
+    const dcm = await openDist(dist);
+    try {
+      const stubs = await import(pathToFileURL(join(dist, "fragments.js")).href);
+      for (const on of ["client", "server"] as const) {
+        const f = stubs.bindFragments((id: string, args: unknown[]) => dcm.call(id, args as never, { on }));
+        expect(await f.GetHash("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        expect(await f.Fibonacci(93)).toBe(12200160415121876738n);
+        expect(await f.Add(2n, 3n)).toBe(5n);
+      }
+      const dts = await readFile(join(dist, "fragments.d.ts"), "utf8");
+      expect(dts).toContain("GetHash(s: string): Promise<string>;");
+    } finally {
+      await dcm.close();
+    }
   });
 
   it.each(Object.keys(rawCases))("fragment %s", async (id) => {

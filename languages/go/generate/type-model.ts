@@ -39,30 +39,6 @@ export function canonicalBasic(name: GoBasicName): Exclude<GoBasicName, "byte" |
   return name;
 }
 
-const INT_BITS: Record<string, { bits: 8 | 16 | 32 | 64; signed: boolean }> = {
-  int: { bits: 64, signed: true },
-  int8: { bits: 8, signed: true },
-  int16: { bits: 16, signed: true },
-  int32: { bits: 32, signed: true },
-  int64: { bits: 64, signed: true },
-  uint: { bits: 64, signed: false },
-  uint8: { bits: 8, signed: false },
-  uint16: { bits: 16, signed: false },
-  uint32: { bits: 32, signed: false },
-  uint64: { bits: 64, signed: false },
-};
-
-export function basicVType(name: GoBasicName): VType {
-  const c = canonicalBasic(name);
-  if (c === "bool") return { kind: "bool" };
-  if (c === "string") return { kind: "string" };
-  if (c === "float32") return { kind: "float", bits: 32 };
-  if (c === "float64") return { kind: "float", bits: 64 };
-  const i = INT_BITS[c];
-  if (!i) throw new Error(`dcm go generator: unknown basic type ${name}`);
-  return { kind: "int", bits: i.bits, signed: i.signed };
-}
-
 /** True for `[]byte`/`[]uint8` with an unnamed element: the wire type `bytes`. */
 export function isByteSlice(t: GoType): boolean {
   return t.k === "slice" && t.elem.k === "basic" && canonicalBasic(t.elem.name) === "uint8";
@@ -77,31 +53,6 @@ export function basicUnder(t: GoType, named: NamedTable): GoBasicName | null {
 /** The record name of a named struct type (its TypeTable key). */
 export function recordNameOf(n: GoNamedType): string {
   return n.recordName ?? n.name;
-}
-
-/** The value-model type of a Go type. */
-export function goTypeToVType(t: GoType, named: NamedTable): VType {
-  switch (t.k) {
-    case "basic":
-      return basicVType(t.name);
-    case "named": {
-      const n = lookupNamed(named, t);
-      const u = underlyingOf(t, named);
-      if (u.k === "struct") return { kind: "record", name: recordNameOf(n) };
-      return goTypeToVType(n.underlying, named);
-    }
-    case "slice":
-      if (isByteSlice(t)) return { kind: "bytes" };
-      return { kind: "list", elem: goTypeToVType(t.elem, named) };
-    case "array":
-      return { kind: "array", elem: goTypeToVType(t.elem, named), length: t.len };
-    case "map":
-      return { kind: "map", key: goTypeToVType(t.key, named), value: goTypeToVType(t.value, named) };
-    case "pointer":
-      return { kind: "optional", inner: goTypeToVType(t.elem, named) };
-    case "struct":
-      throw new Error("dcm go generator: an unnamed struct type cannot cross the boundary");
-  }
 }
 
 /** Is the first character an upper-case letter (an exported Go identifier)? */
@@ -151,27 +102,6 @@ export function sameWireShape(a: VType, b: VType): boolean {
   }
 }
 
-export function vtypeToString(t: VType): string {
-  switch (t.kind) {
-    case "int":
-      return `int<${t.bits},${t.signed ? "signed" : "unsigned"}>`;
-    case "float":
-      return `float<${t.bits}>`;
-    case "list":
-      return `list<${vtypeToString(t.elem)}>`;
-    case "array":
-      return `array<${vtypeToString(t.elem)},${t.length}>`;
-    case "map":
-      return `map<${vtypeToString(t.key)},${vtypeToString(t.value)}>`;
-    case "optional":
-      return `optional<${vtypeToString(t.inner)}>`;
-    case "record":
-      return t.name;
-    default:
-      return t.kind;
-  }
-}
-
 /** A Go type that passes as a plain number in the scalar ABI (bool, integer or float, possibly named). */
 export function isScalarGoType(t: GoType, named: NamedTable): boolean {
   const b = basicUnder(t, named);
@@ -197,3 +127,7 @@ export function typeKey(t: GoType): string {
       return `st{${t.fields.map((f) => `${f.name}:${typeKey(f.type)}`).join(";")}}`;
   }
 }
+
+// One mapping from Go types to the value model, shared with the analysis.
+export { basicVType, toVType as goTypeToVType } from "../analysis/vtypes.js";
+export { typeName as vtypeToString } from "../../../runtime/abi/value-errors.js";

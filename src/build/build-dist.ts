@@ -1,0 +1,250 @@
+/**
+ * The build: analysis -> generation -> compilation -> dist/. Content-addressed
+ * at two levels: the whole dist (buildKey over every input; an unchanged
+ * rebuild does no compiler work and writes nothing) and each module (keyed by
+ * its generated sources and toolchain, kept in the module cache).
+ *
+ * Known limitations: the module cache is never pruned (`rm -rf` the folder
+ * DCM_CACHE_DIR names, default ~/.cache/dcm, to reclaim space).
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Manifest, ManifestFragment, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
+import type { TypeTable } from "../../runtime/abi/value-types.js";
+import { DcmError, diag } from "../diagnostics/catalog.js";
+import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import type { LanguageAdapter } from "../languages/adapter-types.js";
+import { analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
+import { emitStubs } from "./emit-stubs.js";
+
+export const MANIFEST_VERSION = 1;
+export const ABI_VERSION = 1;
+/** Bump when generated code changes in a way the inputs don't show. */
+const GENERATOR_VERSION = "dcm-gen-1";
+
+export interface BuildOptions {
+  repo: string;
+  cfd: string;
+  out: string;
+  cacheDir?: string;
+  onProgress?: (step: string, detail?: string) => void;
+}
+
+export interface BuildReport {
+  outDir: string;
+  manifest: Manifest;
+  /** True when the dist was already up to date. */
+  upToDate: boolean;
+  modulesFromCache: number;
+  modulesCompiled: number;
+  timings: Record<string, number>;
+  diagnostics: Diagnostic[];
+}
+
+export function defaultCacheDir(): string {
+  return process.env.DCM_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "dcm");
+}
+
+const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+async function toolchainVersions(adapter: LanguageAdapter, diagnostics: Diagnostic[]): Promise<string[]> {
+  const versions: string[] = [];
+  for (const tc of adapter.toolchains) {
+    const info = await tc.detect();
+    if (!info) {
+      diagnostics.push(
+        diag("DCM_TOOLCHAIN_MISSING", `${adapter.displayName} needs the \`${tc.name}\` toolchain, which is not installed.`, {
+          suggestion: tc.installHint,
+        }),
+      );
+      continue;
+    }
+    versions.push(`${tc.name} ${info.version}`);
+  }
+  return versions;
+}
+
+function computeBuildKey(analysis: ProjectAnalysis, toolchains: Record<string, string[]>): string {
+  const parts = {
+    generator: GENERATOR_VERSION,
+    manifest: MANIFEST_VERSION,
+    abi: ABI_VERSION,
+    cfd: analysis.cfdText ?? JSON.stringify(analysis.cfd?.fragments.map(({ positions: _p, ...f }) => f)),
+    languages: analysis.languages.map(({ adapter, result }) => ({
+      id: adapter.id,
+      inputs: result.inputs,
+      toolchains: toolchains[adapter.id],
+    })),
+  };
+  return sha256(JSON.stringify(parts));
+}
+
+/** The dist is current when its manifest has our key and every module still hashes to what it says. */
+async function distIsCurrent(out: string, buildKey: string): Promise<Manifest | null> {
+  const text = await readFile(join(out, "manifest.json"), "utf8").catch(() => null);
+  if (!text) return null;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(text) as Manifest;
+  } catch {
+    return null;
+  }
+  if (manifest.buildKey !== buildKey) return null;
+  for (const m of manifest.modules) {
+    const bytes = await readFile(join(out, m.file)).catch(() => null);
+    if (!bytes || sha256(bytes) !== m.sha256) return null;
+  }
+  return manifest;
+}
+
+export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
+  const progress = opts.onProgress ?? (() => {});
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = now - t;
+    t = now;
+  };
+
+  progress("analyze", opts.repo);
+  const analysis = await analyzeProject(opts.repo, opts.cfd);
+  lap("analysis");
+  const diagnostics = [...analysis.diagnostics];
+  if (!analysis.cfd || hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
+  const cfd = analysis.cfd;
+
+  const toolchains: Record<string, string[]> = {};
+  for (const { adapter } of analysis.languages) toolchains[adapter.id] = await toolchainVersions(adapter, diagnostics);
+  if (hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
+  analysis.cfdText = await readFile(opts.cfd, "utf8");
+  const buildKey = computeBuildKey(analysis, toolchains);
+  const out = resolve(opts.out);
+  const current = await distIsCurrent(out, buildKey);
+  lap("check");
+  if (current) {
+    return { outDir: out, manifest: current, upToDate: true, modulesFromCache: 0, modulesCompiled: 0, timings, diagnostics };
+  }
+
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const moduleCache = join(cacheDir, "modules");
+  await mkdir(moduleCache, { recursive: true });
+  const workRoot = join(cacheDir, "work");
+  await mkdir(workRoot, { recursive: true });
+  const parent = dirname(out);
+  await mkdir(parent, { recursive: true }).catch((e: Error) => {
+    throw new DcmError(diag("DCM_BUILD_OUTPUT", `Cannot create ${parent}: ${e.message}`));
+  });
+  const staging = await mkdtemp(join(parent, `.${basename(out)}.tmp-`));
+
+  try {
+    const fragments: ManifestFragment[] = [];
+    const modules: ManifestModule[] = [];
+    const types: TypeTable = {};
+    let fromCache = 0;
+    let compiled = 0;
+    const byId = new Map(cfd.fragments.map((f) => [f.id, f]));
+
+    for (const { adapter, result } of analysis.languages) {
+      Object.assign(types, result.types);
+      const exportsById: Record<string, string> = {};
+      for (const target of new Set([...adapter.targets.client, ...adapter.targets.server])) {
+        const sides = (["client", "server"] as Side[]).filter((s) => adapter.targets[s].includes(target));
+        const workDir = await mkdtemp(join(workRoot, `${adapter.id}-${target}-`));
+        progress("generate", `${adapter.id} ${target}`);
+        const project = await adapter.generate(
+          { repo: analysis.repo, analysis: result, fragments: result.fragments, side: sides[0]!, workDir },
+          target,
+        );
+        Object.assign(exportsById, project.exports);
+        lap(`generate:${adapter.id}:${target}`);
+        const ext = target === "wasm" ? "wasm" : "so";
+        const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}.${ext}`);
+        if (existsSync(cached)) {
+          fromCache++;
+        } else {
+          progress("compile", `${adapter.id} ${target} (${result.fragments.length} fragments)`);
+          const tmp = `${cached}.tmp-${process.pid}`;
+          const res = await adapter.compile(project, target, tmp);
+          if (hasErrors(res.diagnostics)) {
+            await rm(tmp, { force: true });
+            throw new DcmError(res.diagnostics.filter((d) => d.severity === "error"));
+          }
+          await rename(tmp, cached);
+          compiled++;
+          lap(`compile:${adapter.id}:${target}`);
+        }
+        await rm(workDir, { recursive: true, force: true });
+        const dir = target === "wasm" ? "client" : "server";
+        const file = `${dir}/${adapter.id}.${ext}`;
+        await mkdir(join(staging, dir), { recursive: true });
+        await copyFile(cached, join(staging, file));
+        const bytes = await readFile(join(staging, file));
+        modules.push({
+          language: adapter.id,
+          target,
+          sides,
+          file,
+          sha256: sha256(bytes),
+          size: bytes.length,
+          abiVersion: ABI_VERSION,
+          toolchain: (toolchains[adapter.id] ?? []).join(", "),
+          fragments: result.fragments.filter((f) => f.signature).map((f) => f.id),
+        });
+      }
+      for (const f of result.fragments) {
+        const spec = byId.get(f.id)!;
+        const mf: ManifestFragment = {
+          id: f.id,
+          language: adapter.id,
+          kind: f.kind,
+          symbol: f.symbol,
+          source: { file: f.file, line: f.line },
+          runOn: spec.runOn,
+          flags: { idempotent: spec.idempotent ?? false, stateful: spec.stateful ?? false },
+          deps: f.deps,
+        };
+        if (f.signature) {
+          mf.signature = f.signature;
+          mf.abi = f.abi ?? "buffer";
+          const exp = exportsById[f.id];
+          if (exp) mf.export = exp;
+        }
+        fragments.push(mf);
+      }
+    }
+
+    // Manifest order follows the CFD so that diffs and stubs are stable.
+    const order = new Map(cfd.fragments.map((f, i) => [f.id, i]));
+    fragments.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    modules.sort((a, b) => a.file.localeCompare(b.file));
+    const manifest: Manifest = {
+      manifestVersion: MANIFEST_VERSION,
+      buildKey,
+      createdBy: `dcm ${GENERATOR_VERSION}`,
+      fragments,
+      modules,
+      types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
+    };
+    await writeFile(join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    const stubs = emitStubs(manifest);
+    await writeFile(join(staging, "fragments.js"), stubs.js);
+    await writeFile(join(staging, "fragments.d.ts"), stubs.dts);
+    lap("package");
+
+    // Swap the finished dist in; a failure above leaves the old one untouched.
+    const old = `${staging}.old`;
+    const hadOut = await stat(out).then(() => true, () => false);
+    if (hadOut) await rename(out, old);
+    await rename(staging, out);
+    if (hadOut) await rm(old, { recursive: true, force: true });
+    lap("swap");
+    return { outDir: out, manifest, upToDate: false, modulesFromCache: fromCache, modulesCompiled: compiled, timings, diagnostics };
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+}
