@@ -2,7 +2,7 @@
 # Installs (or checks) every toolchain dcm uses. Idempotent and quiet when
 # everything is present. Runs each toolchains/<name>/install.sh, then makes
 # sure a C compiler exists (the native Go plugin is built with cgo), and
-# bubblewrap when DCM_SANDBOX=1 (sandboxed compiler runs).
+# bubblewrap (sandboxed compiler runs, DCM_SANDBOX=1).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 status=0
@@ -31,8 +31,10 @@ if ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
   fi
 fi
 
-if [ "${DCM_SANDBOX:-}" = "1" ] && ! command -v bwrap >/dev/null 2>&1; then
-  if ! apt_install bubblewrap; then
+# bubblewrap runs the compiler without network and with the repository read-only
+# (DCM_SANDBOX=1); installed whenever possible so the sandbox tests run too.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if ! apt_install bubblewrap && [ "${DCM_SANDBOX:-}" = "1" ]; then
     echo "bwrap: not found; DCM_SANDBOX=1 needs bubblewrap: apt-get install -y bubblewrap" >&2
     status=1
   fi

@@ -30,7 +30,7 @@ export async function findBwrap(): Promise<string | null> {
 }
 
 /** The bwrap arguments that wrap `command args`. */
-export function bwrapArgs(command: string, args: string[], cwd: string, writable: string[]): string[] {
+export function bwrapArgs(command: string, args: string[], cwd: string, writable: string[], readOnly: string[] = []): string[] {
   const out = [
     "--die-with-parent",
     "--new-session",
@@ -48,6 +48,8 @@ export function bwrapArgs(command: string, args: string[], cwd: string, writable
     "--tmpfs",
     "/tmp",
   ];
+  // The fresh /tmp hides inputs that live under it (a repository cloned into /tmp): bind them back, read-only.
+  for (const r of [...new Set(readOnly.map((p) => resolve(p)))].sort()) out.push("--ro-bind", r, r);
   // Sorted so that a parent folder is bound before its children.
   for (const w of [...new Set(writable.map((p) => resolve(p)))].sort()) out.push("--bind", w, w);
   out.push("--chdir", cwd, "--", command, ...args);
@@ -69,7 +71,7 @@ export async function runSandboxed(command: string, job: CompileJob, opts: Sandb
   for (const w of opts.writable) await mkdir(w, { recursive: true });
   const env: Record<string, string | undefined> = { ...process.env, ...job.env, TMPDIR: "/tmp" };
   for (const k of opts.unsetEnv ?? []) delete env[k];
-  return runProcess(bwrap, bwrapArgs(command, job.args, job.cwd, opts.writable), {
+  return runProcess(bwrap, bwrapArgs(command, job.args, job.cwd, opts.writable, job.readOnly), {
     cwd: job.cwd,
     env,
     timeoutMs: job.timeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS,

@@ -13,6 +13,8 @@ export interface CompileJob {
   args: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** Folders the compiler reads (the user's repository); a sandbox binds them read-only. */
+  readOnly?: string[];
 }
 
 export interface CompileOutcome {

@@ -151,6 +151,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     for (const { adapter, result } of analysis.languages) {
       Object.assign(types, result.types);
       const exportsById: Record<string, string> = {};
+      // Generate every target first (cheap), then compile them concurrently: each `go build`
+      // links single-threaded for a good part of its time, so two targets share two cores well.
+      const jobs = [];
       for (const target of new Set([...adapter.targets.client, ...adapter.targets.server])) {
         const sides = (["client", "server"] as Side[]).filter((s) => adapter.targets[s].includes(target));
         const workDir = await mkdtemp(join(workRoot, `${adapter.id}-${target}-`));
@@ -160,33 +163,41 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           target,
         );
         Object.assign(exportsById, project.exports);
-        lap(`generate:${adapter.id}:${target}`);
         const ext = target === "wasm" ? "wasm" : "so";
         const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}.${ext}`);
-        if (existsSync(cached)) {
-          fromCache++;
-        } else {
-          progress("compile", `${adapter.id} ${target} (${result.fragments.length} fragments)`);
-          const tmp = `${cached}.tmp-${process.pid}`;
-          const res = await adapter.compile(project, target, tmp);
+        jobs.push({ target, sides, workDir, project, ext, cached });
+      }
+      lap(`generate:${adapter.id}`);
+      const pending = jobs.filter((j) => !existsSync(j.cached));
+      fromCache += jobs.length - pending.length;
+      if (pending.length) progress("compile", `${adapter.id} ${pending.map((j) => j.target).join(" + ")} (${result.fragments.length} fragments)`);
+      const outcomes = await Promise.all(
+        pending.map(async (j) => {
+          const tmp = `${j.cached}.tmp-${process.pid}`;
+          const res = await adapter.compile(j.project, j.target, tmp);
           if (hasErrors(res.diagnostics)) {
             await rm(tmp, { force: true });
-            throw new DcmError(res.diagnostics.filter((d) => d.severity === "error"));
+            return res.diagnostics.filter((d) => d.severity === "error");
           }
-          await rename(tmp, cached);
-          compiled++;
-          lap(`compile:${adapter.id}:${target}`);
-        }
-        await rm(workDir, { recursive: true, force: true });
-        const dir = target === "wasm" ? "client" : "server";
-        const file = `${dir}/${adapter.id}.${ext}`;
+          await rename(tmp, j.cached);
+          return [];
+        }),
+      );
+      await Promise.all(jobs.map((j) => rm(j.workDir, { recursive: true, force: true })));
+      const compileErrors = outcomes.flat();
+      if (compileErrors.length) throw new DcmError(compileErrors);
+      compiled += pending.length;
+      if (pending.length) lap(`compile:${adapter.id}`);
+      for (const j of jobs) {
+        const dir = j.target === "wasm" ? "client" : "server";
+        const file = `${dir}/${adapter.id}.${j.ext}`;
         await mkdir(join(staging, dir), { recursive: true });
-        await copyFile(cached, join(staging, file));
+        await copyFile(j.cached, join(staging, file));
         const bytes = await readFile(join(staging, file));
         modules.push({
           language: adapter.id,
-          target,
-          sides,
+          target: j.target,
+          sides: j.sides,
           file,
           sha256: sha256(bytes),
           size: bytes.length,

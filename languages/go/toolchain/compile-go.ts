@@ -38,6 +38,7 @@ export function goBuildJob(
     cwd: spec.mainDir,
     args: ["build", ...GO_BUILD_FLAGS, `-overlay=${spec.overlay}`, "-o", tmpOut, "."],
     env,
+    readOnly: [spec.repo, spec.moduleRoot],
   };
   if (timeoutMs !== undefined) job.timeoutMs = timeoutMs;
   return job;
