@@ -1,0 +1,48 @@
+/**
+ * What the API Controller needs from the server Code Distributor (types only).
+ * The distributor implements DistributorControl; the API Controller
+ * (runtime/server/api/) only talks to this interface.
+ */
+import type { Side } from "../abi/manifest-types.js";
+
+export interface ClientInfo {
+  clientId: string;
+  /** Subject of the client's token (the user), when known. */
+  subject?: string;
+  connected: boolean;
+  connectedAt?: string;
+  lastSeenAt: string;
+  /** fragment id -> where it runs for this client. */
+  distribution: Record<string, Side>;
+  /** Version of the distribution, bumped on every change. */
+  version: number;
+}
+
+export interface SideStats {
+  calls: number;
+  errors: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface FragmentStats {
+  fragment: string;
+  client: SideStats;
+  server: SideStats;
+}
+
+export interface DistributorControl {
+  listClients(): ClientInfo[];
+  getClient(clientId: string): ClientInfo | undefined;
+  /** Sets one fragment's location for one client and pushes `updateFragments` at once. Throws DistributorError for unknown ids. */
+  setLocation(clientId: string, fragmentId: string, side: Side): Promise<ClientInfo>;
+  /** Sets several at once: one `updateFragments` per affected client. */
+  setLocations(changes: Array<{ clientId: string; fragmentId: string; side: Side }>): Promise<ClientInfo[]>;
+  /** The distribution new clients start with (initially the CFD's runOn). */
+  getDefaults(): Record<string, Side>;
+  setDefaults(changes: Record<string, Side>): Record<string, Side>;
+  fragmentIds(): string[];
+  stats(): FragmentStats[];
+  /** Clients report the latency of calls they ran locally, so stats cover both sides. */
+  recordClientCall?(clientId: string, fragmentId: string, ms: number, ok: boolean): void;
+}
