@@ -6,7 +6,6 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
-import { execa } from "execa";
 import type { CompileJob, CompileOutcome } from "./toolchain-types.js";
 
 /** Default limit for one compiler run. */
@@ -30,6 +29,8 @@ export async function runProcess(
   args: string[],
   o: { cwd: string; env: Record<string, string | undefined>; timeoutMs: number },
 ): Promise<CompileOutcome> {
+  // Loaded on first use: importing execa costs ~150 ms, and a no-change rebuild runs no compiler.
+  const { execa } = await import("execa");
   const started = performance.now();
   const r = await execa(command, args, {
     cwd: o.cwd,

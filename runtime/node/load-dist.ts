@@ -38,7 +38,7 @@ export interface LoadedDist {
   manifest: Manifest;
   fragment(id: string): ManifestFragment;
   call(id: string, args: JsValue[], opts: CallOptions): Promise<JsValue>;
-  /** Synchronous call, for modules that run in this thread (client WASM). */
+  /** Synchronous call: client WASM runs in this thread; a native plugin answers over a shared-memory channel from its worker. */
   callSync(id: string, args: JsValue[], opts: CallOptions): JsValue;
   close(): Promise<void>;
 }
@@ -141,10 +141,11 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
     callSync(id, args, opts) {
       const f = fragment(id);
       const m = pickModule(f, opts);
-      const inst = syncInstances.get(m.file);
+      const inst = syncInstances.get(m.file) as (LoadedModule & { callSync?: LoadedModule["call"] }) | undefined;
       if (!inst) throw new Error(`Module ${m.file} is not loaded yet: make one awaited call() first.`);
-      const r = inst.call(id, args);
-      if (r instanceof Promise) throw new Error(`Module ${m.file} runs in a worker; use call().`);
+      // A worker-hosted native plugin answers synchronously over a SharedArrayBuffer channel.
+      const r = inst.callSync ? inst.callSync(id, args) : inst.call(id, args);
+      if (r instanceof Promise) throw new Error(`Module ${m.file} has no synchronous call path; use call().`);
       return r;
     },
     async close() {

@@ -63,6 +63,9 @@ describe("examples/go-shop on both sides equals native Go", () => {
         expect(await f.Fibonacci(93)).toBe(12200160415121876738n);
         expect(await f.Add(2n, 3n)).toBe(5n);
       }
+      // After one awaited call has loaded each module, both sides also answer synchronously.
+      expect(dcm.callSync("6", [40n, 2n], { on: "client" })).toBe(42n);
+      expect(dcm.callSync("6", [40n, 2n], { on: "server" })).toBe(42n);
       const dts = await readFile(join(dist, "fragments.d.ts"), "utf8");
       expect(dts).toContain("GetHash(s: string): Promise<string>;");
     } finally {
