@@ -19,5 +19,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 bash toolchains/install.sh
+# Debian's Chromium drives the browser tests (playwright-core never downloads a browser).
+bash scripts/install-browser.sh
 
 npm run --silent build

@@ -103,7 +103,23 @@ export interface StateTransferMessage {
   state: WireValue;
 }
 
-export type ClientMessage = HelloMessage | CallFunctionMessage | CancelCallMessage | PingMessage | PongMessage | StateTransferMessage;
+/**
+ * Client -> server: latencies of calls the client ran locally, so that the
+ * distributor's statistics cover both sides. Optional; batched.
+ */
+export interface CallStatsMessage {
+  type: "callStats";
+  calls: Array<{ fragment: string; ms: number; ok: boolean }>;
+}
+
+export type ClientMessage =
+  | HelloMessage
+  | CallFunctionMessage
+  | CancelCallMessage
+  | PingMessage
+  | PongMessage
+  | StateTransferMessage
+  | CallStatsMessage;
 export type ServerMessage =
   | UpdateFragmentsMessage
   | FunctionResultMessage

@@ -17,6 +17,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import { openDist } from "../index.js";
 import { Progress } from "./progress.js";
+import { cmdRun } from "./run-command.js";
 
 const USAGE = `dcm — dynamic client/server code migration
 
@@ -25,6 +26,7 @@ Usage:
   dcm analyze <repo> --cfd <file> [--json]
   dcm build <repo> --cfd <file> --out <dir> [--json]
   dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native]
+  dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
 
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
 Docs: docs/cfd.md, docs/abi.md, docs/errors.md`;
@@ -50,6 +52,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdBuild(rest, io);
       case "invoke":
         return await cmdInvoke(rest, io);
+      case "run":
+        return await cmdRun(rest, io);
       case undefined:
       case "help":
       case "--help":

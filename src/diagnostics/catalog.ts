@@ -62,6 +62,35 @@ export const CATALOG = {
 
   // ---- CLI ----
   DCM_CLI_USAGE: { severity: "error", title: "The command line is not valid", fix: "Run `dcm --help` for usage." },
+
+  // ---- Runtime (runtime/server, runtime/protocol) ----
+  DCM_WRONG_SIDE: { severity: "error", title: "The fragment runs on the client for this client; the server refused to run it", fix: "Run the fragment locally, as the client's last `updateFragments` says, or move it to the server first." },
+  DCM_CALL_TIMEOUT: { severity: "error", title: "The call did not finish within its time limit", fix: "Make the fragment faster, raise `timeoutMs` (capped by the server's callTimeoutMs), or run it with `defer`." },
+  DCM_CALL_CANCELLED: { severity: "error", title: "The call was cancelled before it finished", fix: "Nothing to fix: the client sent `cancelCall` (or the server shut down) for this call." },
+  DCM_BAD_MESSAGE: { severity: "error", title: "A protocol message is not valid JSON or lacks a required field", fix: "Send one JSON object per text frame with the fields docs/protocol.md lists for its `type`." },
+  DCM_UNKNOWN_MESSAGE: { severity: "error", title: "A protocol message has an unknown `type`", fix: "Use a message type of docs/protocol.md." },
+  DCM_MESSAGE_TOO_LARGE: { severity: "error", title: "A protocol message is larger than the server's limit", fix: "Send smaller arguments, or raise the server's maxMessageBytes." },
+  DCM_TOO_MANY_CALLS: { severity: "error", title: "The client has too many calls in flight", fix: "Wait for results before sending more calls, or raise the server's maxPendingCalls." },
+  DCM_UNKNOWN_CLIENT: { severity: "error", title: "No client with this id is registered", fix: "Use a client id from the client list; clients expire after being idle." },
+  DCM_INVALID_SIDE: { severity: "error", title: "A location must be `client` or `server`", fix: "Pass `client` or `server`." },
+  DCM_AUTH_REQUIRED: { severity: "error", title: "No valid access token or refresh token was presented", fix: "Create a session (POST <prefix>/auth/session), then connect with the access token in the subprotocol header or the `hello` message." },
+  DCM_TOKEN_EXPIRED: { severity: "error", title: "The token has expired", fix: "Refresh the session (POST <prefix>/auth/refresh) and connect again." },
+  DCM_ORIGIN_FORBIDDEN: { severity: "error", title: "The request's Origin is not in the server's allowlist", fix: "Add the page's origin to allowedOrigins." },
+  DCM_PROTOCOL_VERSION: { severity: "error", title: "The client speaks a protocol version the server does not", fix: "Use a client Code Distributor of the same dcm version as the server." },
+  DCM_SERVER_CONFIG: { severity: "error", title: "The server's configuration is not valid", fix: "Correct the option named in the message." },
+
+  // ---- Client runtime (runtime/client) ----
+  DCM_CONNECTION_LOST: { severity: "error", title: "The connection to the server was lost during a server call", fix: "Retry, or mark the fragment `idempotent: true` in the CFD so that the client retries it by itself." },
+
+  // ---- API (runtime/server/api) ----
+  DCM_API_UNAUTHORIZED: { severity: "error", title: "The request carries no valid API key", fix: "Send `Authorization: Bearer <key>` with a key listed in DCM_API_KEYS; keys in the query string are refused." },
+  DCM_API_RATE_LIMITED: { severity: "error", title: "Too many requests with this API key", fix: "Wait the seconds given in the Retry-After header, or raise the API Controller's `rateLimit`." },
+  DCM_API_BAD_REQUEST: { severity: "error", title: "The request does not match the route's schema", fix: "Send the parameters and JSON body described in the OpenAPI document (GET <prefix>/openapi.json)." },
+  DCM_API_UNKNOWN_CLIENT: { severity: "error", title: "No client with this id is known to the distributor", fix: "Use a clientId listed by GET <prefix>/clients." },
+  DCM_API_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id is served by the distributor", fix: "Use a fragment id listed by GET <prefix>/fragments." },
+  DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
+  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters (DCM_API_KEYS, comma-separated); `generateApiKey()` makes one." },
+  DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof CATALOG;

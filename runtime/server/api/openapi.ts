@@ -1,0 +1,94 @@
+/**
+ * Builds the OpenAPI 3.1 document from the route table in schemas.ts, the
+ * same schema objects fastify validates and serialises with. A schema object
+ * that is one of COMPONENT_SCHEMAS (by identity) becomes a `$ref`.
+ */
+import { COMPONENT_SCHEMAS, type JsonSchema, ROUTES, type RouteDef } from "./schemas.js";
+
+const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  400: "The request does not match the schema (DCM_API_BAD_REQUEST)",
+  401: "No valid API key (DCM_API_UNAUTHORIZED)",
+  404: "Unknown client or fragment (DCM_API_UNKNOWN_CLIENT, DCM_API_UNKNOWN_FRAGMENT)",
+  429: "Too many requests with this API key (DCM_API_RATE_LIMITED)",
+};
+
+/** Deep copy, replacing component schemas (matched by identity) with `$ref`s. */
+function withRefs(schema: unknown, byObject: Map<unknown, string>, top: unknown): unknown {
+  if (schema !== top && byObject.has(schema)) return { $ref: `#/components/schemas/${byObject.get(schema)}` };
+  if (Array.isArray(schema)) return schema.map((s) => withRefs(s, byObject, top));
+  if (schema && typeof schema === "object") {
+    return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, withRefs(v, byObject, top)]));
+  }
+  return schema;
+}
+
+/** `/clients/:clientId` -> `/clients/{clientId}`. */
+export function openApiPath(prefix: string, path: string): string {
+  return `${prefix}${path}`.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+}
+
+function operation(r: RouteDef, ref: (s: JsonSchema) => unknown): Record<string, unknown> {
+  const op: Record<string, unknown> = { operationId: r.operationId, summary: r.summary };
+  if (r.description) op.description = r.description;
+  if (!r.auth) op.security = [];
+  const params = r.schema.params;
+  if (params) {
+    const props = (params.properties ?? {}) as Record<string, JsonSchema>;
+    op.parameters = Object.entries(props).map(([name, s]) => {
+      const { description, ...schema } = s;
+      const p: Record<string, unknown> = { name, in: "path", required: true, schema: ref(schema) };
+      if (description) p.description = description;
+      return p;
+    });
+  }
+  if (r.schema.body) {
+    op.requestBody = { required: true, content: { "application/json": { schema: ref(r.schema.body) } } };
+  }
+  const responses: Record<string, unknown> = {};
+  for (const [code, schema] of Object.entries(r.schema.response)) {
+    const res: Record<string, unknown> = {
+      description: STATUS_TEXT[Number(code)] ?? "",
+      content: { "application/json": { schema: ref(schema) } },
+    };
+    if (code === "401") res.headers = { "WWW-Authenticate": { schema: { type: "string" }, description: "`Bearer`" } };
+    if (code === "429") {
+      res.headers = {
+        "Retry-After": { schema: { type: "integer" }, description: "Seconds until the API key may send again." },
+      };
+    }
+    responses[code] = res;
+  }
+  op.responses = responses;
+  return op;
+}
+
+export function buildOpenApiDocument(prefix: string, routes: RouteDef[] = ROUTES): Record<string, unknown> {
+  const byObject = new Map<unknown, string>(Object.entries(COMPONENT_SCHEMAS).map(([name, s]) => [s, name]));
+  const ref = (s: JsonSchema) => withRefs(s, byObject, undefined);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const p = openApiPath(prefix, r.path);
+    paths[p] ??= {};
+    paths[p][r.method.toLowerCase()] = operation(r, ref);
+  }
+  const components = Object.fromEntries(
+    Object.entries(COMPONENT_SCHEMAS).map(([name, s]) => [name, withRefs(s, byObject, s)]),
+  );
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "dcm API Controller",
+      version: "1",
+      description:
+        "Inspect connected clients and move fragments between client and server at runtime. " +
+        "Every route but this document needs `Authorization: Bearer <key>`; see docs/api.md.",
+    },
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API key from DCM_API_KEYS." } },
+      schemas: components,
+    },
+  };
+}

@@ -1,0 +1,294 @@
+/**
+ * The one source of the API's shape: JSON schemas and the route table.
+ * controller.ts hands these schemas to fastify (validation and serialisation);
+ * openapi.ts builds the OpenAPI 3.1 document from the same objects.
+ */
+
+export type JsonSchema = { [key: string]: unknown };
+
+const side = { type: "string", enum: ["client", "server"], description: "Where a fragment runs." } as const;
+/** 100 is also fastify's default `maxParamLength`: longer path ids get 414 from the router. */
+const id = { type: "string", minLength: 1, maxLength: 100 } as const;
+
+export const SideSchema: JsonSchema = { ...side };
+
+export const DistributionSchema: JsonSchema = {
+  type: "object",
+  description: "Fragment id -> side.",
+  additionalProperties: SideSchema,
+};
+
+export const ClientInfoSchema: JsonSchema = {
+  type: "object",
+  required: ["clientId", "connected", "lastSeenAt", "distribution", "version"],
+  properties: {
+    clientId: { type: "string" },
+    subject: { type: "string", description: "Subject of the client's token (the user), when known." },
+    connected: { type: "boolean" },
+    connectedAt: { type: "string", format: "date-time" },
+    lastSeenAt: { type: "string", format: "date-time" },
+    distribution: DistributionSchema,
+    version: { type: "integer", description: "Version of the distribution, bumped on every change." },
+  },
+};
+
+export const PlacementSchema: JsonSchema = {
+  type: "object",
+  required: ["clientId", "fragmentId", "runOn"],
+  properties: {
+    clientId: { type: "string" },
+    fragmentId: { type: "string" },
+    runOn: SideSchema,
+    version: { type: "integer", description: "The client's distribution version after the request." },
+  },
+};
+
+export const SideStatsSchema: JsonSchema = {
+  type: "object",
+  required: ["calls", "errors", "p50Ms", "p99Ms"],
+  properties: {
+    calls: { type: "integer", minimum: 0 },
+    errors: { type: "integer", minimum: 0 },
+    p50Ms: { type: ["number", "null"], description: "Median latency in ms; null without calls." },
+    p99Ms: { type: ["number", "null"], description: "99th percentile latency in ms; null without calls." },
+  },
+};
+
+export const FragmentSummarySchema: JsonSchema = {
+  type: "object",
+  required: ["id", "placement", "stats"],
+  properties: {
+    id: { type: "string" },
+    defaultRunOn: { ...side, description: "Side new clients start with (absent if the fragment has no default)." },
+    placement: {
+      type: "object",
+      description: "How many known clients run the fragment on each side.",
+      required: ["client", "server"],
+      properties: { client: { type: "integer" }, server: { type: "integer" } },
+    },
+    stats: {
+      type: "object",
+      required: ["client", "server"],
+      properties: { client: SideStatsSchema, server: SideStatsSchema },
+    },
+  },
+};
+
+export const ErrorSchema: JsonSchema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", description: "A code of docs/errors.md (DCM_API_*)." },
+        message: { type: "string" },
+      },
+    },
+  },
+};
+
+/** Named schemas: the OpenAPI document refers to them as #/components/schemas/<name>. */
+export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
+  Side: SideSchema,
+  Distribution: DistributionSchema,
+  ClientInfo: ClientInfoSchema,
+  Placement: PlacementSchema,
+  SideStats: SideStatsSchema,
+  FragmentSummary: FragmentSummarySchema,
+  Error: ErrorSchema,
+};
+
+const clientParams: JsonSchema = {
+  type: "object",
+  required: ["clientId"],
+  properties: { clientId: { ...id, description: "Id of a client known to the distributor." } },
+};
+
+const placementParams: JsonSchema = {
+  type: "object",
+  required: ["clientId", "fragmentId"],
+  properties: {
+    clientId: { ...id, description: "Id of a client known to the distributor." },
+    fragmentId: { ...id, description: "Id of a fragment in the manifest." },
+  },
+};
+
+const change: JsonSchema = {
+  type: "object",
+  required: ["clientId", "fragmentId", "runOn"],
+  additionalProperties: false,
+  properties: { clientId: id, fragmentId: id, runOn: SideSchema },
+};
+
+export type OperationId =
+  | "listClients"
+  | "getClient"
+  | "getPlacement"
+  | "setPlacement"
+  | "setDistribution"
+  | "getDefaults"
+  | "setDefaults"
+  | "listFragments"
+  | "getOpenApi";
+
+export interface RouteDef {
+  operationId: OperationId;
+  method: "GET" | "PUT" | "POST";
+  /** Relative to the prefix, fastify syntax (`:param`). */
+  path: string;
+  summary: string;
+  description?: string;
+  /** false: no API key needed and no rate limit. */
+  auth: boolean;
+  schema: {
+    params?: JsonSchema;
+    body?: JsonSchema;
+    /** Status code -> schema of the JSON reply. */
+    response: Record<number, JsonSchema>;
+  };
+  /** false: the 200 schema is only documented, not used by fastify to serialise. */
+  serialize?: boolean;
+}
+
+const errors = (...codes: number[]): Record<number, JsonSchema> =>
+  Object.fromEntries(codes.map((c) => [c, ErrorSchema]));
+
+const authErrors = [401, 429];
+
+export const ROUTES: RouteDef[] = [
+  {
+    operationId: "listClients",
+    method: "GET",
+    path: "/clients",
+    summary: "List the clients known to the distributor, with their distributions",
+    auth: true,
+    schema: {
+      response: {
+        200: {
+          type: "object",
+          required: ["clients"],
+          properties: { clients: { type: "array", items: ClientInfoSchema } },
+        },
+        ...errors(...authErrors),
+      },
+    },
+  },
+  {
+    operationId: "getClient",
+    method: "GET",
+    path: "/clients/:clientId",
+    summary: "One client and its distribution",
+    auth: true,
+    schema: { params: clientParams, response: { 200: ClientInfoSchema, ...errors(400, ...authErrors, 404) } },
+  },
+  {
+    operationId: "getPlacement",
+    method: "GET",
+    path: "/clients/:clientId/fragments/:fragmentId",
+    summary: "Where one fragment runs for one client",
+    auth: true,
+    schema: { params: placementParams, response: { 200: PlacementSchema, ...errors(400, ...authErrors, 404) } },
+  },
+  {
+    operationId: "setPlacement",
+    method: "PUT",
+    path: "/clients/:clientId/fragments/:fragmentId",
+    summary: "Move one fragment of one client",
+    description:
+      "Sets where the fragment runs for this client; the distributor pushes `updateFragments` to the client at once.",
+    auth: true,
+    schema: {
+      params: placementParams,
+      body: { type: "object", required: ["runOn"], additionalProperties: false, properties: { runOn: SideSchema } },
+      response: { 200: PlacementSchema, ...errors(400, ...authErrors, 404) },
+    },
+  },
+  {
+    operationId: "setDistribution",
+    method: "POST",
+    path: "/distribution",
+    summary: "Move several fragments of several clients at once",
+    description:
+      "All ids are checked first: if any is unknown, nothing changes (404). Otherwise every affected client gets one `updateFragments`.",
+    auth: true,
+    schema: {
+      body: {
+        type: "object",
+        required: ["changes"],
+        additionalProperties: false,
+        properties: { changes: { type: "array", minItems: 1, maxItems: 10000, items: change } },
+      },
+      response: {
+        200: {
+          type: "object",
+          required: ["clients"],
+          properties: {
+            clients: { type: "array", items: ClientInfoSchema, description: "The affected clients, after the change." },
+          },
+        },
+        ...errors(400, ...authErrors, 404),
+      },
+    },
+  },
+  {
+    operationId: "getDefaults",
+    method: "GET",
+    path: "/defaults",
+    summary: "The distribution new clients start with",
+    auth: true,
+    schema: {
+      response: {
+        200: { type: "object", required: ["fragments"], properties: { fragments: DistributionSchema } },
+        ...errors(...authErrors),
+      },
+    },
+  },
+  {
+    operationId: "setDefaults",
+    method: "PUT",
+    path: "/defaults",
+    summary: "Change the distribution new clients start with",
+    description: "Only the fragments named in the body change; clients already connected keep their distribution.",
+    auth: true,
+    schema: {
+      body: {
+        type: "object",
+        required: ["fragments"],
+        additionalProperties: false,
+        properties: { fragments: DistributionSchema },
+      },
+      response: {
+        200: { type: "object", required: ["fragments"], properties: { fragments: DistributionSchema } },
+        ...errors(400, ...authErrors, 404),
+      },
+    },
+  },
+  {
+    operationId: "listFragments",
+    method: "GET",
+    path: "/fragments",
+    summary: "Fragment ids with call statistics per side",
+    auth: true,
+    schema: {
+      response: {
+        200: {
+          type: "object",
+          required: ["fragments"],
+          properties: { fragments: { type: "array", items: FragmentSummarySchema } },
+        },
+        ...errors(...authErrors),
+      },
+    },
+  },
+  {
+    operationId: "getOpenApi",
+    method: "GET",
+    path: "/openapi.json",
+    summary: "This OpenAPI 3.1 document",
+    auth: false,
+    serialize: false,
+    schema: { response: { 200: { type: "object", description: "An OpenAPI 3.1 document." } } },
+  },
+];

@@ -1,0 +1,109 @@
+/**
+ * A ready fastify server around the Code Distributor (what `dcm run` starts):
+ * the distributor plugin, the dist's client files under `<prefix>/dist/`,
+ * and extension hooks for more routes (the API Controller, an example page).
+ *
+ *   const app = await createDcmServer({ dist, auth, allowedOrigins, apiKeys });
+ *   await app.register(myApi, { control: app.dcm.control, apiKeys: app.dcm.apiKeys });
+ *   await app.listen({ port: 8080, host: "127.0.0.1" });
+ *
+ * Only client-side files are served: manifest.json, fragments.js,
+ * fragments.d.ts and the WASM modules meant for the client — never the
+ * server plugins.
+ */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { DistributorControl } from "./control-types.js";
+import type { Distributor } from "./distributor.js";
+import type { DistributorOptions } from "./options.js";
+import { registerDistributor } from "./plugin.js";
+
+export interface DcmServerContext {
+  distributor: Distributor;
+  /** What the API Controller talks to. */
+  control: DistributorControl;
+  /** Keys for the API Controller (REST); separate from the clients' JWTs. */
+  apiKeys: string[];
+  /** The URL prefix, e.g. `/dcm` (empty for the root). */
+  prefix: string;
+  /** The dist folder, absolute. */
+  distDir: string;
+}
+
+export type DcmServer = FastifyInstance & { dcm: DcmServerContext };
+
+/** Registers more routes on the server; runs after the distributor is up, before the server listens. */
+export type DcmServerExtension = (app: DcmServer, ctx: DcmServerContext) => void | Promise<void>;
+
+export interface DcmServerOptions extends DistributorOptions {
+  apiKeys?: string[];
+  /** Serve the dist's client files under `<prefix>/dist/`. Default true. */
+  serveDist?: boolean;
+  extensions?: DcmServerExtension[];
+  /** Options for Fastify() (logger, trustProxy, …). */
+  fastify?: FastifyServerOptions;
+}
+
+interface StaticFile {
+  body: Buffer;
+  type: string;
+  etag: string;
+}
+
+const TYPES: Record<string, string> = {
+  ".json": "application/json; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".ts": "text/plain; charset=utf-8",
+  ".wasm": "application/wasm",
+};
+
+async function clientFiles(d: Distributor): Promise<Map<string, StaticFile>> {
+  const manifest = d.fragments.manifest;
+  const names = ["manifest.json", "fragments.js", "fragments.d.ts"];
+  for (const m of manifest.modules) if (m.target === "wasm" && m.sides.includes("client")) names.push(m.file);
+  const files = new Map<string, StaticFile>();
+  for (const name of names) {
+    const body = await readFile(join(d.distDir, name)).catch(() => null);
+    if (!body) continue;
+    const ext = name.slice(name.lastIndexOf("."));
+    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+    files.set(name, { body, type: TYPES[ext] ?? "application/octet-stream", etag });
+  }
+  return files;
+}
+
+export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer> {
+  const { apiKeys = [], serveDist = true, extensions = [], fastify, ...distOpts } = opts;
+  const app = Fastify(fastify ?? {});
+  try {
+    const distributor = await registerDistributor(app, distOpts);
+    const ctx: DcmServerContext = {
+      distributor,
+      control: distributor,
+      apiKeys,
+      prefix: distributor.prefix,
+      distDir: distributor.distDir,
+    };
+    app.decorate("dcm", ctx);
+    const server = app as unknown as DcmServer;
+    if (serveDist) {
+      const files = await clientFiles(distributor);
+      app.get(`${ctx.prefix}/dist/*`, async (req, reply) => {
+        const name = (req.params as { "*": string })["*"];
+        const f = files.get(name);
+        if (!f)
+          return reply.code(404).send({ error: { code: "DCM_UNKNOWN_FRAGMENT", message: `no client file ${name}` } });
+        reply.header("etag", f.etag).header("cache-control", "no-cache").type(f.type);
+        if (req.headers["if-none-match"] === f.etag) return reply.code(304).send();
+        return reply.send(f.body);
+      });
+    }
+    for (const ext of extensions) await ext(server, ctx);
+    return server;
+  } catch (e) {
+    await app.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * One worker thread of the Fragment Executer: loads the server modules once
+ * and runs the calls the pool sends it, one at a time.
+ *
+ * Native plugins load with runtime/native's NativeInstance (the docs/abi.md
+ * plugin interface, the same for every language) right in this thread: the
+ * language's native glue would start yet another worker. WASM modules load
+ * through their language's glue, found by the main thread.
+ */
+import { readFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import { FragmentCallError } from "../abi/call-error.js";
+import type { JsValue } from "../abi/js-values.js";
+import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js";
+import type { LoadRequest } from "../abi/module-types.js";
+import type { TypeTable } from "../abi/value-types.js";
+import { NativeInstance } from "../native/native-instance.js";
+
+export interface WorkerModuleSpec {
+  module: ManifestModule;
+  /** Absolute path of the module file. */
+  path: string;
+  /** Absolute path or file: URL of the language glue (wasm modules). */
+  glue?: string;
+  fragments: ManifestFragment[];
+  types: TypeTable;
+}
+
+export interface ExecWorkerData {
+  modules: WorkerModuleSpec[];
+}
+
+export type ToExecWorker = { t: "call"; cid: number; id: string; args: JsValue[] };
+export type FromExecWorker =
+  | { t: "ready" }
+  | { t: "fatal"; code: string; message: string }
+  /** `broken`: the module instance can no longer be trusted (a trap); the pool replaces this worker. */
+  | { t: "result"; cid: number; ok: true; value: JsValue }
+  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean };
+
+interface Runner {
+  call(id: string, args: JsValue[]): JsValue | Promise<JsValue>;
+}
+
+const BROKEN = /^(the module trapped|the module exited|module instance is unusable)/;
+
+function errorInfo(e: unknown): { code: string; message: string } {
+  if (e instanceof FragmentCallError) return { code: e.code, message: e.message };
+  return { code: "DCM_FRAGMENT_PANIC", message: `executer: ${(e as Error)?.message ?? String(e)}` };
+}
+
+async function load(spec: WorkerModuleSpec): Promise<Runner> {
+  const req: LoadRequest = { module: spec.module, path: spec.path, fragments: spec.fragments, types: spec.types };
+  if (spec.module.target === "native") return new NativeInstance(req);
+  if (!spec.glue)
+    throw new FragmentCallError(
+      "DCM_NO_MODULE_FOR_SIDE",
+      `no runtime glue for ${spec.module.language} wasm modules`,
+      "",
+    );
+  req.bytes = new Uint8Array(await readFile(spec.path));
+  const href = spec.glue.startsWith("file:") ? spec.glue : pathToFileURL(spec.glue).href;
+  const mod = (await import(href)) as { default: { load(r: LoadRequest): Promise<Runner> } };
+  return mod.default.load(req);
+}
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const data = workerData as ExecWorkerData;
+  const runners = new Map<string, Runner>();
+  try {
+    for (const spec of data.modules) {
+      const r = await load(spec);
+      for (const f of spec.fragments) runners.set(f.id, r);
+    }
+  } catch (e) {
+    port.postMessage({ t: "fatal", ...errorInfo(e) } satisfies FromExecWorker);
+    return;
+  }
+
+  const reply = (m: FromExecWorker) => {
+    try {
+      port.postMessage(m);
+    } catch (e) {
+      // A result that cannot be cloned.
+      port.postMessage({
+        t: "result",
+        cid: (m as { cid: number }).cid,
+        ok: false,
+        ...errorInfo(e),
+        broken: false,
+      } satisfies FromExecWorker);
+    }
+  };
+
+  port.on("message", async (m: ToExecWorker) => {
+    if (m.t !== "call") return;
+    const r = runners.get(m.id);
+    if (!r) {
+      reply({
+        t: "result",
+        cid: m.cid,
+        ok: false,
+        code: "DCM_UNKNOWN_FRAGMENT",
+        message: `no server module holds fragment \`${m.id}\``,
+        broken: false,
+      });
+      return;
+    }
+    try {
+      const v = r.call(m.id, m.args);
+      reply({ t: "result", cid: m.cid, ok: true, value: v instanceof Promise ? await v : v });
+    } catch (e) {
+      const info = errorInfo(e);
+      reply({
+        t: "result",
+        cid: m.cid,
+        ok: false,
+        ...info,
+        broken: info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message),
+      });
+    }
+  });
+  port.postMessage({ t: "ready" } satisfies FromExecWorker);
+}
+
+void main();

@@ -1,0 +1,84 @@
+/**
+ * Fragment Registry: what the dist's manifest offers — every fragment, where
+ * it may run (a module for that side holds it), and the distribution new
+ * clients start with (the CFD's runOn, changed through setDefaults).
+ */
+import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import { DistributorError } from "./distributor-error.js";
+
+export function isSide(v: unknown): v is Side {
+  return v === "client" || v === "server";
+}
+
+export class FragmentRegistry {
+  private readonly byId: Map<string, ManifestFragment>;
+  private readonly defaults = new Map<string, Side>();
+  /** The modules the server runs, one per language. */
+  readonly serverModules: ManifestModule[];
+
+  constructor(
+    readonly manifest: Manifest,
+    readonly serverTarget: "native" | "wasm",
+  ) {
+    this.byId = new Map(manifest.fragments.map((f) => [f.id, f]));
+    for (const f of manifest.fragments) this.defaults.set(f.id, f.runOn);
+    this.serverModules = manifest.modules.filter((m) => m.target === serverTarget && m.sides.includes("server"));
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  get(id: string): ManifestFragment | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The module that runs fragment `id` on `side`, if any (only callable fragments need one). */
+  moduleFor(id: string, side: Side): ManifestModule | undefined {
+    if (side === "server") return this.serverModules.find((m) => m.fragments.includes(id));
+    return this.manifest.modules.find(
+      (m) => m.target === "wasm" && m.sides.includes("client") && m.fragments.includes(id),
+    );
+  }
+
+  /** Throws DistributorError unless fragment `id` exists and may be placed on `side`. */
+  checkPlacement(id: string, side: unknown): asserts side is Side {
+    const f = this.byId.get(id);
+    if (!f) {
+      throw new DistributorError(
+        "DCM_UNKNOWN_FRAGMENT",
+        `no fragment ${JSON.stringify(id)} (fragments: ${this.ids().join(", ")})`,
+        404,
+      );
+    }
+    if (!isSide(side))
+      throw new DistributorError(
+        "DCM_INVALID_SIDE",
+        `location must be "client" or "server", got ${JSON.stringify(side)}`,
+      );
+    if (f.signature && !this.moduleFor(id, side)) {
+      const what = side === "server" ? `${this.serverTarget} server module` : "client WASM module";
+      throw new DistributorError(
+        "DCM_NO_MODULE_FOR_SIDE",
+        `no ${what} holds fragment ${JSON.stringify(id)}: rebuild the dist to run it on the ${side}`,
+        409,
+      );
+    }
+  }
+
+  getDefaults(): Record<string, Side> {
+    return Object.fromEntries(this.defaults);
+  }
+
+  /** Validates every change first, then applies them all. */
+  setDefaults(changes: Record<string, Side>): Record<string, Side> {
+    for (const [id, side] of Object.entries(changes)) this.checkPlacement(id, side);
+    for (const [id, side] of Object.entries(changes)) this.defaults.set(id, side);
+    return this.getDefaults();
+  }
+
+  /** A fresh distribution from the defaults. */
+  initialDistribution(): Map<string, Side> {
+    return new Map(this.defaults);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Options of the server Code Distributor, their defaults, and their checks.
+ */
+import { availableParallelism } from "node:os";
+import type { GlueResolver } from "../node/load-dist.js";
+import type { AuthOptions } from "./auth.js";
+import { DistributorError } from "./distributor-error.js";
+
+/** The subset of pino's (and console's) interface the distributor logs through. */
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface DistributorOptions {
+  /** The dist folder written by `dcm build`. */
+  dist: string;
+  auth: AuthOptions;
+  /** Exact origins (`https://app.example.com`) allowed to open the WebSocket and use the auth routes. `*` is refused. */
+  allowedOrigins: string[];
+  /** Accept requests without an Origin header (non-browser clients). Default false. */
+  allowMissingOrigin?: boolean;
+  /** A client with no connection for this long is forgotten (with its distribution). Default 10 min. */
+  idleTimeoutMs?: number;
+  /** The longest a fragment call may run; a call's own `timeoutMs` is capped at this. Default 30 s. */
+  callTimeoutMs?: number;
+  /** Larger messages get a DCM_MESSAGE_TOO_LARGE error; messages over 4× this close the connection (1009). Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** Calls one client may have in flight. Default 256. */
+  maxPendingCalls?: number;
+  /** Worker threads of the Fragment Executer. Default os.availableParallelism(). */
+  workers?: number;
+  /** URL prefix of the routes and the WebSocket. Default `/dcm`. */
+  prefix?: string;
+  /** Which server module runs the fragments: the native plugin (default) or the WASM module. */
+  target?: "native" | "wasm";
+  /** How long a connection without a token in its subprotocol header may take to send `hello`. Default 5 s. */
+  helloTimeoutMs?: number;
+  /** The server pings every client this often to measure round trips; a client silent for two intervals is dropped. 0 turns it off. Default 15 s. */
+  pingIntervalMs?: number;
+  /** How long a worker that is being replaced may take to stop before it counts as stuck. Default 1 s. */
+  terminateGraceMs?: number;
+  /** Finds the language glue of a module; default: the adapter registry of src/languages. */
+  glue?: GlueResolver;
+  logger?: Logger;
+}
+
+export type ResolvedOptions = Required<Omit<DistributorOptions, "glue" | "logger" | "auth">> & {
+  auth: AuthOptions;
+  glue?: GlueResolver;
+  logger: Logger;
+};
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+export function normalizePrefix(p: string | undefined): string {
+  const s = (p ?? "/dcm").trim();
+  if (s === "" || s === "/") return "";
+  const withSlash = s.startsWith("/") ? s : `/${s}`;
+  return withSlash.replace(/\/+$/, "");
+}
+
+function positive(name: string, v: number | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw new DistributorError(
+      "DCM_SERVER_CONFIG",
+      `${name} must be a ${allowZero ? "non-negative" : "positive"} number, got ${v}`,
+    );
+  }
+  return v;
+}
+
+/** An exact origin (scheme://host[:port]) as browsers send it. */
+export function normalizeOrigin(o: string): string {
+  if (o.includes("*")) {
+    throw new DistributorError(
+      "DCM_SERVER_CONFIG",
+      `allowedOrigins: wildcards are not allowed (${JSON.stringify(o)}); list exact origins`,
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(o);
+  } catch {
+    throw new DistributorError(
+      "DCM_SERVER_CONFIG",
+      `allowedOrigins: ${JSON.stringify(o)} is not an origin like https://app.example.com`,
+    );
+  }
+  if (url.origin === "null" || url.pathname !== "/" || url.search || url.hash || url.username) {
+    throw new DistributorError(
+      "DCM_SERVER_CONFIG",
+      `allowedOrigins: ${JSON.stringify(o)} is not a bare origin (scheme://host[:port])`,
+    );
+  }
+  return url.origin;
+}
+
+export function resolveOptions(o: DistributorOptions): ResolvedOptions {
+  if (!o || typeof o.dist !== "string" || !o.dist)
+    throw new DistributorError("DCM_SERVER_CONFIG", "dist: the dist folder is required");
+  if (!o.auth)
+    throw new DistributorError(
+      "DCM_SERVER_CONFIG",
+      "auth: signing keys (auth.keys) or a key set (auth.jwks) are required",
+    );
+  if (!Array.isArray(o.allowedOrigins))
+    throw new DistributorError("DCM_SERVER_CONFIG", "allowedOrigins: a list of origins is required");
+  const workers = Math.floor(positive("workers", o.workers, availableParallelism()));
+  const target = o.target ?? "native";
+  if (target !== "native" && target !== "wasm")
+    throw new DistributorError("DCM_SERVER_CONFIG", `target must be native or wasm, got ${target}`);
+  return {
+    dist: o.dist,
+    auth: o.auth,
+    allowedOrigins: o.allowedOrigins.map(normalizeOrigin),
+    allowMissingOrigin: o.allowMissingOrigin ?? false,
+    idleTimeoutMs: positive("idleTimeoutMs", o.idleTimeoutMs, 10 * 60_000),
+    callTimeoutMs: positive("callTimeoutMs", o.callTimeoutMs, 30_000),
+    maxMessageBytes: Math.floor(positive("maxMessageBytes", o.maxMessageBytes, 1024 * 1024)),
+    maxPendingCalls: Math.floor(positive("maxPendingCalls", o.maxPendingCalls, 256)),
+    workers,
+    prefix: normalizePrefix(o.prefix),
+    target,
+    helloTimeoutMs: positive("helloTimeoutMs", o.helloTimeoutMs, 5000),
+    pingIntervalMs: positive("pingIntervalMs", o.pingIntervalMs, 15_000, true),
+    terminateGraceMs: positive("terminateGraceMs", o.terminateGraceMs, 1000),
+    ...(o.glue ? { glue: o.glue } : {}),
+    logger: o.logger ?? silent,
+  };
+}

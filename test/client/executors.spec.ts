@@ -1,0 +1,249 @@
+/**
+ * The two executors against a real built dist (the small fixture: `add` is
+ * Add(a, b int) int, `shout` is Shout(string) string). The worker executor
+ * runs the browser's worker code under Node's worker_threads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FragmentCallError } from "../../runtime/abi/call-error.js";
+import type { Executor, ExecutorInit } from "../../runtime/client/executor-types.js";
+import { createInThreadExecutor } from "../../runtime/client/in-thread-executor.js";
+import { nodeWorkerSpawner } from "../../runtime/client/node-endpoint.js";
+import { WorkerExecutor } from "../../runtime/client/worker-executor.js";
+import { type BuiltDist, buildNapper, buildSmall } from "./build-fixture.js";
+
+let init: ExecutorInit;
+let napInit: ExecutorInit;
+const builds: BuiltDist[] = [];
+
+const initOf = (b: BuiltDist): ExecutorInit => ({
+  manifest: b.manifest,
+  modules: [{ module: b.manifest.modules.find((m) => m.target === "wasm")!, wasm: b.wasm }],
+});
+
+beforeAll(async () => {
+  const [small, napper] = await Promise.all([buildSmall(), buildNapper()]);
+  builds.push(small, napper);
+  init = initOf(small);
+  napInit = initOf(napper);
+});
+
+afterAll(async () => {
+  for (const b of builds) await b.cleanup();
+});
+
+const kinds: Array<[string, () => Executor]> = [
+  ["in-thread", () => createInThreadExecutor(init)],
+  ["worker", () => new WorkerExecutor(init, { size: 2, spawn: nodeWorkerSpawner() })],
+];
+
+describe.each(kinds)("%s executor", (_name, make) => {
+  let ex: Executor;
+  beforeAll(async () => {
+    ex = make();
+    await ex.ready;
+  });
+  afterAll(async () => {
+    await ex?.close();
+  });
+
+  it("runs every fragment of the small fixture", async () => {
+    expect(await ex.call("add", [2n, 40n])).toBe(42n);
+    expect(await ex.call("shout", ["hi"])).toBe("HI!");
+    expect(ex.has("add")).toBe(true);
+    expect(ex.has("nope")).toBe(false);
+  });
+
+  it("keeps 64-bit integers exact", async () => {
+    expect(await ex.call("add", [2n ** 62n, 2n ** 62n - 1n])).toBe(2n ** 63n - 1n);
+  });
+
+  it("runs many concurrent calls and keeps each result with its call", async () => {
+    const n = 200;
+    const rs = await Promise.all(
+      Array.from({ length: n }, (_, i) => ex.call(i % 2 ? "add" : "shout", i % 2 ? [BigInt(i), 1n] : [`x${i}`])),
+    );
+    rs.forEach((r, i) => {
+      expect(r).toBe(i % 2 ? BigInt(i) + 1n : `X${i}!`);
+    });
+  });
+
+  it("rejects bad arguments and unknown fragments with typed errors", async () => {
+    await expect(ex.call("add", ["two", 1n])).rejects.toMatchObject({ code: "DCM_BAD_ARGUMENTS" });
+    await expect(ex.call("add", [1n])).rejects.toMatchObject({ code: "DCM_BAD_ARGUMENTS" });
+    const e = await ex.call("nope", []).catch((x) => x);
+    expect(e).toBeInstanceOf(FragmentCallError);
+    expect(e.code).toBe("DCM_NO_MODULE_FOR_SIDE");
+    // Still usable afterwards.
+    expect(await ex.call("add", [1n, 1n])).toBe(2n);
+  });
+
+  it("rejects a call whose signal is already aborted", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(ex.call("add", [1n, 2n], { signal: ac.signal })).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
+  });
+});
+
+describe("a module whose Go runtime dies", () => {
+  it("in-thread: the call fails with DCM_FRAGMENT_PANIC and the next call runs on a fresh instance", async () => {
+    const ex = createInThreadExecutor(napInit);
+    try {
+      await ex.ready;
+      const e = await ex.call("deadlock", []).catch((x) => x);
+      expect(e).toMatchObject({ code: "DCM_FRAGMENT_PANIC", fragment: "deadlock" });
+      expect(e.message).toContain("all goroutines are asleep");
+      expect(await ex.call("nap", [1n])).toBe(1n);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("worker: the worker is replaced and the calls queued behind the dead one still run", async () => {
+    const ex = new WorkerExecutor(napInit, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const dead = ex.call("deadlock", []).catch((x) => x);
+      const behind = [ex.call("nap", [1n]), ex.call("napOnce", [1n])];
+      expect(await dead).toMatchObject({ code: "DCM_FRAGMENT_PANIC" });
+      expect(await Promise.all(behind)).toEqual([1n, 2n]);
+      expect(ex.replaced).toBe(1);
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe("worker executor pool", () => {
+  it("instantiates the module once per worker and reuses it", async () => {
+    const ex = new WorkerExecutor(init, { size: 2, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      // Warm calls are far below a runtime start (tens of ms): the instance is reused.
+      for (let i = 0; i < 50; i++) await ex.call("add", [1n, 2n]);
+      const t0 = performance.now();
+      const n = 500;
+      for (let i = 0; i < n; i++) await ex.call("add", [BigInt(i), 1n]);
+      const perCall = (performance.now() - t0) / n;
+      expect(perCall).toBeLessThan(2);
+      expect(ex.replaced).toBe(0);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("spreads concurrent calls over the workers", async () => {
+    const seen: number[] = [];
+    const base = nodeWorkerSpawner();
+    let n = 0;
+    const spawn = () => {
+      const ep = base();
+      const me = n++;
+      const post = ep.postMessage.bind(ep);
+      ep.postMessage = (m, t) => {
+        if ((m as { t: string }).t === "call") seen.push(me);
+        post(m, t);
+      };
+      return ep;
+    };
+    const ex = new WorkerExecutor(init, { size: 3, spawn });
+    try {
+      await ex.ready;
+      await Promise.all(Array.from({ length: 30 }, (_, i) => ex.call("add", [BigInt(i), 0n])));
+      expect(new Set(seen)).toEqual(new Set([0, 1, 2]));
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("replaces a crashed worker and re-sends the calls queued behind the crash", async () => {
+    const spawnCrashy = nodeWorkerSpawner({ url: new URL("./crashy-worker.ts", import.meta.url) });
+    const endpoints: Array<ReturnType<typeof spawnCrashy>> = [];
+    const ex = new WorkerExecutor(init, {
+      size: 1,
+      spawn: () => {
+        const ep = spawnCrashy();
+        endpoints.push(ep);
+        return ep;
+      },
+    });
+    try {
+      await ex.ready;
+      // The worker handles `die` before the calls: the first call counts as running when it dies.
+      endpoints[0]!.postMessage({ t: "die" });
+      const out = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          ex.call("add", [BigInt(i), 1n]).then(
+            (v) => ({ v }),
+            (e) => ({ e }),
+          ),
+        ),
+      );
+      expect(out[0]).toMatchObject({ e: { code: "DCM_FRAGMENT_PANIC" } });
+      expect(out.slice(1)).toEqual([{ v: 2n }, { v: 3n }, { v: 4n }, { v: 5n }]);
+      expect(ex.replaced).toBe(1);
+      expect(endpoints.length).toBe(2);
+      expect(await ex.call("shout", ["again"])).toBe("AGAIN!");
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("a timed-out call gets its worker replaced, and the calls queued behind it run on the new one", async () => {
+    const ex = new WorkerExecutor(napInit, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const t0 = performance.now();
+      const p = ex.call("nap", [5000n], { timeoutMs: 150 }).catch((e) => e);
+      const q = ex.call("napOnce", [1n]);
+      expect(await p).toMatchObject({ code: "DCM_CALL_TIMEOUT" });
+      expect(await q).toBe(2n);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      expect(ex.replaced).toBe(1);
+      expect(await ex.call("nap", [1n])).toBe(1n);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("aborting a running call replaces its worker at once", async () => {
+    const ex = new WorkerExecutor(napInit, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const ac = new AbortController();
+      const t0 = performance.now();
+      const p = ex.call("nap", [5000n], { signal: ac.signal }).catch((e) => e);
+      setTimeout(() => ac.abort(), 100);
+      expect(await p).toMatchObject({ code: "DCM_CALL_CANCELLED" });
+      expect(performance.now() - t0).toBeLessThan(1000);
+      expect(ex.replaced).toBe(1);
+      expect(await ex.call("nap", [1n])).toBe(1n);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("abort while queued rejects at once and leaves the pool intact", async () => {
+    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const ac = new AbortController();
+      const first = ex.call("add", [1n, 1n]);
+      const second = ex.call("add", [2n, 2n], { signal: ac.signal });
+      ac.abort();
+      await expect(second).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
+      expect(await first).toBe(2n);
+      expect(ex.replaced).toBe(0);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("close() rejects calls in flight and later calls", async () => {
+    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    await ex.ready;
+    const p = ex.call("shout", ["bye"]);
+    await ex.close();
+    await expect(p).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
+    await expect(ex.call("add", [1n, 1n])).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
+  });
+});
