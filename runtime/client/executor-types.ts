@@ -69,6 +69,8 @@ export type ToWorker =
       t: "init";
       modules: Array<{ module: ManifestModule; wasm: WebAssembly.Module | Uint8Array }>;
       manifest: Pick<Manifest, "fragments" | "types">;
+      /** The shared-memory fast path's control block and data region (fast-channel.ts), when available. */
+      channel?: SharedArrayBuffer;
     }
   | { t: "call"; id: number; fragment: string; args: JsValue[] };
 

@@ -60,6 +60,18 @@ async function inside(base: string, rel: string): Promise<string | null> {
   }
 }
 
+/**
+ * Cross-origin isolation (so that the page may use SharedArrayBuffer: the
+ * worker executor's fast path): COOP/COEP on the page and on the (module)
+ * worker scripts, CORP on everything the page loads.
+ */
+function isolated(reply: FastifyReply): FastifyReply {
+  return reply
+    .header("cross-origin-opener-policy", "same-origin")
+    .header("cross-origin-embedder-policy", "require-corp")
+    .header("cross-origin-resource-policy", "same-origin");
+}
+
 export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension {
   const root = repoRoot();
   const runtimeDir = resolve(opts.runtimeDir ?? join(root, "build/runtime"));
@@ -77,14 +89,14 @@ export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension
           : null;
       if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
       const body = await readFile(file);
-      return reply.header("cache-control", "no-cache").type(TYPES[".js"]!).send(body);
+      return isolated(reply).header("cache-control", "no-cache").type(TYPES[".js"]!).send(body);
     });
     if (opts.page === false) return;
     const page = async (rel: string, reply: FastifyReply) => {
       const ext = extname(rel);
       const file = TYPES[ext] ? await inside(pageDir, rel) : null;
       if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
-      return reply
+      return isolated(reply)
         .header("cache-control", "no-cache")
         .type(TYPES[ext]!)
         .send(await readFile(file));

@@ -16,7 +16,9 @@
  * `nodeWorkerSpawner()` of node-endpoint.ts under Node).
  */
 import { FragmentCallError } from "../abi/call-error.js";
+import { type SigCodec, sigCodec } from "../abi/codec.js";
 import type { JsValue } from "../abi/js-values.js";
+import { Reader, Writer } from "../abi/wire-io.js";
 import type {
   Endpoint,
   ExecCallOptions,
@@ -26,6 +28,23 @@ import type {
   ToWorker,
   WorkerSpawner,
 } from "./executor-types.js";
+import {
+  CALL,
+  type Channel,
+  copyOut,
+  DONE,
+  FRAG,
+  fastPathAvailable,
+  ID,
+  IDLE,
+  KIND,
+  KIND_OK,
+  LEN,
+  newChannel,
+  POSTED,
+  STATE,
+  WAKE,
+} from "./fast-channel.js";
 import { callErrors } from "./module-host.js";
 
 export interface WorkerExecutorOptions {
@@ -35,6 +54,12 @@ export interface WorkerExecutorOptions {
   spawn?: WorkerSpawner;
   /** URL of the compiled `executor-worker.js`; default beside this file. */
   workerUrl?: string | URL;
+  /**
+   * The shared-memory fast path (fast-channel.ts) for calls to an idle
+   * worker. Default: on when SharedArrayBuffer and Atomics.waitAsync are
+   * usable (Node, or a cross-origin isolated page).
+   */
+  fastPath?: boolean;
 }
 
 interface Pending {
@@ -56,6 +81,12 @@ interface Slot {
   inflight: Map<number, Pending>;
   dead: boolean;
   unsubscribe: () => void;
+  /** The worker has instantiated its modules. */
+  ready: boolean;
+  /** The fast path's shared memory, when on. */
+  ch: Channel | null;
+  /** A message was posted while a fast call was out: wake the worker when its answer is read. */
+  wakeAfter: boolean;
 }
 
 /** A module Web Worker running executor-worker.js. */
@@ -115,10 +146,24 @@ export class WorkerExecutor implements Executor {
   private crashStreak = 0;
   private readyCount = 0;
   private readySettle!: { ok: () => void; fail: (e: FragmentCallError) => void };
+  private readonly fast: boolean;
+  /** Fragment id -> its index in the manifest and its codec, for fragments the fast path can encode. */
+  private readonly fastInfo = new Map<string, { index: number; codec: SigCodec }>();
+  private readonly w = new Writer(4096);
+  private readonly r = new Reader();
+  /** Calls that went through the fast path (for tests and the page). */
+  fastCalls = 0;
 
   constructor(init: ExecutorInit, opts: WorkerExecutorOptions = {}) {
     this.spawn = opts.spawn ?? browserWorkerSpawner(opts.workerUrl);
     this.fragments = new Set(init.modules.flatMap((m) => m.module.fragments));
+    this.fast = (opts.fastPath ?? true) && fastPathAvailable();
+    if (this.fast) {
+      init.manifest.fragments.forEach((f, index) => {
+        if (f.signature && this.fragments.has(f.id) && !this.fastInfo.has(f.id))
+          this.fastInfo.set(f.id, { index, codec: sigCodec(f.signature, init.manifest.types) });
+      });
+    }
     // Compile once here; every worker instantiates the same compiled module.
     this.init = Promise.all(
       init.modules.map(async (m) => ({
@@ -169,6 +214,9 @@ export class WorkerExecutor implements Executor {
         inflight: new Map(),
         dead: true,
         unsubscribe() {},
+        ready: false,
+        ch: null,
+        wakeAfter: false,
       };
       queueMicrotask(() =>
         this.breakPool(
@@ -177,7 +225,16 @@ export class WorkerExecutor implements Executor {
       );
       return slot;
     }
-    const slot: Slot = { ep, index, inflight: new Map(), dead: false, unsubscribe: () => {} };
+    const slot: Slot = {
+      ep,
+      index,
+      inflight: new Map(),
+      dead: false,
+      unsubscribe: () => {},
+      ready: false,
+      ch: this.fast ? newChannel() : null,
+      wakeAfter: false,
+    };
     const offMsg = ep.onMessage((data) => this.onMessage(slot, data as FromWorker));
     const offErr = ep.onError?.((e) => this.crashed(slot, e)) ?? (() => {});
     slot.unsubscribe = () => {
@@ -185,11 +242,12 @@ export class WorkerExecutor implements Executor {
       offErr();
     };
     // Calls may be posted at once: the worker queues them until its modules are instantiated.
-    if (this.initMsg) ep.postMessage(this.initMsg);
+    const withChannel = (msg: ToWorker & { t: "init" }) => (slot.ch ? { ...msg, channel: slot.ch.sab } : msg);
+    if (this.initMsg) ep.postMessage(withChannel(this.initMsg));
     else
       this.init.then(
         (msg) => {
-          if (!slot.dead) ep.postMessage(msg);
+          if (!slot.dead) ep.postMessage(withChannel(msg));
         },
         (e) =>
           this.breakPool(
@@ -204,6 +262,7 @@ export class WorkerExecutor implements Executor {
     this.crashStreak = 0;
     switch (msg.t) {
       case "ready":
+        slot.ready = true;
         if (++this.readyCount >= this.slots.length) this.readySettle.ok();
         return;
       case "initError":
@@ -230,6 +289,116 @@ export class WorkerExecutor implements Executor {
     }
   }
 
+  /** Ends a slot's use: wakes a pending Atomics.waitAsync so that it does not linger. */
+  private retire(slot: Slot): void {
+    if (slot.ch) Atomics.notify(slot.ch.ctl, STATE);
+  }
+
+  /** Wakes a worker waiting on its channel so that it reads its messages. */
+  private wake(slot: Slot): void {
+    const ch = slot.ch;
+    if (!ch) return;
+    const s = Atomics.compareExchange(ch.ctl, STATE, IDLE, WAKE);
+    if (s === IDLE) Atomics.notify(ch.ctl, STATE);
+    else if (s !== WAKE) slot.wakeAfter = true;
+  }
+
+  /** Sends `p` through the shared memory when its worker is idle; false: use postMessage. */
+  private sendFast(slot: Slot, p: Pending): boolean {
+    const ch = slot.ch;
+    if (!ch || !slot.ready || slot.inflight.size !== 0) return false;
+    const fi = this.fastInfo.get(p.fragment);
+    if (!fi) return false;
+    const w = this.w;
+    w.pos = 0;
+    try {
+      fi.codec.writeArgs(w, p.args, p.fragment);
+    } catch {
+      return false; // the postMessage path reports the error, as before
+    }
+    if (w.pos > ch.data.length) return false;
+    // WAKE (messages posted) does not matter here: no call of this worker is in flight.
+    const s = Atomics.load(ch.ctl, STATE);
+    if (s !== IDLE && s !== WAKE) return false;
+    ch.data.set(w.buf.subarray(0, w.pos));
+    ch.ctl[ID] = p.id;
+    ch.ctl[FRAG] = fi.index;
+    ch.ctl[LEN] = w.pos;
+    if (
+      Atomics.compareExchange(ch.ctl, STATE, IDLE, CALL) !== IDLE &&
+      Atomics.compareExchange(ch.ctl, STATE, WAKE, CALL) !== WAKE
+    )
+      return false;
+    Atomics.notify(ch.ctl, STATE);
+    this.fastCalls++;
+    p.sends++;
+    p.slot = slot;
+    slot.inflight.set(p.id, p);
+    this.awaitFast(slot, ch, p);
+    return true;
+  }
+
+  private awaitFast(slot: Slot, ch: Channel, p: Pending): void {
+    const res = (
+      Atomics as unknown as {
+        waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
+      }
+    ).waitAsync(ch.ctl, STATE, CALL);
+    if (res.async) (res.value as Promise<string>).then(() => this.fastDone(slot, ch, p));
+    else this.fastDone(slot, ch, p);
+  }
+
+  private fastDone(slot: Slot, ch: Channel, p: Pending): void {
+    if (slot.dead || slot.ch !== ch) return;
+    const s = Atomics.load(ch.ctl, STATE);
+    if (s === CALL) {
+      this.awaitFast(slot, ch, p);
+      return;
+    }
+    if (s !== DONE && s !== POSTED) return;
+    this.crashStreak = 0;
+    let ok = false;
+    let value: JsValue = null;
+    let error: FragmentCallError | null = null;
+    let fatal = false;
+    if (s === DONE) {
+      const bytes = copyOut(ch, ch.ctl[LEN]!);
+      if (ch.ctl[KIND] === KIND_OK) {
+        const info = this.fastInfo.get(p.fragment)!;
+        try {
+          value = info.codec.readResultValue(this.r.from(bytes), p.fragment);
+          ok = true;
+        } catch (e) {
+          error =
+            e instanceof FragmentCallError
+              ? e
+              : new FragmentCallError("DCM_FRAGMENT_PANIC", String((e as Error)?.message ?? e), p.fragment);
+        }
+      } else {
+        const m = JSON.parse(new TextDecoder().decode(bytes)) as {
+          code: string;
+          message: string;
+          fragment: string;
+          fatal?: boolean;
+        };
+        error = new FragmentCallError(m.code, m.message, m.fragment || p.fragment);
+        fatal = m.fatal === true;
+      }
+    }
+    // Hand the channel back (or ask the worker to read the messages posted meanwhile).
+    Atomics.store(ch.ctl, STATE, slot.wakeAfter ? WAKE : IDLE);
+    slot.wakeAfter = false;
+    Atomics.notify(ch.ctl, STATE);
+    if (s === POSTED) return; // the answer comes as a message
+    if (slot.inflight.get(p.id) === p) {
+      slot.inflight.delete(p.id);
+      this.finish(p);
+      if (ok) p.resolve(value);
+      else p.reject(error!);
+    }
+    if (fatal) this.replace(slot);
+  }
+
   private finish(p: Pending): void {
     p.slot = null;
     p.cleanup?.();
@@ -242,6 +411,7 @@ export class WorkerExecutor implements Executor {
     slot.dead = true;
     slot.unsubscribe();
     slot.ep.terminate?.();
+    this.retire(slot);
     const requeue = [...slot.inflight.values()].filter((p) => p !== running);
     slot.inflight.clear();
     if (this.closed) return;
@@ -261,6 +431,7 @@ export class WorkerExecutor implements Executor {
       slot.dead = true;
       slot.unsubscribe();
       slot.ep.terminate?.();
+      this.retire(slot);
       this.breakPool(new FragmentCallError("DCM_FRAGMENT_PANIC", `workers keep crashing (last: ${e.message})`, ""));
       return;
     }
@@ -313,11 +484,13 @@ export class WorkerExecutor implements Executor {
       p.reject(new FragmentCallError("DCM_FRAGMENT_PANIC", `no worker could run \`${p.fragment}\``, p.fragment));
       return;
     }
+    if (this.sendFast(slot, p)) return;
     p.sends++;
     p.slot = slot;
     slot.inflight.set(p.id, p);
     try {
       slot.ep.postMessage({ t: "call", id: p.id, fragment: p.fragment, args: p.args } satisfies ToWorker);
+      this.wake(slot);
     } catch (e) {
       // Arguments that cannot be cloned (functions, symbols…).
       slot.inflight.delete(p.id);
@@ -388,6 +561,7 @@ export class WorkerExecutor implements Executor {
       s.dead = true;
       s.unsubscribe();
       s.ep.terminate?.();
+      this.retire(s);
     }
   }
 }

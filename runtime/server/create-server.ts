@@ -95,7 +95,12 @@ export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer
         const f = files.get(name);
         if (!f)
           return reply.code(404).send({ error: { code: "DCM_UNKNOWN_FRAGMENT", message: `no client file ${name}` } });
-        reply.header("etag", f.etag).header("cache-control", "no-cache").type(f.type);
+        reply
+          .header("etag", f.etag)
+          .header("cache-control", "no-cache")
+          .header("cross-origin-resource-policy", "same-origin")
+          .header("cross-origin-embedder-policy", "require-corp")
+          .type(f.type);
         if (req.headers["if-none-match"] === f.etag) return reply.code(304).send();
         return reply.send(f.body);
       });

@@ -160,6 +160,8 @@ describe("worker executor pool", () => {
     const endpoints: Array<ReturnType<typeof spawnCrashy>> = [];
     const ex = new WorkerExecutor(init, {
       size: 1,
+      // The test orders `die` before the calls by message order; the fast path would run the first call first.
+      fastPath: false,
       spawn: () => {
         const ep = spawnCrashy();
         endpoints.push(ep);
@@ -245,5 +247,94 @@ describe("worker executor pool", () => {
     await ex.close();
     await expect(p).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
     await expect(ex.call("add", [1n, 1n])).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
+  });
+});
+
+describe("worker executor shared-memory fast path", () => {
+  it("gives the same results as the postMessage path, and takes the fast path for calls to an idle worker", async () => {
+    const fast = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    const slow = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner(), fastPath: false });
+    try {
+      await Promise.all([fast.ready, slow.ready]);
+      const cases: Array<[string, unknown[]]> = [
+        ["add", [2n, 3n]],
+        ["add", [-(2n ** 62n), 2n ** 62n - 1n]],
+        ["shout", ["héllo wörld"]],
+        ["shout", [""]],
+        ["add", ["x", 1n]],
+        ["add", [1n]],
+        ["nope", []],
+      ];
+      for (const [f, args] of cases) {
+        const a = await fast.call(f, args as never).then(
+          (v) => ({ v }),
+          (e) => ({ e: { code: e.code, message: e.message } }),
+        );
+        const b = await slow.call(f, args as never).then(
+          (v) => ({ v }),
+          (e) => ({ e: { code: e.code, message: e.message } }),
+        );
+        expect(a, `${f}(${String(args)})`).toEqual(b);
+      }
+      expect(fast.fastCalls).toBe(4); // the well-formed calls of known fragments
+      expect(slow.fastCalls).toBe(0);
+    } finally {
+      await Promise.all([fast.close(), slow.close()]);
+    }
+  });
+
+  it("sends arguments larger than the data region by postMessage", async () => {
+    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const big = "a".repeat(200_000);
+      expect(await ex.call("shout", [big])).toBe(`${big.toUpperCase()}!`);
+      expect(ex.fastCalls).toBe(0);
+      for (let i = 0; i < 3; i++) expect(await ex.call("shout", ["x"])).toBe("X!");
+      expect(ex.fastCalls).toBeGreaterThanOrEqual(2);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("mixes fast and postMessage calls under concurrency, each result with its call", async () => {
+    const ex = new WorkerExecutor(init, { size: 2, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      for (let round = 0; round < 5; round++) {
+        const out = await Promise.all(Array.from({ length: 40 }, (_, i) => ex.call("add", [BigInt(i), BigInt(round)])));
+        expect(out).toEqual(Array.from({ length: 40 }, (_, i) => BigInt(i + round)));
+      }
+      expect(ex.fastCalls).toBeGreaterThan(0);
+    } finally {
+      await ex.close();
+    }
+  });
+
+  it("a timed-out or aborted fast call replaces its worker", async () => {
+    const ex = new WorkerExecutor(napInit, { size: 1, spawn: nodeWorkerSpawner() });
+    try {
+      await ex.ready;
+      const t0 = performance.now();
+      expect(await ex.call("nap", [5000n], { timeoutMs: 150 }).catch((e) => e)).toMatchObject({
+        code: "DCM_CALL_TIMEOUT",
+      });
+      expect(ex.fastCalls).toBe(1);
+      expect(ex.replaced).toBe(1);
+      // The successor answers by message until it is ready, then by shared memory.
+      for (let i = 0; i < 3; i++) expect(await ex.call("nap", [1n])).toBe(1n);
+      const before = ex.fastCalls;
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 100);
+      expect(await ex.call("nap", [5000n], { signal: ac.signal }).catch((e) => e)).toMatchObject({
+        code: "DCM_CALL_CANCELLED",
+      });
+      expect(ex.fastCalls).toBe(before + 1);
+      expect(ex.replaced).toBe(2);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      expect(await ex.call("nap", [1n])).toBe(1n);
+    } finally {
+      await ex.close();
+    }
   });
 });
