@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeValue, encodeValue } from "../../../runtime/abi/codec.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
-import type { TypeTable, VType } from "../../../runtime/abi/value-types.js";
+import type { VType } from "../../../runtime/abi/value-types.js";
+import { types } from "./sample-types.js";
 
 /** mulberry32: a seeded PRNG so that failures reproduce. */
 function rng(seed: number) {
@@ -23,33 +24,6 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-const types: TypeTable = {
-  Address: {
-    name: "Address",
-    origin: "x.Address",
-    fields: [
-      { name: "Street", jsonName: "street", type: { kind: "string" } },
-      { name: "Zip", jsonName: "Zip", type: { kind: "int", bits: 32, signed: true } },
-    ],
-  },
-  Node: {
-    name: "Node",
-    origin: "x.Node",
-    fields: [
-      { name: "Value", jsonName: "value", type: { kind: "float", bits: 64 } },
-      { name: "Next", jsonName: "next", type: { kind: "optional", inner: { kind: "record", name: "Node" } } },
-    ],
-  },
-  Emp: {
-    name: "Emp",
-    origin: "x.Emp",
-    fields: [
-      { name: "Name", jsonName: "name", type: { kind: "string" } },
-      { name: "Address", jsonName: "Address", type: { kind: "record", name: "Address" } },
-      { name: "Tags", jsonName: "tags", type: { kind: "map", key: { kind: "string" }, value: { kind: "bytes" } } },
-    ],
-  },
-};
 
 const STRINGS = [
   "",
