@@ -145,7 +145,9 @@ describe("worker executor pool", () => {
       };
       return ep;
     };
-    const ex = new WorkerExecutor(init, { size: 3, spawn });
+    // The postMessage dispatcher is what spreads calls; shared-memory calls are not posted (and an idle
+    // worker can answer one before the next call is made), so this test runs without them.
+    const ex = new WorkerExecutor(init, { size: 3, spawn, fastPath: false });
     try {
       await ex.ready;
       await Promise.all(Array.from({ length: 30 }, (_, i) => ex.call("add", [BigInt(i), 0n])));
@@ -225,7 +227,9 @@ describe("worker executor pool", () => {
   });
 
   it("abort while queued rejects at once and leaves the pool intact", async () => {
-    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    // postMessage path: on the shared-memory path the first call may be answered before the second
+    // is made, and then the second is in flight rather than queued.
+    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner(), fastPath: false });
     try {
       await ex.ready;
       const ac = new AbortController();
@@ -241,7 +245,9 @@ describe("worker executor pool", () => {
   });
 
   it("close() rejects calls in flight and later calls", async () => {
-    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner() });
+    // postMessage path: on the shared-memory path a spinning worker may answer before close() runs,
+    // and then the call is no longer in flight.
+    const ex = new WorkerExecutor(init, { size: 1, spawn: nodeWorkerSpawner(), fastPath: false });
     await ex.ready;
     const p = ex.call("shout", ["bye"]);
     await ex.close();
