@@ -7,6 +7,8 @@ import { fileURLToPath } from "node:url";
 import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
 import { analyzeGo } from "./analysis/analyze-go.js";
 import { generateGo } from "./generate/generate-go.js";
+import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
+import type { GoTarget } from "./generate/build-spec.js";
 import { compileGo } from "./toolchain/compile-go.js";
 import { createGoToolchain } from "./toolchain/go-toolchain.js";
 
@@ -19,14 +21,19 @@ const glue = (name: string): string => {
   return fileURLToPath(url);
 };
 
+function goTarget(target: ModuleTarget): GoTarget {
+  if (target === "js") throw new Error("Go builds no `js` modules (targets are wasm and native).");
+  return target;
+}
+
 const goAdapter: LanguageAdapter = {
   id: "go",
   displayName: "Go",
   extensions: [".go"],
   targets: { client: ["wasm"], server: ["native", "wasm"] },
   analyze: (req) => analyzeGo(req),
-  generate: (req, target) => generateGo(req, target, { driver: goToolchain }),
-  compile: (project, target, outFile) => compileGo(project, target, outFile, { driver: goToolchain }),
+  generate: (req, target) => generateGo(req, goTarget(target), { driver: goToolchain }),
+  compile: (project, target, outFile) => compileGo(project, goTarget(target), outFile, { driver: goToolchain }),
   toolchains: [goToolchain],
   runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
 };

@@ -6,6 +6,7 @@
 import type { CallAbi, Signature, TypeTable } from "./value-types.js";
 
 export type Side = "client" | "server";
+export type ModuleTarget = "wasm" | "native" | "js";
 export type FragmentKind = "function" | "method" | "variable" | "const" | "type";
 
 export interface ManifestFragment {
@@ -29,8 +30,12 @@ export interface ManifestFragment {
 
 export interface ManifestModule {
   language: string;
-  /** `wasm` runs on either side; `native` is a server plugin. */
-  target: "wasm" | "native";
+  /**
+   * `wasm` (a docs/abi.md WebAssembly module) and `js` (an ES module run by its
+   * language's glue) are portable: they run on either side. `native` is a
+   * server plugin.
+   */
+  target: ModuleTarget;
   /** Which side(s) the module is meant for. A wasm module may also run on the server. */
   sides: Side[];
   /** Path relative to the dist folder. */

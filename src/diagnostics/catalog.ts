@@ -43,6 +43,9 @@ export const CATALOG = {
   DCM_TYPE_NOT_FOUND: { severity: "error", title: "A type used in a fragment signature cannot be found in the repository", fix: "Declare the type in the repository or use a supported built-in type." },
   DCM_REPO_NOT_FOUND: { severity: "error", title: "The repository folder cannot be read", fix: "Check the repository path." },
   DCM_GO_MOD_MISSING: { severity: "error", title: "No go.mod found above a Go fragment", fix: "Run `go mod init <module>` at the repository root." },
+  // -- Rust (languages/rust) --
+  // -- AssemblyScript (languages/assemblyscript) --
+  // -- TypeScript (languages/typescript) --
 
   // ---- Toolchains and compilation (toolchains/, languages/*) ----
   DCM_TOOLCHAIN_MISSING: { severity: "error", title: "A required toolchain is not installed", fix: "Run `bash toolchains/install.sh` (or the language's install script named in the message)." },

@@ -88,12 +88,23 @@ export interface LanguageAdapter {
   displayName: string;
   /** File extensions with the dot: [".go"]. */
   extensions: string[];
+  /**
+   * Optional finer claim on a repo-relative file, for languages that share an
+   * extension (AssemblyScript and TypeScript both use `.ts`). Adapters with
+   * this hook are asked first; a CFD `language:` key always wins.
+   */
+  claimsFile?(file: string): boolean;
   /** Module targets this language builds per side. */
   targets: Record<Side, Array<ManifestModule["target"]>>;
   analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
   generate(req: GenerateRequest, target: ManifestModule["target"]): Promise<GeneratedProject>;
   compile(project: GeneratedProject, target: ManifestModule["target"], outFile: string): Promise<CompileResult>;
   toolchains: ToolchainDriver[];
-  /** ESM module paths (absolute) of the runtime glue that loads this language's modules; see runtime/abi/module-types.ts. */
-  runtimeGlue: { wasm: string; native?: string };
+  /**
+   * ESM module paths (absolute, of the compiled .js) of the runtime glue that
+   * loads this language's modules, per target; see runtime/abi/module-types.ts.
+   * Glue of a portable target (`wasm`, `js`) must be browser-safe: `dcm build`
+   * bundles it into the dist for browsers.
+   */
+  runtimeGlue: Partial<Record<ManifestModule["target"], string>>;
 }

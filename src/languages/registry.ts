@@ -4,9 +4,11 @@
  */
 import type { LanguageAdapter } from "./adapter-types.js";
 import goAdapter from "../../languages/go/adapter.js";
+// (language imports: one line each, alphabetical after go)
 
 const ADAPTERS: LanguageAdapter[] = [
   goAdapter,
+  // (one entry per language, same order as the imports)
 ];
 
 export function allAdapters(): readonly LanguageAdapter[] {
@@ -17,8 +19,12 @@ export function adapterById(id: string): LanguageAdapter | undefined {
   return ADAPTERS.find((a) => a.id === id);
 }
 
+/** The adapter for a file: a claimsFile hook first (shared extensions), else the extension. */
 export function adapterForFile(file: string): LanguageAdapter | undefined {
-  return ADAPTERS.find((a) => a.extensions.some((ext) => file.endsWith(ext)));
+  return (
+    ADAPTERS.find((a) => a.claimsFile?.(file) === true) ??
+    ADAPTERS.find((a) => !a.claimsFile && a.extensions.some((ext) => file.endsWith(ext)))
+  );
 }
 
 export function allExtensions(): string[] {
