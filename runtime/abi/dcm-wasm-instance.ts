@@ -98,6 +98,10 @@ export class DcmWasmInstance implements FragmentInstance {
     throw unknownFragment(fragmentId, this.calls.keys());
   }
 
+  isDead(): boolean {
+    return this.dead !== null;
+  }
+
   close(): void {
     this.dead ??= "the instance was closed";
     this.calls.clear();
@@ -125,6 +129,14 @@ export class DcmWasmInstance implements FragmentInstance {
 
   private trapped(e: unknown, id: string): never {
     if (e instanceof FragmentCallError) throw e;
+    // Languages without unwinding on wasm32 (Rust's panic=abort, AssemblyScript's
+    // abort) write a result frame and set the status cell before they trap; the
+    // caller gets that error. The instance is still dead: its stack was not unwound.
+    const framed = e instanceof WasiExit ? null : this.frameAfterTrap(id);
+    if (framed) {
+      this.dead = `the module trapped after: ${framed.message}`;
+      throw framed;
+    }
     const what =
       e instanceof WasiExit
         ? `the module exited with code ${e.code}`
@@ -132,6 +144,19 @@ export class DcmWasmInstance implements FragmentInstance {
     const stderr = this.wasi.stderr.slice(-2000).trim();
     this.dead = what;
     throw new FragmentCallError("DCM_FRAGMENT_PANIC", stderr ? `${what}\n${stderr}` : what, id);
+  }
+
+  private frameAfterTrap(id: string): FragmentCallError | null {
+    try {
+      this.refresh();
+      const n = this.status();
+      if (n <= 0) return null;
+      const out = this.ex.dcm_out();
+      if (out + n > this.u8.length) return null;
+      return scalarPanic(this.reader.reset(this.u8, this.dv, out, n), id);
+    } catch {
+      return null;
+    }
   }
 
   private panicked(n: number, id: string): never {

@@ -189,6 +189,11 @@ export function parseJsonArgs(text: string, sig: Signature, types: TypeTable, fr
       throw new FragmentCallError("DCM_BAD_ARGUMENTS", `arguments: ${e.message}`, fragment);
     throw e;
   }
+  return jsonNodeArgs(root, sig, types, fragment);
+}
+
+/** The arguments of a call from an already parsed JSON array (`dcm invoke --batch` parses a whole file once). */
+export function jsonNodeArgs(root: JNode, sig: Signature, types: TypeTable, fragment = ""): JsValue[] {
   if (root.k !== "arr") {
     throw new FragmentCallError(
       "DCM_BAD_ARGUMENTS",

@@ -47,6 +47,13 @@ export interface ManifestModule {
   toolchain: string;
   /** Fragment ids held by this module. */
   fragments: string[];
+  /**
+   * Portable modules other than `wasm` (which the runtime's own docs/abi.md
+   * loader runs) carry their language's glue: a self-contained ES module whose
+   * default export is a ModuleLoader (runtime/abi/module-types.ts), bundled by
+   * `dcm build` so that browsers load it from the dist like the module itself.
+   */
+  glue?: { file: string; sha256: string };
 }
 
 export interface Manifest {

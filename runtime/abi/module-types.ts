@@ -22,6 +22,8 @@ export interface LoadRequest {
 export interface FragmentInstance {
   /** Throws a FragmentCallError for fragment errors and panics, and for arguments that do not fit the signature. */
   call(fragmentId: string, args: JsValue[]): JsValue;
+  /** True once the instance can no longer be trusted (it trapped or exited); hosts then load a fresh one. */
+  isDead?(): boolean;
   close(): void;
 }
 

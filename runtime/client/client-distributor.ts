@@ -283,7 +283,8 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
     }
   }
   const m = manifest;
-  const clientModules = m.modules.filter((x) => x.target === "wasm" && x.sides.includes("client"));
+  // Portable modules (every target but native) run on the client.
+  const clientModules = m.modules.filter((x) => x.target !== "native" && x.sides.includes("client"));
   let executor: Executor;
   let ownsExecutor = true;
   if (opts.executor && typeof opts.executor === "object") {
@@ -294,7 +295,14 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
       clientModules.map(async (mod) => {
         const code = await fetchModule(mod, opts, manifestBase);
         if (opts.verifyModules !== false) await verify(mod, code);
-        return { module: mod, wasm: code };
+        if (!mod.glue) return { module: mod, wasm: code };
+        // The glue is fetched and verified like a module (same URL rules, its own sha256).
+        const glueEntry: ManifestModule = { ...mod, file: mod.glue.file, sha256: mod.glue.sha256 };
+        const glue = await fetchModule(glueEntry, opts, manifestBase);
+        if (opts.verifyModules !== false) await verify(glueEntry, glue);
+        if (!(glue instanceof Uint8Array))
+          throw new FragmentCallError("DCM_MODULE_CORRUPT", `${mod.glue.file}: glue must be JavaScript source`, "");
+        return { module: mod, wasm: code, glue: new TextDecoder().decode(glue) };
       }),
     );
     const init: ExecutorInit = { manifest: m, modules };

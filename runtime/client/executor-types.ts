@@ -32,7 +32,10 @@ export interface Executor {
 /** One client module: its manifest entry and its code, as bytes or compiled once. */
 export interface ModuleSource {
   module: ManifestModule;
+  /** The module's code: a WASM module (bytes or compiled), or the bytes of a glue-run module (`module.glue`). */
   wasm: WebAssembly.Module | Uint8Array;
+  /** Source text of the module's glue (an ES module default-exporting a ModuleLoader), when `module.glue` is set. */
+  glue?: string;
 }
 
 export interface ExecutorInit {
@@ -67,7 +70,7 @@ export type WorkerSpawner = () => Endpoint;
 export type ToWorker =
   | {
       t: "init";
-      modules: Array<{ module: ManifestModule; wasm: WebAssembly.Module | Uint8Array }>;
+      modules: ModuleSource[];
       manifest: Pick<Manifest, "fragments" | "types">;
       /** The shared-memory fast path's control block and data region (fast-channel.ts), when available. */
       channel?: SharedArrayBuffer;

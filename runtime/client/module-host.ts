@@ -1,14 +1,18 @@
 /**
  * Instantiating client modules, shared by both executors and the worker:
  * each module is instantiated once and re-instantiated only after it trapped
- * (a trap leaves a Go runtime in an unknown state). Browser-safe.
+ * (a trap leaves a Go runtime in an unknown state). `wasm` modules follow
+ * docs/abi.md and load with the runtime's own loader; a module that carries
+ * glue (ManifestModule.glue) loads through that glue's ModuleLoader, whatever
+ * its language. Browser-safe.
  */
 import { FragmentCallError } from "../abi/call-error.js";
 import { DcmWasmInstance, loadWasmInstance } from "../abi/dcm-wasm-instance.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js";
-import type { LoadRequest } from "../abi/module-types.js";
+import type { FragmentInstance, LoadRequest, ModuleLoader } from "../abi/module-types.js";
 import type { TypeTable } from "../abi/value-types.js";
+import type { ModuleSource } from "./executor-types.js";
 import { type WasiOptions, WasiShim } from "../wasi/wasi-shim.js";
 
 /** Instantiates a docs/abi.md module from bytes (through loadWasmInstance) or from a module compiled once. */
@@ -23,20 +27,36 @@ export async function instantiateModule(
   return new DcmWasmInstance(instance, shim, req);
 }
 
+const glueCache = new Map<string, Promise<ModuleLoader>>();
+
+/** Imports a module's glue from its source text (a data: URL works in Node, browsers and workers alike). */
+function importGlue(source: string, file: string): Promise<ModuleLoader> {
+  let p = glueCache.get(source);
+  if (!p) {
+    const b64 = btoa(Array.from(new TextEncoder().encode(source), (c) => String.fromCharCode(c)).join(""));
+    p = import(/* @vite-ignore */ `data:text/javascript;base64,${b64}`).then((mod: { default?: ModuleLoader }) => {
+      if (typeof mod.default?.load !== "function")
+        throw new FragmentCallError("DCM_MODULE_CORRUPT", `the glue of ${file} does not default-export a ModuleLoader`, "");
+      return mod.default;
+    });
+    glueCache.set(source, p);
+  }
+  return p;
+}
+
 /** True once the instance trapped or exited (DcmWasmInstance keeps that in a private field). */
-export function instanceDead(inst: DcmWasmInstance): boolean {
-  const dead = (inst as unknown as { dead?: unknown }).dead;
-  return dead !== null && dead !== undefined;
+export function instanceDead(inst: FragmentInstance): boolean {
+  return inst.isDead?.() ?? false;
 }
 
 /** The modules of one executor or worker: fragment id -> a live instance. */
 export class ModuleHost {
   private readonly byFragment = new Map<string, number>();
-  private readonly instances: Array<DcmWasmInstance | null>;
+  private readonly instances: Array<FragmentInstance | null>;
   private readonly reloading: Array<Promise<void> | null>;
 
   constructor(
-    private readonly modules: Array<{ module: ManifestModule; wasm: WebAssembly.Module | Uint8Array }>,
+    private readonly modules: ModuleSource[],
     private readonly fragments: ManifestFragment[],
     private readonly types: TypeTable,
     private readonly wasi: WasiOptions = {},
@@ -63,7 +83,12 @@ export class ModuleHost {
       fragments: this.fragments.filter((f) => m.module.fragments.includes(f.id)),
       types: this.types,
     };
-    this.instances[i] = await instantiateModule(m.wasm, req, this.wasi);
+    if (m.glue === undefined) {
+      this.instances[i] = await instantiateModule(m.wasm, req, this.wasi);
+      return;
+    }
+    const loader = await importGlue(m.glue, m.module.file);
+    this.instances[i] = await loader.load({ ...req, bytes: m.wasm as Uint8Array });
   }
 
   /**

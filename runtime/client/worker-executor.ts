@@ -169,7 +169,10 @@ export class WorkerExecutor implements Executor {
       init.modules.map(async (m) => ({
         module: m.module,
         wasm:
-          m.wasm instanceof WebAssembly.Module ? m.wasm : await WebAssembly.compile(m.wasm as Uint8Array<ArrayBuffer>),
+          m.wasm instanceof WebAssembly.Module || m.glue !== undefined
+            ? m.wasm
+            : await WebAssembly.compile(m.wasm as Uint8Array<ArrayBuffer>),
+        ...(m.glue !== undefined ? { glue: m.glue } : {}),
       })),
     ).then((modules) => {
       this.initMsg = {

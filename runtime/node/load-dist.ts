@@ -83,11 +83,23 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
     return f;
   };
 
+  // Portable modules (wasm, js) run on either side; native plugins only on the server.
+  // Without an explicit target the server prefers a native plugin, then wasm, then js.
+  const preference: Record<Side, Array<ManifestModule["target"]>> = { client: ["wasm", "js"], server: ["native", "wasm", "js"] };
   const pickModule = (f: ManifestFragment, opts: CallOptions): ManifestModule => {
-    const wanted: ManifestModule["target"] = opts.target ?? (opts.on === "client" ? "wasm" : "native");
-    const m = manifest.modules.find(
-      (x) => x.language === f.language && x.target === wanted && x.fragments.includes(f.id) && (wanted === "wasm" || x.sides.includes(opts.on)),
-    );
+    const order = opts.target ? [opts.target] : preference[opts.on];
+    let m: ManifestModule | undefined;
+    for (const target of order) {
+      m = manifest.modules.find(
+        (x) =>
+          x.language === f.language &&
+          x.target === target &&
+          x.fragments.includes(f.id) &&
+          (target !== "native" ? true : opts.on === "server" && x.sides.includes("server")),
+      );
+      if (m) break;
+    }
+    const wanted = order.join(" or ");
     if (!m) {
       throw new FragmentCallError(
         "DCM_NO_MODULE_FOR_SIDE",
@@ -115,7 +127,7 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
         const req: LoadRequest = {
           module: m,
           path,
-          bytes: m.target === "wasm" ? bytes : undefined,
+          bytes: m.target !== "native" ? bytes : undefined,
           fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
           types: manifest.types,
         };

@@ -80,9 +80,9 @@ export class Distributor implements DistributorControl {
           `${path} has sha256 ${digest}, the manifest says ${m.sha256}. Rebuild the dist.`,
         );
       }
-      const g = m.target === "wasm" ? glue(m.language, "wasm") : undefined;
-      if (m.target === "wasm" && !g)
-        throw new DistributorError("DCM_NO_MODULE_FOR_SIDE", `no runtime glue for ${m.language} wasm modules`);
+      const g = m.target !== "native" ? glue(m.language, m.target) : undefined;
+      if (m.target !== "native" && !g)
+        throw new DistributorError("DCM_NO_MODULE_FOR_SIDE", `no runtime glue for ${m.language} ${m.target} modules`);
       modules.push({
         module: m,
         path,

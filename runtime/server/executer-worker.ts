@@ -41,6 +41,7 @@ export type FromExecWorker =
 
 interface Runner {
   call(id: string, args: JsValue[]): JsValue | Promise<JsValue>;
+  isDead?(): boolean;
 }
 
 const BROKEN = /^(the module trapped|the module exited|module instance is unusable)/;
@@ -56,7 +57,7 @@ async function load(spec: WorkerModuleSpec): Promise<Runner> {
   if (!spec.glue)
     throw new FragmentCallError(
       "DCM_NO_MODULE_FOR_SIDE",
-      `no runtime glue for ${spec.module.language} wasm modules`,
+      `no runtime glue for ${spec.module.language} ${spec.module.target} modules`,
       "",
     );
   req.bytes = new Uint8Array(await readFile(spec.path));
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
         cid: m.cid,
         ok: false,
         ...info,
-        broken: info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message),
+        broken: r.isDead?.() ?? (info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message)),
       });
     }
   });

@@ -22,7 +22,16 @@ export class FragmentRegistry {
   ) {
     this.byId = new Map(manifest.fragments.map((f) => [f.id, f]));
     for (const f of manifest.fragments) this.defaults.set(f.id, f.runOn);
-    this.serverModules = manifest.modules.filter((m) => m.target === serverTarget && m.sides.includes("server"));
+    // Per language: the module of the configured target, else a portable one (a
+    // language without native plugins runs its wasm or js module on the server).
+    const onServer = manifest.modules.filter((m) => m.sides.includes("server") || m.target !== "native");
+    const rank = (m: ManifestModule) => (m.target === serverTarget ? 0 : m.target === "wasm" ? 1 : m.target === "js" ? 2 : 3);
+    const best = new Map<string, ManifestModule>();
+    for (const m of onServer) {
+      const cur = best.get(m.language);
+      if (rank(m) < 3 && (!cur || rank(m) < rank(cur))) best.set(m.language, m);
+    }
+    this.serverModules = [...best.values()];
   }
 
   ids(): string[] {
@@ -37,7 +46,7 @@ export class FragmentRegistry {
   moduleFor(id: string, side: Side): ManifestModule | undefined {
     if (side === "server") return this.serverModules.find((m) => m.fragments.includes(id));
     return this.manifest.modules.find(
-      (m) => m.target === "wasm" && m.sides.includes("client") && m.fragments.includes(id),
+      (m) => m.target !== "native" && m.sides.includes("client") && m.fragments.includes(id),
     );
   }
 

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Manifest, ManifestFragment, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
+import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
 import type { TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
@@ -42,6 +42,69 @@ export interface BuildReport {
   modulesCompiled: number;
   timings: Record<string, number>;
   diagnostics: Diagnostic[];
+}
+
+/** Where each target's module goes in the dist: portable targets under client/, plugins under server/. */
+const MODULE_FILES: Record<ModuleTarget, { dir: string; ext: string }> = {
+  wasm: { dir: "client", ext: "wasm" },
+  js: { dir: "client", ext: "js" },
+  native: { dir: "server", ext: "so" },
+};
+
+/** Record names are global in a manifest: two languages may share one only for the same fields. */
+function mergeTypes(types: TypeTable, owner: Map<string, string>, adapter: LanguageAdapter, add: TypeTable): void {
+  for (const [name, def] of Object.entries(add)) {
+    const prev = types[name];
+    const same = prev && JSON.stringify(prev.fields) === JSON.stringify(def.fields);
+    if (prev && !same) {
+      throw new DcmError(
+        diag(
+          "DCM_TYPE_NAME_CLASH",
+          `Record \`${name}\` is declared by ${owner.get(name)} (${prev.origin}) and by ${adapter.displayName} (${def.origin}) with different fields.`,
+          { suggestion: `Rename one of the two types, or give them the same fields in the same order.` },
+        ),
+      );
+    }
+    types[name] = def;
+    owner.set(name, adapter.displayName);
+  }
+}
+
+/**
+ * Bundles a language's glue for a portable non-wasm target into one
+ * self-contained ES module in the dist, so that browsers load it from the dist
+ * like the module itself (runtime/client/module-host.ts imports it).
+ */
+async function bundleGlue(
+  adapter: LanguageAdapter,
+  target: ModuleTarget,
+  staging: string,
+  file: string,
+): Promise<{ file: string; sha256: string }> {
+  const entry = adapter.runtimeGlue[target];
+  if (!entry) {
+    throw new DcmError(
+      diag("DCM_COMPILE_FAILED", `${adapter.displayName} builds \`${target}\` modules but names no runtime glue for them.`, {
+        suggestion: `Set runtimeGlue.${target} in languages/${adapter.id}/adapter.ts.`,
+      }),
+    );
+  }
+  const esbuild = await import("esbuild");
+  const res = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    minify: true,
+    write: false,
+    logLevel: "silent",
+    legalComments: "none",
+  });
+  const bytes = res.outputFiles[0]!.contents;
+  await mkdir(join(staging, dirname(file)), { recursive: true });
+  await writeFile(join(staging, file), bytes);
+  return { file, sha256: sha256(bytes) };
 }
 
 export function defaultCacheDir(): string {
@@ -94,8 +157,10 @@ async function distIsCurrent(out: string, buildKey: string): Promise<Manifest | 
   }
   if (manifest.buildKey !== buildKey) return null;
   for (const m of manifest.modules) {
-    const bytes = await readFile(join(out, m.file)).catch(() => null);
-    if (!bytes || sha256(bytes) !== m.sha256) return null;
+    for (const f of [m, ...(m.glue ? [m.glue] : [])]) {
+      const bytes = await readFile(join(out, f.file)).catch(() => null);
+      if (!bytes || sha256(bytes) !== f.sha256) return null;
+    }
   }
   return manifest;
 }
@@ -148,8 +213,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     let compiled = 0;
     const byId = new Map(cfd.fragments.map((f) => [f.id, f]));
 
+    const typeOwner = new Map<string, string>();
     for (const { adapter, result } of analysis.languages) {
-      Object.assign(types, result.types);
+      mergeTypes(types, typeOwner, adapter, result.types);
       const exportsById: Record<string, string> = {};
       // Generate every target first (cheap), then compile them concurrently: each `go build`
       // links single-threaded for a good part of its time, so two targets share two cores well.
@@ -163,7 +229,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           target,
         );
         Object.assign(exportsById, project.exports);
-        const ext = target === "wasm" ? "wasm" : "so";
+        const ext = MODULE_FILES[target].ext;
         const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}.${ext}`);
         jobs.push({ target, sides, workDir, project, ext, cached });
       }
@@ -189,7 +255,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
       compiled += pending.length;
       if (pending.length) lap(`compile:${adapter.id}`);
       for (const j of jobs) {
-        const dir = j.target === "wasm" ? "client" : "server";
+        const dir = MODULE_FILES[j.target].dir;
         const file = `${dir}/${adapter.id}.${j.ext}`;
         await mkdir(join(staging, dir), { recursive: true });
         await copyFile(j.cached, join(staging, file));
@@ -204,6 +270,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           abiVersion: ABI_VERSION,
           toolchain: (toolchains[adapter.id] ?? []).join(", "),
           fragments: result.fragments.filter((f) => f.signature).map((f) => f.id),
+          ...(j.target !== "wasm" && j.target !== "native"
+            ? { glue: await bundleGlue(adapter, j.target, staging, `${dir}/${adapter.id}-glue.js`) }
+            : {}),
         });
       }
       for (const f of result.fragments) {

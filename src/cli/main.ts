@@ -16,6 +16,8 @@ import { DcmError, diag, formatDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import { openDist } from "../index.js";
+import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
+import { invokeBatch } from "./invoke-batch.js";
 import { Progress } from "./progress.js";
 import { cmdRun } from "./run-command.js";
 
@@ -25,7 +27,8 @@ Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--json]
   dcm analyze <repo> --cfd <file> [--json]
   dcm build <repo> --cfd <file> --out <dir> [--json]
-  dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native]
+  dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
+  dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
 
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -194,12 +197,19 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
 }
 
 async function cmdInvoke(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { args: { type: "string" }, on: { type: "string" }, target: { type: "string" } }, 2);
+  const spec = { args: { type: "string" }, on: { type: "string" }, target: { type: "string" }, batch: { type: "string" } } as const;
+  const batch = args.includes("--batch") || args.some((a) => a.startsWith("--batch="));
+  const { values, positionals } = parse(args, spec, batch ? 1 : 2);
   const on = values.on as string | undefined;
   if (on !== "client" && on !== "server") throw new UsageError("`dcm invoke` needs --on client or --on server.");
   const target = values.target as string | undefined;
-  if (target !== undefined && target !== "wasm" && target !== "native") throw new UsageError("--target must be wasm or native.");
+  if (target !== undefined && target !== "wasm" && target !== "native" && target !== "js")
+    throw new UsageError("--target must be wasm, native or js.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
+  if (batch) {
+    if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
+    return invokeBatch(positionals[0]!, values.batch as string, { on, ...(target ? { target: target as ModuleTarget } : {}) }, io);
+  }
   const [distDir, id] = positionals as [string, string];
   const dist = await openDist(resolve(distDir)).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
@@ -210,7 +220,7 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     const f = dist.fragment(id);
     const sig = f.signature!;
     const argv = parseJsonArgs((values.args as string | undefined) ?? "[]", sig, dist.manifest.types);
-    const value = await dist.call(id, argv, { on, ...(target ? { target } : {}) });
+    const value = await dist.call(id, argv, { on, ...(target ? { target: target as ModuleTarget } : {}) });
     const type = sig.results.length === 1 ? sig.results[0]! : sig.results;
     io.out(toCanonicalJson(value, type, dist.manifest.types) + "\n");
     return 0;

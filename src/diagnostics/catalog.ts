@@ -40,6 +40,7 @@ export const CATALOG = {
   DCM_SOURCE_SYNTAX: { severity: "error", title: "The source file does not parse", fix: "Fix the syntax error at the reported line." },
   DCM_UNSUPPORTED_CONSTRUCT: { severity: "error", title: "The fragment uses a construct dcm does not support yet", fix: "Change the signature to use supported types (the value model table in docs/abi.md), or leave this function out of the CFD." },
   DCM_UNSUPPORTED_TYPE: { severity: "error", title: "A parameter or result type cannot cross the client/server boundary", fix: "Use a type of the value model (the value model table in docs/abi.md)." },
+  DCM_TYPE_NAME_CLASH: { severity: "error", title: "Two languages of one build declare a record of the same name with different fields", fix: "Rename one of the types (record names are shared by all languages of a dist)." },
   DCM_TYPE_NOT_FOUND: { severity: "error", title: "A type used in a fragment signature cannot be found in the repository", fix: "Declare the type in the repository or use a supported built-in type." },
   DCM_REPO_NOT_FOUND: { severity: "error", title: "The repository folder cannot be read", fix: "Check the repository path." },
   DCM_GO_MOD_MISSING: { severity: "error", title: "No go.mod found above a Go fragment", fix: "Run `go mod init <module>` at the repository root." },
