@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# README command 1: set everything up, build the example app, and serve it.
+# README command 1: set everything up, build the example apps, and serve the
+# polyglot one (Go, Rust, AssemblyScript and TypeScript fragments in one dist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 
-example=examples/go-shop
-echo "== dcm build $example"
-node bin/dcm.js build "$example" --cfd "$example/dcm.yaml" --out "$example/dist"
+shop=examples/go-shop
+echo "== dcm build $shop"
+node bin/dcm.js build "$shop" --cfd "$shop/dcm.yaml" --out "$shop/dist"
+
+poly=examples/polyglot
+echo "== dcm build $poly (four languages, one dist)"
+node bin/dcm.js build "$poly" --cfd "$poly/dcm.yaml" --out "$poly/dist"
 
 echo "== the same fragments on both sides"
 for on in client server; do
-  printf '%-7s GetHash("dcm")       = ' "$on"; node bin/dcm.js invoke "$example/dist" 1 --args '["dcm"]' --on "$on"
-  printf '%-7s Fibonacci(93)        = ' "$on"; node bin/dcm.js invoke "$example/dist" 4 --args '[93]' --on "$on"
+  printf '%-7s go   GetHash("dcm")   = ' "$on"; node bin/dcm.js invoke "$shop/dist" 1 --args '["dcm"]' --on "$on"
+  for lang in go rust as ts; do
+    printf '%-7s %-4s fib(93)          = ' "$on" "$lang"; node bin/dcm.js invoke "$poly/dist" "fib-$lang" --args '[93]' --on "$on"
+  done
 done
 
-echo "== dcm run $example/dist (Ctrl-C stops it); open the page it prints"
-exec node bin/dcm.js run "$example/dist" --port "${PORT:-8080}"
+echo "== dcm run $poly/dist (Ctrl-C stops it; \`node bin/dcm.js run $shop/dist\` serves the Go shop); open the page it prints"
+exec node bin/dcm.js run "$poly/dist" --port "${PORT:-8080}"

@@ -198,7 +198,7 @@ for (const f of callable) {
   const tr = el(
     "tr",
     { id: `row-${f.id}` },
-    el("td", {}, el("code", { textContent: f.id }), el("div", { className: "hint", textContent: f.symbol })),
+    el("td", {}, el("code", { textContent: f.id }), el("div", { className: "hint", textContent: `${f.symbol} · ${f.language}` })),
     el("td", { className: "sig", textContent: signatureText(f.signature) }),
     el("td", {}, row.args),
     el("td", {}, row.call),

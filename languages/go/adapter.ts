@@ -36,6 +36,11 @@ const goAdapter: LanguageAdapter = {
   compile: (project, target, outFile) => compileGo(project, goTarget(target), outFile, { driver: goToolchain }),
   toolchains: [goToolchain],
   runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
+  support: {
+    grammar: "tree-sitter-go 0.25",
+    builds: { wasm: "`GOOS=wasip1` reactor, `//go:wasmexport`", native: "`-buildmode=c-shared` plugin" },
+    toolchains: "Go ≥ 1.24 (tested with 1.26), gcc for cgo",
+  },
 };
 
 export default goAdapter;

@@ -19,6 +19,7 @@ import type { FragmentInstance, LoadRequest } from "../abi/module-types.js";
 /** Something that can run calls of one module: an in-thread instance or a worker host. */
 export interface LoadedModule {
   call(fragmentId: string, args: JsValue[]): JsValue | Promise<JsValue>;
+  isDead?(): boolean;
   close(): void | Promise<void>;
 }
 
@@ -139,6 +140,13 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
   };
 
   const syncInstances = new Map<string, LoadedModule>();
+  // A module that trapped cannot be trusted: the next call loads a fresh instance.
+  const forgetIfDead = (m: ManifestModule, inst: LoadedModule) => {
+    if (!inst.isDead?.()) return;
+    loaded.delete(m.file);
+    syncInstances.delete(m.file);
+    void inst.close();
+  };
   return {
     dir,
     manifest,
@@ -148,7 +156,11 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
       const m = pickModule(f, opts);
       const inst = await load(m);
       syncInstances.set(m.file, inst);
-      return inst.call(id, args);
+      try {
+        return await inst.call(id, args);
+      } finally {
+        forgetIfDead(m, inst);
+      }
     },
     callSync(id, args, opts) {
       const f = fragment(id);
@@ -156,7 +168,12 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
       const inst = syncInstances.get(m.file) as (LoadedModule & { callSync?: LoadedModule["call"] }) | undefined;
       if (!inst) throw new Error(`Module ${m.file} is not loaded yet: make one awaited call() first.`);
       // A worker-hosted native plugin answers synchronously over a SharedArrayBuffer channel.
-      const r = inst.callSync ? inst.callSync(id, args) : inst.call(id, args);
+      let r: JsValue | Promise<JsValue>;
+      try {
+        r = inst.callSync ? inst.callSync(id, args) : inst.call(id, args);
+      } finally {
+        forgetIfDead(m, inst);
+      }
       if (r instanceof Promise) throw new Error(`Module ${m.file} has no synchronous call path; use call().`);
       return r;
     },

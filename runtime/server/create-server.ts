@@ -8,7 +8,7 @@
  *   await app.listen({ port: 8080, host: "127.0.0.1" });
  *
  * Only client-side files are served: manifest.json, fragments.js,
- * fragments.d.ts and the WASM modules meant for the client — never the
+ * fragments.d.ts, the portable modules meant for the client (and their glue) — never the
  * server plugins.
  */
 import { createHash } from "node:crypto";
@@ -62,7 +62,12 @@ const TYPES: Record<string, string> = {
 async function clientFiles(d: Distributor): Promise<Map<string, StaticFile>> {
   const manifest = d.fragments.manifest;
   const names = ["manifest.json", "fragments.js", "fragments.d.ts"];
-  for (const m of manifest.modules) if (m.target === "wasm" && m.sides.includes("client")) names.push(m.file);
+  // Portable modules meant for the client, and the glue that loads the non-wasm ones.
+  for (const m of manifest.modules) {
+    if (m.target === "native" || !m.sides.includes("client")) continue;
+    names.push(m.file);
+    if (m.glue) names.push(m.glue.file);
+  }
   const files = new Map<string, StaticFile>();
   for (const name of names) {
     const body = await readFile(join(d.distDir, name)).catch(() => null);

@@ -10,7 +10,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
 import type { TypeTable } from "../../runtime/abi/value-types.js";
@@ -18,6 +17,7 @@ import { DcmError, diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { LanguageAdapter } from "../languages/adapter-types.js";
 import { analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
+import { defaultCacheDir } from "./cache-dir.js";
 import { emitStubs } from "./emit-stubs.js";
 
 export const MANIFEST_VERSION = 1;
@@ -107,9 +107,7 @@ async function bundleGlue(
   return { file, sha256: sha256(bytes) };
 }
 
-export function defaultCacheDir(): string {
-  return process.env.DCM_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "dcm");
-}
+export { defaultCacheDir } from "./cache-dir.js";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
 

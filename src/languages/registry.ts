@@ -4,10 +4,16 @@
  */
 import type { LanguageAdapter } from "./adapter-types.js";
 import goAdapter from "../../languages/go/adapter.js";
+import assemblyscriptAdapter from "../../languages/assemblyscript/adapter.js";
+import rustAdapter from "../../languages/rust/adapter.js";
+import typescriptAdapter from "../../languages/typescript/adapter.js";
 // (language imports: one line each, alphabetical after go)
 
 const ADAPTERS: LanguageAdapter[] = [
   goAdapter,
+  assemblyscriptAdapter,
+  rustAdapter,
+  typescriptAdapter,
   // (one entry per language, same order as the imports)
 ];
 

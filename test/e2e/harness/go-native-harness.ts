@@ -270,6 +270,118 @@ func errorJSON(code, message string) string {
 	return b.String()
 }
 
+// hasFloat: whether a value of t can hold a float (canonical JSON writes NaN and ±Infinity as strings).
+func hasFloat(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		return true
+	case reflect.Slice, reflect.Array, reflect.Ptr, reflect.Map:
+		return hasFloat(t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if hasFloat(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeValue is json.Unmarshal that also takes "NaN", "Infinity" and "-Infinity" for floats.
+func decodeValue(raw json.RawMessage, p reflect.Value) error {
+	t := p.Elem().Type()
+	if !hasFloat(t, map[reflect.Type]bool{}) || string(raw) == "null" {
+		return json.Unmarshal(raw, p.Interface())
+	}
+	v := p.Elem()
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64:
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			switch s {
+			case "NaN":
+				v.SetFloat(math.NaN())
+			case "Infinity":
+				v.SetFloat(math.Inf(1))
+			case "-Infinity":
+				v.SetFloat(math.Inf(-1))
+			default:
+				return fmt.Errorf("not a float: %q", s)
+			}
+			return nil
+		}
+		return json.Unmarshal(raw, p.Interface())
+	case reflect.Ptr:
+		n := reflect.New(t.Elem())
+		if err := decodeValue(raw, n); err != nil {
+			return err
+		}
+		v.Set(n)
+		return nil
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return err
+		}
+		if t.Kind() == reflect.Slice {
+			v.Set(reflect.MakeSlice(t, len(items), len(items)))
+		} else if len(items) != t.Len() {
+			return fmt.Errorf("expected %d elements, got %d", t.Len(), len(items))
+		}
+		for i, it := range items {
+			if err := decodeValue(it, v.Index(i).Addr()); err != nil {
+				return err
+			}
+		}
+		return nil
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return json.Unmarshal(raw, p.Interface())
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		v.Set(reflect.MakeMap(t))
+		for k, it := range m {
+			e := reflect.New(t.Elem())
+			if err := decodeValue(it, e); err != nil {
+				return err
+			}
+			v.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), e.Elem())
+		}
+		return nil
+	case reflect.Struct:
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return err
+		}
+		for i := 0; i < t.NumField(); i++ {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				continue
+			}
+			name := sf.Name
+			if tag := strings.Split(sf.Tag.Get("json"), ",")[0]; tag == "-" {
+				continue
+			} else if tag != "" {
+				name = tag
+			}
+			if it, ok := m[name]; ok {
+				if err := decodeValue(it, v.Field(i).Addr()); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+		return nil
+	}
+	return json.Unmarshal(raw, p.Interface())
+}
+
 func call(f fragment, raw json.RawMessage) (line string) {
 	var args []json.RawMessage
 	if err := json.Unmarshal(raw, &args); err != nil {
@@ -294,14 +406,14 @@ func call(f fragment, raw json.RawMessage) (line string) {
 		}
 		if i == 0 && f.recvPtr {
 			p := reflect.New(pt.Elem())
-			if err := json.Unmarshal(a, p.Interface()); err != nil {
+			if err := decodeValue(a, p); err != nil {
 				return errorJSON("DCM_BAD_ARGUMENTS", fmt.Sprintf("receiver: %v", err))
 			}
 			in[i] = p
 			continue
 		}
 		p := reflect.New(pt)
-		if err := json.Unmarshal(a, p.Interface()); err != nil {
+		if err := decodeValue(a, p); err != nil {
 			return errorJSON("DCM_BAD_ARGUMENTS", fmt.Sprintf("argument %d: %v", i+1, err))
 		}
 		in[i] = p.Elem()

@@ -1,0 +1,247 @@
+/**
+ * Rust analysis: CFD fragments → declarations, signatures, dependencies and
+ * build inputs. Parses only the fragments' files and the module files of
+ * the types their signatures name (workspace.ts).
+ *
+ * Known limitations: one crate per analysis (the first fragment's
+ * Cargo.toml); fragments must be top-level items of their file (not inside
+ * inline `mod { }` blocks) and reachable from the crate root by the module
+ * file convention; trait impl methods are not fragments.
+ */
+import { statSync } from "node:fs";
+import { posix } from "node:path";
+import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
+import { didYouMean } from "../../../src/core/did-you-mean.js";
+import { diag } from "../../../src/diagnostics/catalog.js";
+import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
+import type { RustAnalysisDetail, RustCrateInfo, RustFragmentDetail, RustType } from "../rust-types.js";
+import { crateRoot, dirOf, findCargoToml } from "./cargo-toml.js";
+import { crateSourceFiles, hashFiles } from "./crate-files.js";
+import { collectDeps, type FragmentRef } from "./deps.js";
+import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
+import { mapFunc } from "./signature.js";
+import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
+import { type Decl, type FileSummary, modPathOf, RustWorkspace } from "./workspace.js";
+
+type Frag = CfdFragment & { file: string };
+
+export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> {
+  const ws = new RustWorkspace(req.repo, req.cache);
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const emit = (d: Diagnostic) => {
+    const key = `${d.code}|${d.fragment}|${d.pos?.file}:${d.pos?.line}|${d.message}`;
+    if (!seen.has(key)) diagnostics.push(d);
+    seen.add(key);
+  };
+  const result = (fragments: AnalyzedFragment[]): AnalysisResult => ({
+    fragments,
+    types: {},
+    diagnostics,
+    inputs: [],
+    filesParsed: ws.filesParsed,
+  });
+  if (!isDir(req.repo)) {
+    emit(diag("DCM_REPO_NOT_FOUND", `cannot read the repository folder ${req.repo}`));
+    return result([]);
+  }
+  const first = req.fragments[0];
+  if (!first) return result([]);
+  const manifest = findCargoToml(req.repo, dirOf(first.file));
+  const root = manifest && crateRoot(req.repo, manifest);
+  if (!manifest || !root) {
+    emit(
+      diag(
+        "DCM_TYPE_NOT_FOUND",
+        manifest
+          ? `the crate of ${first.file} (${posix.join(manifest.dir, "Cargo.toml")}) has neither src/lib.rs nor src/main.rs`
+          : `no Cargo.toml in the folder of ${first.file} or any folder above it in the repository (fragment \`${first.id}\`)`,
+        { pos: first.positions.fragment, fragment: first.id, suggestion: "run `cargo init --lib` at the crate's folder" },
+      ),
+    );
+    return result([]);
+  }
+  const crate: RustCrateInfo = {
+    dir: manifest.dir,
+    name: manifest.name || "dcm_user_crate",
+    version: manifest.version,
+    edition: manifest.edition,
+    root,
+    deps: manifest.deps,
+  };
+  const mapper = new TypeMapper(ws, crate);
+
+  // Pass 1: find every declaration.
+  const located: Array<{ frag: Frag; decl: Decl; ctx: FileCtx }> = [];
+  for (const frag of req.fragments) {
+    ws.resetTouched();
+    let summary: FileSummary;
+    try {
+      summary = ws.summary(frag.file);
+    } catch {
+      emit(diag("DCM_CFD_FILE_NOT_FOUND", `cannot read ${frag.file} (fragment \`${frag.id}\`)`, { pos: cfdPos(frag, "location"), fragment: frag.id }));
+      continue;
+    }
+    reportSyntax(ws, frag, emit);
+    const modPath = modPathOf(frag.file, root);
+    if (!modPath) {
+      emit(
+        diag("DCM_CFD_FILE_NOT_FOUND", `${frag.file} is not in the crate of ${posix.join(crate.dir, "Cargo.toml")} (root ${root}); dcm builds one crate per build (fragment \`${frag.id}\`)`, {
+          pos: cfdPos(frag, "location"),
+          fragment: frag.id,
+        }),
+      );
+      continue;
+    }
+    const decl = findDecl(frag, summary, emit);
+    if (!decl) continue;
+    located.push({ frag, decl, ctx: { file: frag.file, modPath, summary } });
+  }
+  const refs: FragmentRef[] = located.map((l) => ({ id: l.frag.id, decl: l.decl, file: l.frag.file }));
+
+  // Pass 2: signatures and dependencies.
+  const mapped: Array<{ out: AnalyzedFragment; detail?: RustFragmentDetail; receiver?: RustType; ok: boolean }> = [];
+  for (const { frag, decl, ctx } of located) {
+    ws.resetTouched();
+    const problems: Problem[] = [];
+    const kind = decl.item === "fn" ? (decl.implType && !hasSelf(decl) ? "function" : decl.kind) : decl.kind;
+    let detail: RustFragmentDetail | undefined;
+    let receiver: RustType | undefined;
+    if (decl.item === "fn") {
+      const m = mapFunc(decl, ctx, mapper, problems);
+      detail = m.detail;
+      receiver = m.receiver;
+    }
+    const deps = collectDeps({ id: frag.id, decl, file: frag.file }, refs, ctx, mapper);
+    if (detail) {
+      const keys = new Set<string>();
+      for (const t of [...detail.params.map((p) => p.type), ...detail.results, ...(receiver ? [receiver] : [])])
+        reachableNamed(t, mapper.named, keys);
+      deps.typeDefs = [...new Set([...deps.typeDefs, ...[...keys].map((k) => mapper.named[k]?.name ?? k)])].sort();
+    }
+    if (frag.kind && frag.kind !== kind) {
+      emit(
+        diag("DCM_CFD_KIND_MISMATCH", `\`${frag.name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``, {
+          pos: cfdPos(frag, "kind"),
+          suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
+          fragment: frag.id,
+        }),
+      );
+    }
+    reportSyntax(ws, frag, emit);
+    for (const p of problems) {
+      emit(
+        diag(p.code, `fragment \`${frag.id}\` (\`${decl.symbol}\`): ${p.message}`, {
+          pos: p.pos,
+          fragment: frag.id,
+          ...(p.suggestion ? { suggestion: p.suggestion } : {}),
+        }),
+      );
+    }
+    const out: AnalyzedFragment = {
+      id: frag.id,
+      language: "rust",
+      kind,
+      symbol: decl.symbol,
+      file: frag.file,
+      line: decl.line,
+      endLine: decl.endLine,
+      unit: ["crate", ...ctx.modPath].join("::"),
+      deps,
+      ...(detail ? { detail } : {}),
+    };
+    mapped.push({ out, ...(detail ? { detail } : {}), ...(receiver ? { receiver } : {}), ok: problems.length === 0 });
+  }
+
+  assignRecordNames(mapper.named);
+  for (const m of mapped) {
+    if (!m.detail || !m.ok) continue;
+    const signature = signatureOf(m.detail, m.receiver, mapper.named);
+    m.out.signature = signature;
+    m.out.abi = chooseAbi(signature);
+  }
+  const res = result(mapped.map((m) => m.out));
+  res.types = recordTable(mapper.named);
+  const detail: RustAnalysisDetail = { crate, named: mapper.named };
+  res.detail = detail;
+  const files = [
+    ...crateSourceFiles(req.repo, root),
+    posix.join(crate.dir, "Cargo.toml"),
+    posix.join(crate.dir, "Cargo.lock"),
+  ];
+  res.inputs = hashFiles(req.repo, files);
+  res.filesParsed = ws.filesParsed;
+  return res;
+}
+
+function hasSelf(decl: Decl): boolean {
+  return (decl.node.childForFieldName("parameters")?.namedChildren ?? []).some((c) => c.type === "self_parameter");
+}
+
+/** `f`, `Type::m`, `Type.m`, or a bare method name that is unique in the file. */
+function findDecl(frag: Frag, summary: FileSummary, emit: (d: Diagnostic) => void): Decl | undefined {
+  const name = frag.name.trim().replace(/^crate::/, "").replace(".", "::");
+  let candidates = summary.decls.filter((d) => d.symbol === name);
+  if (candidates.length === 0) candidates = summary.decls.filter((d) => d.implType && d.name === name);
+  const { start, end } = frag.location;
+  if (candidates.length > 0 && (start !== undefined || end !== undefined)) {
+    const inRange = candidates.filter((d) => (start === undefined || d.line >= start) && (end === undefined || d.endLine <= end));
+    if (inRange.length === 0) {
+      const d = candidates[0]!;
+      emit(
+        diag("DCM_CFD_LOCATION_RANGE", `\`${name}\` is declared at lines ${d.line}–${d.endLine} of ${frag.file}, outside location ${start ?? "…"}–${end ?? "…"}`, {
+          pos: cfdPos(frag, "start", "end", "location"),
+          suggestion: `set \`start: ${d.line}\` and \`end: ${d.endLine}\`, or remove them`,
+          fragment: frag.id,
+        }),
+      );
+      return undefined;
+    }
+    candidates = inRange;
+  }
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length > 1) {
+    const symbols = candidates.map((d) => `\`${d.symbol}\``).join(", ");
+    emit(diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is ambiguous in ${frag.file}: ${symbols}`, { pos: cfdPos(frag, "name"), suggestion: `write ${symbols}, or give location.start/end`, fragment: frag.id }));
+    return undefined;
+  }
+  const suggestion = didYouMean(name, summary.decls.map((d) => d.symbol));
+  emit(
+    diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is not declared at the top level of ${frag.file}`, {
+      pos: cfdPos(frag, "name"),
+      fragment: frag.id,
+      ...(suggestion ? { suggestion } : {}),
+    }),
+  );
+  return undefined;
+}
+
+function reportSyntax(ws: RustWorkspace, frag: Frag, emit: (d: Diagnostic) => void): void {
+  for (const file of [...ws.touched].sort()) {
+    const err = ws.summary(file).syntaxError;
+    if (!err) continue;
+    emit(
+      diag("DCM_SOURCE_SYNTAX", `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${frag.id}\` needs it`, {
+        pos: { file, line: err.line, col: err.col },
+        fragment: frag.id,
+      }),
+    );
+  }
+}
+
+function cfdPos(frag: CfdFragment, ...keys: string[]): SourcePos {
+  for (const k of keys) {
+    const p = frag.positions[k];
+    if (p) return p;
+  }
+  return frag.positions.fragment;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

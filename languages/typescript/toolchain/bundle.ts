@@ -1,0 +1,113 @@
+/**
+ * Bundles the generated entry module with esbuild's JS API into one ES
+ * module that runs in browsers and in Node alike: format esm, platform
+ * neutral, target es2022, minified, no Node built-ins. Nothing is written
+ * by esbuild itself (write: false); the caller decides where the text goes.
+ *
+ * A fragment that imports a Node built-in (`node:fs`, `path`…) or a package
+ * that cannot be resolved gets DCM_COMPILE_FAILED naming the fragment(s) that
+ * reach the importing file, the import and its line.
+ */
+import { builtinModules } from "node:module";
+import { isAbsolute, relative } from "node:path";
+import type { Message, Plugin } from "esbuild";
+import { diag } from "../../../src/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import type { EsbuildApi } from "./esbuild-toolchain.js";
+
+/** Everything that shapes the output besides the inputs; part of the content key. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  mainFields: ["module", "main"],
+  conditions: ["import", "module", "default"],
+  treeShaking: true,
+  sourcemap: false,
+} as const;
+
+export interface BundleOutcome {
+  ok: boolean;
+  /** The bundled module (ok only). */
+  code?: string;
+  /** Repo-relative (or absolute, outside the repository) paths of every file esbuild read, sorted. */
+  inputs: string[];
+  diagnostics: Diagnostic[];
+}
+
+const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+function isBuiltin(spec: string): boolean {
+  if (spec.startsWith("node:")) return true;
+  const top = spec.split("/")[0]!;
+  return BUILTINS.has(spec) || BUILTINS.has(top);
+}
+
+/** Refuses Node built-ins: the module must run in browsers too. */
+const noNodeBuiltins: Plugin = {
+  name: "dcm-no-node-builtins",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === "entry-point" || !isBuiltin(args.path)) return undefined;
+      return {
+        errors: [
+          {
+            text: `"${args.path}" is a Node.js built-in module; TypeScript fragments run in browsers too, so they cannot use it`,
+          },
+        ],
+      };
+    });
+  },
+};
+
+export async function bundle(
+  esbuild: EsbuildApi,
+  opts: { entry: string; repo: string; reach: Record<string, string[]> },
+): Promise<BundleOutcome> {
+  try {
+    const res = await esbuild.build({
+      ...BUNDLE_OPTIONS,
+      mainFields: [...BUNDLE_OPTIONS.mainFields],
+      conditions: [...BUNDLE_OPTIONS.conditions],
+      entryPoints: [opts.entry],
+      absWorkingDir: opts.repo,
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      plugins: [noNodeBuiltins],
+    });
+    const code = res.outputFiles?.[0]?.text ?? "";
+    const inputs = Object.keys(res.metafile?.inputs ?? {}).sort();
+    return { ok: true, code, inputs, diagnostics: [] };
+  } catch (e) {
+    const errors = (e as { errors?: Message[] }).errors;
+    if (!errors) throw e;
+    return { ok: false, inputs: [], diagnostics: errors.map((m) => toDiagnostic(m, opts)) };
+  }
+}
+
+function toDiagnostic(m: Message, opts: { repo: string; reach: Record<string, string[]> }): Diagnostic {
+  const loc = m.location;
+  const file = loc ? (isAbsolute(loc.file) ? relative(opts.repo, loc.file) : loc.file) : undefined;
+  const ids = file ? Object.keys(opts.reach).filter((id) => opts.reach[id]!.includes(file)).sort() : [];
+  const who =
+    ids.length > 0
+      ? `fragment${ids.length > 1 ? "s" : ""} ${ids.map((id) => `\`${id}\``).join(", ")}`
+      : "the TypeScript fragments";
+  const where = loc ? ` (${file}:${loc.line}: \`${loc.lineText.trim()}\`)` : "";
+  const unresolved = /Could not resolve "([^"]+)"/.exec(m.text);
+  const builtin = m.text.includes("Node.js built-in");
+  const suggestion = builtin
+    ? "remove the import, or move the code that needs it out of the fragments (run it in your server code)"
+    : unresolved
+      ? `install the package in the repository (\`npm install ${unresolved[1]}\`) or remove the import`
+      : "fix the error at the reported line";
+  return diag("DCM_COMPILE_FAILED", `${who}: esbuild cannot bundle${where}: ${m.text}`, {
+    ...(loc && file ? { pos: { file, line: loc.line, col: loc.column + 1 } } : {}),
+    suggestion,
+    ...(ids[0] ? { fragment: ids[0] } : {}),
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Cross-language parity through the runtime in Chromium (see README.md):
+ * for every language whose adapter is registered, its parity dist is served
+ * the way `dcm run` serves it (API Controller + web extension) and opened in
+ * the example page (examples/web) in real Chromium (Debian's
+ * /usr/bin/chromium, driven by playwright-core). Every case of every callable
+ * fragment then runs twice through the page's client distributor:
+ *  - placed on the client: the language's portable module in the browser
+ *    (WASM for go/rust/assemblyscript, a JS module loaded through the glue
+ *    the dist carries for typescript), in the page's worker executor;
+ *  - placed on the server: over the WebSocket, in the server's default
+ *    target for the language (native for go/rust, wasm/js otherwise).
+ * Each call must run where it was placed (first time, no retry), and its
+ * result must equal what the function returns natively, compared exactly
+ * as parity.spec.ts compares `dcm invoke` (harness/compare.ts, with the
+ * per-language case overrides). No page errors may be logged.
+ *
+ * One Chromium for all languages, a fresh server and page per language; the
+ * cases of one placement run in one page.evaluate loop.
+ *
+ * The page loads build/runtime/client/*.js: `npx tsc -p tsconfig.json` first.
+ * Skipped (with a message) only when /usr/bin/chromium is missing:
+ * `bash scripts/install-browser.sh` installs it.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../runtime/abi/manifest-types.js";
+import { adapterById } from "../../src/languages/registry.js";
+import {
+  CHROMIUM,
+  haveChromium,
+  launchChromium,
+  openExamplePage,
+  startWebServer,
+  type WebServer,
+} from "../client/browser-example-helpers.js";
+import { ROOT, runCli } from "../support/run-cli.js";
+import { type PageOutcome, placeAllInPage, runCasesInPage, type Side } from "./harness/browser-page.js";
+import { CASES, LANGUAGES, type Lang, PARITY, casesFor } from "./harness/cases.js";
+import { errorCode, sameOutcome } from "./harness/compare.js";
+import { nativeResults, type Results } from "./harness/natives.js";
+
+if (!haveChromium) {
+  console.warn(
+    `test/parity/browser-parity.spec.ts: SKIPPED — ${CHROMIUM} is missing. Install it with \`bash scripts/install-browser.sh\`.`,
+  );
+}
+
+const SIDES: Side[] = ["client", "server"];
+
+let scratch: string;
+let browser: Browser | undefined;
+/** For the summary line: per language, cases per placement and milliseconds per placement. */
+const summary: string[] = [];
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  if (!existsSync(join(ROOT, "build/runtime/client/index.js")))
+    throw new Error("build/runtime/client is missing: run `npx tsc -p tsconfig.json` first");
+  scratch = await mkdtemp(join(tmpdir(), "dcm-browser-parity-"));
+  browser = await launchChromium(scratch);
+});
+
+afterAll(async () => {
+  if (summary.length > 0) console.log(`parity in Chromium ${browser?.version()}:\n  ${summary.join("\n  ")}`);
+  await browser?.close().catch(() => {});
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+for (const lang of LANGUAGES) {
+  const adapter = adapterById(lang);
+  describe.skipIf(!haveChromium)(`${lang}: every placement in Chromium equals ${lang} run natively`, () => {
+    if (!adapter) {
+      it.skip(`no \`${lang}\` adapter is registered in src/languages/registry.ts`, () => {});
+      return;
+    }
+    const cases = casesFor(lang);
+    const raw = Object.fromEntries(Object.entries(cases).map(([id, list]) => [id, list.map((c) => c.args)]));
+    const total = Object.values(raw).reduce((n, l) => n + l.length, 0);
+    let tmp: string;
+    let manifest: Manifest;
+    let server: WebServer;
+    let ctx: BrowserContext;
+    let page: Page;
+    let ref: Results;
+    const pageErrors: string[] = [];
+    const times: string[] = [];
+
+    beforeAll(async () => {
+      tmp = await mkdtemp(join(scratch, `${lang}-`));
+      const dist = join(tmp, "dist");
+      const repo = join(PARITY, lang);
+      const [build, native] = await Promise.all([
+        runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist, "--json"]),
+        nativeResults(lang),
+      ]);
+      if (build.code !== 0 || !build.stdout.includes('"ok": true'))
+        throw new Error(`dcm build ${repo} failed (${build.code}):\n${build.stdout}${build.stderr}`);
+      ref = native;
+      manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
+      server = await startWebServer(dist);
+      ctx = await browser!.newContext();
+      // Errors the page or its workers log (console.error, failed loads) count too, not only uncaught ones.
+      ctx.on("console", (m) => {
+        if (m.type() === "error")
+          pageErrors.push(`console.error: ${m.text()} (${m.location().url})`);
+      });
+      page = await openExamplePage(ctx, server.base, pageErrors);
+    });
+
+    afterAll(async () => {
+      if (times.length > 0)
+        summary.push(`${lang}: ${Object.keys(raw).length} fragments, ${total} cases × ${times.join(", ")}`);
+      await ctx?.close().catch(() => {});
+      await server?.close().catch(() => {});
+    });
+
+    it("serves every parity fragment as callable, each in a client module the page loaded", async () => {
+      const callable = manifest.fragments.filter((f) => f.signature).map((f) => f.id);
+      expect([...callable].sort()).toEqual(Object.keys(CASES).sort());
+      const rows = await page.$$eval("#fragments tbody tr", (trs) => trs.map((tr) => tr.id.replace(/^row-/, "")));
+      expect(rows.sort()).toEqual([...callable].sort());
+      const clientModules = manifest.modules.filter((m) => m.sides.includes("client") && m.target !== "native");
+      expect(clientModules.flatMap((m) => m.fragments).sort()).toEqual([...callable].sort());
+      // WASM loads with the runtime's own loader; anything else (typescript's `js`) only through the glue it carries.
+      for (const m of clientModules)
+        expect(m.target === "wasm" || m.glue !== undefined, `${m.file} has no glue`).toBe(true);
+      // The page's default executor: client-placed calls run in Web Workers.
+      expect(await page.textContent("#executor")).toMatch(/^worker/);
+    });
+
+    it.each(SIDES)("every case placed on the %s", async (side) => {
+      const t0 = performance.now();
+      await placeAllInPage(page, Object.keys(raw), side);
+      const got = await runCasesInPage(page, raw);
+      const codes: Record<string, number> = {};
+      for (const o of Object.values(got).flat()) {
+        const code = errorCode(o.line);
+        if (code) codes[code] = (codes[code] ?? 0) + 1;
+      }
+      times.push(`${side} in ${((performance.now() - t0) / 1000).toFixed(1)} s (errors: ${JSON.stringify(codes)})`);
+      const misplaced: string[] = [];
+      const mismatches: string[] = [];
+      for (const [id, list] of Object.entries(cases)) {
+        list.forEach((c, k) => {
+          const g: PageOutcome = got[id]![k]!;
+          const w = ref[id]![k]!;
+          // Ran where placed, first time (a retry on the other side would hide a failure).
+          if (g.ranOn !== side || g.retried !== false)
+            misplaced.push(`${id} case #${c.index} ${c.args}: ranOn ${g.ranOn}, retried ${g.retried}`);
+          if (!sameOutcome(id, g.line, w))
+            mismatches.push(
+              `${id} case #${c.index} ${c.args} placed on the ${side}:\n    got    ${g.line}\n    native ${w}`,
+            );
+        });
+      }
+      expect(misplaced, `${misplaced.length} call(s) did not run on the ${side}:\n${misplaced.join("\n")}`).toEqual([]);
+      expect(mismatches, `${mismatches.length} mismatch(es):\n${mismatches.join("\n")}`).toEqual([]);
+      expect(pageErrors, "errors the page logged or threw").toEqual([]);
+    });
+
+    it("has a native reference that read every argument (no DCM_BAD_ARGUMENTS)", () => {
+      // parity.spec.ts once let Rust stand in where runGoNative could not read NaN/±Infinity; it reads them now.
+      const unread = Object.entries(cases).flatMap(([id, list]) =>
+        list.flatMap((c, k) =>
+          errorCode(ref[id]![k]!) === "DCM_BAD_ARGUMENTS" ? [`${id} case #${c.index} ${c.args}`] : [],
+        ),
+      );
+      expect(unread).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * Cross-language parity (see test/parity/README.md): the same ~35 functions
+ * in Go, Rust, AssemblyScript and TypeScript, over the whole value model with
+ * edge values. For every language whose adapter is registered: `dcm build`,
+ * then every case through `dcm invoke` on the client, on the server, and on
+ * the server's other target, each compared with the function run natively
+ * by the language's own toolchain. Then: the languages' native results agree
+ * with each other, except for the documented differences.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../runtime/abi/manifest-types.js";
+import { adapterById } from "../../src/languages/registry.js";
+import { runCli } from "../support/run-cli.js";
+import { CASES, LANGUAGES, type Lang, PARITY, casesFor } from "./harness/cases.js";
+import { errorCode, normaliseForAgreement, sameOutcome } from "./harness/compare.js";
+import { type Placement, invokeBatch, placementName } from "./harness/invoke.js";
+import { nativeResults, type Results } from "./harness/natives.js";
+
+const natives = new Map<Lang, Promise<Results>>();
+function native(lang: Lang): Promise<Results> {
+  if (!natives.has(lang)) natives.set(lang, nativeResults(lang));
+  return natives.get(lang)!;
+}
+
+/** The expected result of each case for a language: the same function run natively by its own toolchain. */
+const reference = (lang: Lang): Promise<Results> => native(lang);
+
+for (const lang of LANGUAGES) {
+  const adapter = adapterById(lang);
+  describe(`${lang}: dcm invoke equals ${lang} run natively`, () => {
+    if (!adapter) {
+      it.skip(`no \`${lang}\` adapter is registered in src/languages/registry.ts`, () => {});
+      return;
+    }
+    const placements: Placement[] = [{ on: "client" }, { on: "server" }];
+    for (const t of adapter.targets.server.slice(1)) {
+      if (t === "wasm" || t === "native") placements.push({ on: "server", target: t });
+    }
+    let dist: string;
+    let tmp: string;
+    let manifest: Manifest;
+    let ref: Results;
+    const cases = casesFor(lang);
+
+    beforeAll(async () => {
+      tmp = await mkdtemp(join(tmpdir(), `dcm-parity-${lang}-`));
+      dist = join(tmp, "dist");
+      const repo = join(PARITY, lang);
+      const build = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist, "--json"]);
+      expect(build.stdout, `dcm build ${repo} failed:\n${build.stdout}${build.stderr}`).toContain('"ok": true');
+      manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
+      ref = await reference(lang);
+    });
+
+    it("builds every parity fragment as callable, with one module per side", () => {
+      const callable = manifest.fragments.filter((f) => f.signature).map((f) => f.id);
+      expect([...callable].sort()).toEqual(Object.keys(CASES).sort());
+      for (const m of manifest.modules) expect(existsSync(join(dist, m.file)), m.file).toBe(true);
+    });
+
+    it.each(placements.map((p) => [placementName(p), p] as const))("every case with %s", async (_name, p) => {
+      const raw = Object.fromEntries(Object.entries(cases).map(([id, list]) => [id, list.map((c) => c.args)]));
+      const got = await invokeBatch(dist, raw, p, tmp);
+      const mismatches: string[] = [];
+      for (const [id, list] of Object.entries(cases)) {
+        list.forEach((c, k) => {
+          const g = got[id]![k]!;
+          const w = ref[id]![k]!;
+          if (!sameOutcome(id, g, w)) {
+            mismatches.push(`${id} case #${c.index} ${c.args} ${placementName(p)}:\n    got    ${g}\n    native ${w}`);
+          }
+        });
+      }
+      expect(mismatches, `${mismatches.length} mismatch(es):\n${mismatches.join("\n")}`).toEqual([]);
+    });
+  });
+}
+
+describe("the languages agree with each other natively", () => {
+  let all: Record<Lang, Results>;
+  beforeAll(async () => {
+    all = Object.fromEntries(await Promise.all(LANGUAGES.map(async (l) => [l, await reference(l)] as const))) as Record<
+      Lang,
+      Results
+    >;
+  });
+
+  it.each(Object.keys(CASES))("%s", (id) => {
+    const disagreements: string[] = [];
+    CASES[id]!.forEach((args, index) => {
+      const row = LANGUAGES.flatMap((lang) => {
+        const k = casesFor(lang)[id]!.findIndex((c) => c.index === index);
+        return k < 0 ? [] : [{ lang, line: normaliseForAgreement(lang, id, all[lang][id]![k]!) }];
+      });
+      const [first, ...rest] = row;
+      for (const r of rest) {
+        if (!sameOutcome(id, r.line, first!.line)) {
+          disagreements.push(`case #${index} ${args}: ${first!.lang} ${first!.line}, ${r.lang} ${r.line}`);
+        }
+      }
+    });
+    expect(disagreements, disagreements.join("\n")).toEqual([]);
+  });
+
+  it("agree on a few known values (a check on the references themselves)", () => {
+    const at = (lang: Lang, id: string, index: number) => all[lang][id]![casesFor(lang)[id]!.findIndex((c) => c.index === index)];
+    expect(at("go", "fib-u64", 3)).toBe("12200160415121876738");
+    for (const lang of LANGUAGES) {
+      expect(at(lang, "add-i64", 1), lang).toBe("-9223372036854775808");
+      expect(at(lang, "fib-u64", 4), lang).toBe("1293530146158671551"); // Fibonacci(94) mod 2^64
+      expect(at(lang, "div-f64", 3), lang).toBe('"NaN"');
+      expect(at(lang, "utf8-len", 4), lang).toBe("8");
+      expect(errorCode(at(lang, "divide-checked", 2)!), lang).toBe("DCM_FRAGMENT_ERROR");
+      expect(errorCode(at(lang, "index-panic", 1)!), lang).toBe("DCM_FRAGMENT_PANIC");
+    }
+  });
+});
