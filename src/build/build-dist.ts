@@ -223,7 +223,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
         const workDir = await mkdtemp(join(workRoot, `${adapter.id}-${target}-`));
         progress("generate", `${adapter.id} ${target}`);
         const project = await adapter.generate(
-          { repo: analysis.repo, analysis: result, fragments: result.fragments, side: sides[0]!, workDir },
+          { repo: analysis.repo, analysis: result, fragments: result.fragments, side: sides[0]!, workDir, cacheDir },
           target,
         );
         Object.assign(exportsById, project.exports);

@@ -15,7 +15,8 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
 }
 
-const SKIP_DIRS = new Set([".git", "node_modules", "vendor", "testdata"]);
+// `target` is Cargo's build output and `dist` dcm's own default --out: both may hold copies of sources.
+const SKIP_DIRS = new Set([".git", "node_modules", "vendor", "testdata", "target", "dist"]);
 const MAX_LISTED = 5;
 
 /** `./a/b.go`, `/a/b.go`, `a\b.go` and `a//b.go` all mean `a/b.go`. */
@@ -142,9 +143,10 @@ function nearestFiles(index: FileIndex, fp: string): string[] {
 }
 
 /**
- * Repo-relative posix paths of the files with one of the extensions (`.go` or
- * `go`; none given = every file). Skips dependency, VCS and Go-ignored folders
- * (`.x`, `_x`, `testdata`, `vendor`) and symlinks, which could loop.
+ * Repo-relative posix paths of the files with one of the extensions (`.rs` or
+ * `rs`; none given = every file). Skips dependency, build-output, VCS and
+ * Go-ignored folders (`.x`, `_x`, `testdata`, `vendor`, `node_modules`,
+ * Cargo's `target`, `dist`) and symlinks, which could loop.
  */
 export async function listRepoFiles(repo: string, extensions: string[]): Promise<string[]> {
   const exts = extensions.map((e) => (e.startsWith(".") ? e : `.${e}`));

@@ -62,6 +62,8 @@ export interface GenerateRequest {
   side: Side;
   /** Scratch folder for generated sources, owned by the build. */
   workDir: string;
+  /** dcm's cache folder of this build (BuildOptions.cacheDir): where an adapter may keep warm toolchain state (Rust: cargo's target folders). Absent: the default cache folder. */
+  cacheDir?: string;
 }
 
 export interface GeneratedProject {

@@ -8,11 +8,10 @@
  * workspace.ts (imports). A fragment whose signature has a problem is still
  * returned (kind, file, deps) but without `signature` and `abi`.
  */
-import { statSync } from "node:fs";
 import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { AsAnalysisDetail, AsFragmentDetail } from "../as-types.js";
 import { collectDeps, type FragmentIndex } from "./deps.js";
@@ -20,6 +19,7 @@ import { type Problem, TypeMapper } from "./map-types.js";
 import { mapFunction } from "./signature.js";
 import { chooseAbi, recordTable, signatureOf } from "./vtypes.js";
 import { type AsDecl, AsWorkspace, type FileSummary } from "./workspace.js";
+import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
 
 type Frag = CfdFragment & { file: string };
 
@@ -206,20 +206,4 @@ function locate(frag: Frag, ws: AsWorkspace, emit: (d: Diagnostic) => void): AsD
     );
   }
   return decl;
-}
-
-function cfdPos(frag: CfdFragment, ...keys: string[]): SourcePos {
-  for (const k of keys) {
-    const p = frag.positions[k];
-    if (p) return p;
-  }
-  return frag.positions.fragment;
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

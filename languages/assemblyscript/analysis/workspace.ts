@@ -1,19 +1,9 @@
-/**
- * The files of one analysis: reads them, parses them on demand (a text scan
- * decides which files are needed first), and summarises their top-level
- * declarations and imports.
- *
- * Known limitations:
- * - Only relative imports (`./x`, `../x`) are followed; package imports
- *   count as libraries and are not analysed.
- * - `export * from` and `export { a } from` re-exports are followed for the
- *   source closure but not when resolving a type name.
- */
-import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+
+import { statSync } from "node:fs";
 import { join, normalize, posix } from "node:path";
 import type Parser from "tree-sitter";
 import { asQuery, firstSyntaxError, parseAs, type SyntaxErr } from "./ts-parser.js";
+import { RepoFiles } from "../../../src/languages/kit/analysis-kit.js";
 
 export type DeclKind =
   | "function"
@@ -60,44 +50,9 @@ export interface FileSummary {
 /** Relative module specifiers of `import … from "./x"` / `export … from "./x"` / `import "./x"`. */
 const IMPORT_SCAN = /(?:\bfrom\s*|\bimport\s*)["'](\.{1,2}\/[^"'\n]+)["']/g;
 
-export class AsWorkspace {
-  filesParsed = 0;
-  private readonly summaries = new Map<string, FileSummary>();
-  private readonly texts = new Map<string, string>();
-
-  constructor(
-    readonly repo: string,
-    private readonly cache?: Map<string, unknown>,
-  ) {}
-
-  /** File text; throws when the file cannot be read. */
-  text(file: string): string {
-    let t = this.texts.get(file);
-    if (t === undefined) {
-      t = readFileSync(join(this.repo, file), "utf8");
-      this.texts.set(file, t);
-    }
-    return t;
-  }
-
-  sha256(file: string): string {
-    return createHash("sha256").update(this.text(file)).digest("hex");
-  }
-
-  /** The parsed summary of a repo-relative file (parsed at most once per content). */
-  summary(file: string): FileSummary {
-    const have = this.summaries.get(file);
-    if (have) return have;
-    const text = this.text(file);
-    const key = `as:${file}:${createHash("sha256").update(text).digest("hex")}`;
-    let s = this.cache?.get(key) as FileSummary | undefined;
-    if (!s) {
-      s = summarize(file, parseAs(text));
-      this.filesParsed++;
-      this.cache?.set(key, s);
-    }
-    this.summaries.set(file, s);
-    return s;
+export class AsWorkspace extends RepoFiles<FileSummary> {
+  constructor(repo: string, cache?: Map<string, unknown>) {
+    super(repo, "as", (file, text) => summarize(file, parseAs(text)), cache);
   }
 
   /** The repo-relative file a relative specifier names, or undefined (package import or missing file). */

@@ -13,7 +13,6 @@
  * - A fragment whose signature has an error is still returned (kind, file,
  *   deps) but without `signature` and `abi`.
  */
-import { statSync } from "node:fs";
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
@@ -26,6 +25,7 @@ import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { type MappedFunc, mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Found, GoWorkspace } from "./workspace.js";
+import { isDir } from "../../../src/languages/kit/analysis-kit.js";
 
 interface Located {
   frag: CfdFragmentWithFile;
@@ -215,12 +215,4 @@ function signatureTypeDefs(types: GoType[], home: string, typeDefs: string[], ma
     if (n) names.add(n.pkgPath === home ? n.name : `${n.pkgName}.${n.name}`);
   }
   return [...names].sort();
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }

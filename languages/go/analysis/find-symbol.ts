@@ -8,8 +8,9 @@
 import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
 import type { Decl, FileSummary } from "./summary-types.js";
+import { cfdPos } from "../../../src/languages/kit/analysis-kit.js";
 
 export type CfdFragmentWithFile = CfdFragment & { file: string };
 
@@ -101,14 +102,7 @@ export function declaredNames(summary: FileSummary): string[] {
   return [...names];
 }
 
-/** The CFD position of the first key present, else the fragment itself. */
-export function cfdPos(frag: CfdFragment, ...keys: string[]): SourcePos {
-  for (const k of keys) {
-    const p = frag.positions[k];
-    if (p) return p;
-  }
-  return frag.positions.fragment;
-}
+export { cfdPos };
 
 export function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);

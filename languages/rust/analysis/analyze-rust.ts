@@ -8,12 +8,11 @@
  * inline `mod { }` blocks) and reachable from the crate root by the module
  * file convention; trait impl methods are not fragments.
  */
-import { statSync } from "node:fs";
 import { posix } from "node:path";
 import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { RustAnalysisDetail, RustCrateInfo, RustFragmentDetail, RustType } from "../rust-types.js";
 import { crateRoot, dirOf, findCargoToml } from "./cargo-toml.js";
@@ -23,6 +22,7 @@ import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Decl, type FileSummary, modPathOf, RustWorkspace } from "./workspace.js";
+import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
 
 type Frag = CfdFragment & { file: string };
 
@@ -227,21 +227,5 @@ function reportSyntax(ws: RustWorkspace, frag: Frag, emit: (d: Diagnostic) => vo
         fragment: frag.id,
       }),
     );
-  }
-}
-
-function cfdPos(frag: CfdFragment, ...keys: string[]): SourcePos {
-  for (const k of keys) {
-    const p = frag.positions[k];
-    if (p) return p;
-  }
-  return frag.positions.fragment;
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

@@ -18,6 +18,8 @@ export interface RustBuildSpec {
   crateDir: string;
   /** Stable identity of the user's crate (repo path + crate folder): names the warm build folders in dcm's cache. */
   crateHash: string;
+  /** dcm's cache folder of the build: the warm cargo-src/cargo-target folders live there. */
+  cacheDir?: string;
   exports: Record<string, string>;
   fragments: Array<{ id: string; file: string; line: number; endLine: number }>;
   /**

@@ -146,6 +146,7 @@ export async function generateRust(
     repo,
     crateDir,
     crateHash,
+    ...(req.cacheDir ? { cacheDir: req.cacheDir } : {}),
     exports,
     fragments: fragments.map((f) => ({ id: f.id, file: f.file, line: f.line, endLine: f.endLine })),
     userFiles,

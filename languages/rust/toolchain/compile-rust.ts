@@ -46,7 +46,7 @@ export async function compileRust(
   }
   const toolchain = `${info.version} ${target === "wasm" ? WASM_TRIPLE : "native"}${info.origin === "system" ? " (system)" : ""}`;
 
-  const cache = opts.cacheDir ?? defaultCacheDir();
+  const cache = opts.cacheDir ?? spec.cacheDir ?? defaultCacheDir();
   const buildCrateDir = join(cache, "cargo-src", `${spec.crateHash}-${target}`);
   const targetDir = join(cache, "cargo-target", `${spec.crateHash}-${target}`);
   await syncTree(spec.crateDir, buildCrateDir);

@@ -7,7 +7,6 @@
  * Known limitations: no type checker (see map-types.ts, deps.ts); `.js`
  * files are refused (no types to read); class methods are refused.
  */
-import { statSync } from "node:fs";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
@@ -20,6 +19,7 @@ import { type Problem, TypeMapper } from "./map-types.js";
 import { fragmentKind, functionNode, mapSignature } from "./signature.js";
 import type { TsDecl } from "./summarize.js";
 import { TsWorkspace } from "./workspace.js";
+import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
 
 type Frag = AnalyzeRequest["fragments"][number];
 
@@ -215,21 +215,5 @@ function reportSyntax(ws: TsWorkspace, id: string, emit: (d: Diagnostic) => void
         fragment: id,
       }),
     );
-  }
-}
-
-function cfdPos(frag: Frag, ...keys: string[]): SourcePos {
-  for (const k of keys) {
-    const p = frag.positions[k];
-    if (p) return p;
-  }
-  return frag.positions.fragment;
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }

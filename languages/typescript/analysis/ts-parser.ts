@@ -1,68 +1,9 @@
-/**
- * The one tree-sitter-typescript parser of the process (the `typescript`
- * grammar, not `tsx`) and the queries of languages/typescript/queries, read
- * from disk so that the language's knowledge stays data.
- */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import Parser from "tree-sitter";
+/** The tree-sitter-typescript parser (the `typescript` grammar, not `tsx`) and the queries of languages/typescript/queries. */
 import TypeScript from "tree-sitter-typescript";
-import { projectRoot } from "../../../src/core/paths.js";
+import { grammar } from "../../../src/languages/kit/tree-sitter-kit.js";
 
-let parser: Parser | undefined;
-const queries = new Map<string, Parser.Query>();
+export { firstSyntaxError, lineOf, type SyntaxProblem } from "../../../src/languages/kit/tree-sitter-kit.js";
 
-// The package's typings describe node-types metadata, not the Language handle the parser wants.
-const language = (TypeScript as unknown as { typescript: Parser.Language }).typescript;
-
-export function parseTs(text: string): Parser.Tree {
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(language);
-  }
-  // Large files: the default 32 KiB buffer makes tree-sitter call back many times.
-  return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
-}
-
-/** A compiled query from languages/typescript/queries/<name>.scm. */
-export function tsQuery(name: string): Parser.Query {
-  let q = queries.get(name);
-  if (!q) {
-    const source = readFileSync(join(projectRoot(), "languages", "typescript", "queries", `${name}.scm`), "utf8");
-    q = new Parser.Query(language, source);
-    queries.set(name, q);
-  }
-  return q;
-}
-
-export interface SyntaxProblem {
-  line: number;
-  col: number;
-  text: string;
-}
-
-/** The first ERROR or MISSING node in document order; only subtrees flagged hasError are visited. */
-export function firstSyntaxError(root: Parser.SyntaxNode): SyntaxProblem | undefined {
-  if (!root.hasError) return undefined;
-  let node: Parser.SyntaxNode = root;
-  for (;;) {
-    if (node.type === "ERROR" || node.isMissing) {
-      const text = node.isMissing ? `missing \`${node.type}\`` : `unexpected \`${firstLine(node.text)}\``;
-      return { line: node.startPosition.row + 1, col: node.startPosition.column + 1, text };
-    }
-    const next: Parser.SyntaxNode | undefined = node.children.find(
-      (c) => c.hasError || c.isMissing || c.type === "ERROR",
-    );
-    if (!next) return { line: node.startPosition.row + 1, col: node.startPosition.column + 1, text: "syntax error" };
-    node = next;
-  }
-}
-
-function firstLine(text: string): string {
-  const line = text.split("\n")[0] ?? "";
-  return line.length > 40 ? `${line.slice(0, 40)}…` : line;
-}
-
-export function lineOf(node: Parser.SyntaxNode): number {
-  return node.startPosition.row + 1;
-}
+const ts = grammar((TypeScript as unknown as { typescript: unknown }).typescript, "typescript");
+export const parseTs = ts.parse;
+export const tsQuery = ts.query;

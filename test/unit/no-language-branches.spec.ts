@@ -1,0 +1,47 @@
+/**
+ * Convention 1: core (src/) and the runtime (runtime/) reach languages only
+ * through the registry. No file there may name a registered language's id as
+ * a string literal or import from languages/ — except the registry itself.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { allAdapters } from "../../src/languages/registry.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const REGISTRY = "src/languages/registry.ts";
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return tsFiles(full);
+    return name.endsWith(".ts") ? [full] : [];
+  });
+}
+
+describe("core and runtime never branch on a language", () => {
+  const files = [...tsFiles(join(ROOT, "src")), ...tsFiles(join(ROOT, "runtime"))]
+    .map((f) => relative(ROOT, f))
+    .filter((f) => f !== REGISTRY);
+
+  it("has four registered languages to check against", () => {
+    expect(allAdapters().map((a) => a.id).sort()).toEqual(["assemblyscript", "go", "rust", "typescript"]);
+  });
+
+  it.each(allAdapters().map((a) => a.id))("no file of src/ or runtime/ names `%s`", (id) => {
+    const offenders = files.filter((f) => {
+      const text = readFileSync(join(ROOT, f), "utf8");
+      return new RegExp(`["'\`]${id}["'\`]`).test(text);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it("only the registry imports from languages/", () => {
+    const offenders = files.filter((f) =>
+      [...readFileSync(join(ROOT, f), "utf8").matchAll(/from\s+["'](\.[^"']+)["']/g)].some((m) =>
+        relative(ROOT, join(ROOT, dirname(f), m[1]!)).startsWith("languages/"),
+      ),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
