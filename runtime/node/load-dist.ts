@@ -121,7 +121,15 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
         if (digest !== m.sha256) {
           throw new FragmentCallError("DCM_MODULE_CORRUPT", `${path} has sha256 ${digest}, the manifest says ${m.sha256}. Rebuild the dist.`, "");
         }
-        const gluePath = glue(m.language, m.target);
+        // The glue the dist carries for this module wins (it may be made for this very build).
+        let gluePath = glue(m.language, m.target);
+        if (m.glue) {
+          gluePath = join(dir, m.glue.file);
+          const g = await readFile(gluePath).catch(() => null);
+          const gd = g ? createHash("sha256").update(g).digest("hex") : "missing";
+          if (gd !== m.glue.sha256)
+            throw new FragmentCallError("DCM_MODULE_CORRUPT", `${gluePath} has sha256 ${gd}, the manifest says ${m.glue.sha256}. Rebuild the dist.`, "");
+        }
         if (!gluePath) throw new FragmentCallError("DCM_NO_MODULE_FOR_SIDE", `No runtime glue for ${m.language} ${m.target} modules.`, "");
         const href = gluePath.startsWith("file:") ? gluePath : pathToFileURL(gluePath).href;
         const mod = (await import(href)) as { default: { load(req: LoadRequest): Promise<FragmentInstance | LoadedModule> } };

@@ -55,6 +55,7 @@ interface StaticFile {
 const TYPES: Record<string, string> = {
   ".json": "application/json; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
   ".ts": "text/plain; charset=utf-8",
   ".wasm": "application/wasm",
 };

@@ -80,7 +80,14 @@ export class Distributor implements DistributorControl {
           `${path} has sha256 ${digest}, the manifest says ${m.sha256}. Rebuild the dist.`,
         );
       }
-      const g = m.target !== "native" ? glue(m.language, m.target) : undefined;
+      // The glue the dist carries for a module wins over the registry's (it may be made for this very build).
+      const g = m.glue ? join(dir, m.glue.file) : m.target !== "native" ? glue(m.language, m.target) : undefined;
+      if (m.glue) {
+        const gb = await readFile(join(dir, m.glue.file)).catch(() => null);
+        const gd = gb ? createHash("sha256").update(gb).digest("hex") : "missing";
+        if (gd !== m.glue.sha256)
+          throw new DistributorError("DCM_MODULE_CORRUPT", `${join(dir, m.glue.file)} has sha256 ${gd}, the manifest says ${m.glue.sha256}. Rebuild the dist.`);
+      }
       if (m.target !== "native" && !g)
         throw new DistributorError("DCM_NO_MODULE_FOR_SIDE", `no runtime glue for ${m.language} ${m.target} modules`);
       modules.push({

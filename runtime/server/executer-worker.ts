@@ -48,6 +48,10 @@ const BROKEN = /^(the module trapped|the module exited|module instance is unusab
 
 function errorInfo(e: unknown): { code: string; message: string } {
   if (e instanceof FragmentCallError) return { code: e.code, message: e.message };
+  // Glue bundled into a dist carries its own copy of FragmentCallError.
+  const x = e as { code?: unknown; message?: unknown } | null;
+  if (x && typeof x.code === "string" && x.code.startsWith("DCM_") && typeof x.message === "string")
+    return { code: x.code, message: x.message };
   return { code: "DCM_FRAGMENT_PANIC", message: `executer: ${(e as Error)?.message ?? String(e)}` };
 }
 

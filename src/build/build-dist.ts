@@ -107,6 +107,14 @@ async function bundleGlue(
   return { file, sha256: sha256(bytes) };
 }
 
+/** A compiler-made glue (CompileResult.glue) into the dist. */
+async function copyGlue(from: string, staging: string, file: string): Promise<{ file: string; sha256: string }> {
+  const bytes = await readFile(from);
+  await mkdir(join(staging, dirname(file)), { recursive: true });
+  await writeFile(join(staging, file), bytes);
+  return { file, sha256: sha256(bytes) };
+}
+
 export { defaultCacheDir } from "./cache-dir.js";
 
 const sha256 = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -244,6 +252,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
             return res.diagnostics.filter((d) => d.severity === "error");
           }
           await rename(tmp, j.cached);
+          // A per-build glue travels with its module, in the cache too.
+          if (res.glue) await copyFile(res.glue, `${j.cached}.glue.js`);
+          else await rm(`${j.cached}.glue.js`, { force: true });
           return [];
         }),
       );
@@ -268,9 +279,11 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           abiVersion: ABI_VERSION,
           toolchain: (toolchains[adapter.id] ?? []).join(", "),
           fragments: result.fragments.filter((f) => f.signature).map((f) => f.id),
-          ...(j.target !== "wasm" && j.target !== "native"
-            ? { glue: await bundleGlue(adapter, j.target, staging, `${dir}/${adapter.id}-glue.js`) }
-            : {}),
+          ...(existsSync(`${j.cached}.glue.js`)
+            ? { glue: await copyGlue(`${j.cached}.glue.js`, staging, `${dir}/${adapter.id}-glue.mjs`) }
+            : j.target !== "wasm" && j.target !== "native"
+              ? { glue: await bundleGlue(adapter, j.target, staging, `${dir}/${adapter.id}-glue.mjs`) }
+              : {}),
         });
       }
       for (const f of result.fragments) {

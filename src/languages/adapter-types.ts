@@ -83,6 +83,13 @@ export interface CompileResult {
   target: ManifestModule["target"];
   toolchain: string;
   diagnostics: Diagnostic[];
+  /**
+   * A glue ES module the compiler produced for this very module (e.g. the JS
+   * that wasm-bindgen writes), self-contained and browser-safe, default-exporting
+   * a ModuleLoader. `dcm build` copies it into the dist as the module's `glue`,
+   * and every host then loads the module through it.
+   */
+  glue?: string;
 }
 
 export interface LanguageAdapter {

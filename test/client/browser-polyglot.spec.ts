@@ -103,7 +103,7 @@ describe.skipIf(!haveChromium)("examples/polyglot: four languages in one dist, o
       "server/go.so",
       "server/rust.so",
     ]);
-    expect(manifest.modules.find((m) => m.language === "typescript")?.glue?.file).toBe("client/typescript-glue.js");
+    expect(manifest.modules.find((m) => m.language === "typescript")?.glue?.file).toBe("client/typescript-glue.mjs");
     expect(new Set(manifest.fragments.map((f) => f.language))).toEqual(new Set(["go", "rust", "assemblyscript", "typescript"]));
   });
 
