@@ -2,7 +2,10 @@
  * The Rust language adapter: tree-sitter analysis of a Cargo crate, a
  * generated copy of the crate with one export per fragment, and
  * `cargo build --release` to a wasm32-unknown-unknown cdylib (client, and
- * the server's second path) and to a native cdylib (server).
+ * the server's second path) and to a native cdylib (server). With
+ * wasm-bindgen-cli installed the wasm32 crate is a wasm-bindgen crate and
+ * the module ships with the glue made from wasm-bindgen's output
+ * (toolchain/bindgen-glue.ts); DCM_RUST_BINDGEN=0 or no CLI: the plain cdylib.
  */
 import { fileURLToPath } from "node:url";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
@@ -11,7 +14,9 @@ import { analyzeRust } from "./analysis/analyze-rust.js";
 import type { RustTarget } from "./generate/build-spec.js";
 import { generateRust } from "./generate/generate-rust.js";
 import { compileRust } from "./toolchain/compile-rust.js";
+import { WASM_BINDGEN_VERSION } from "./toolchain/bindgen-version.js";
 import { rustToolchain } from "./toolchain/rust-toolchain.js";
+import { wasmBindgenToolchain } from "./toolchain/wasm-bindgen-tools.js";
 
 const glue = (name: string): string => {
   const url = new URL(`./runtime/${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
@@ -31,12 +36,16 @@ const rustAdapter: LanguageAdapter = {
   analyze: (req) => analyzeRust(req),
   generate: (req, target) => generateRust(req, rustTarget(target), { driver: rustToolchain }),
   compile: (project, target, outFile) => compileRust(project, rustTarget(target), outFile, { driver: rustToolchain }),
-  toolchains: [rustToolchain],
+  // wasm-bindgen is optional (its detect() never fails): listed so that the manifest and the build key name the client path.
+  toolchains: [rustToolchain, wasmBindgenToolchain],
   runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
   support: {
     grammar: "tree-sitter-rust 0.24",
-    builds: { wasm: "`cargo` cdylib, `wasm32-unknown-unknown`, `panic=abort`", native: "`cargo` cdylib, C ABI, `catch_unwind`" },
-    toolchains: "Rust ≥ 1.63 (tested with 1.95; Debian's 1.63 as the wasm32 fallback)",
+    builds: {
+      wasm: "`cargo` cdylib, `wasm32-unknown-unknown`, `panic=abort`: a wasm-bindgen crate + its JS glue (`wasm-bindgen --target bundler`, or `wasm-pack build`) when wasm-bindgen-cli is installed, else plain `extern \"C\"` exports",
+      native: "`cargo` cdylib, C ABI, `catch_unwind`",
+    },
+    toolchains: `Rust ≥ 1.63 (tested with 1.95; Debian's 1.63 as the wasm32 fallback); wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (optional, pinned)`,
   },
 };
 

@@ -43,7 +43,7 @@ export interface ManifestModule {
   sha256: string;
   size: number;
   abiVersion: number;
-  /** Toolchain that built it, e.g. `go1.26.8 wasip1/wasm`. */
+  /** What built this module (the adapter's CompileResult.toolchain), e.g. `go1.26.8 wasip1/wasm` or `rustc 1.95.0 wasm32-unknown-unknown, wasm-bindgen 0.2.130`. */
   toolchain: string;
   /** Fragment ids held by this module. */
   fragments: string[];

@@ -240,7 +240,8 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
         jobs.push({ target, sides, workDir, project, ext, cached });
       }
       lap(`generate:${adapter.id}`);
-      const pending = jobs.filter((j) => !existsSync(j.cached));
+      // A cache entry is whole only with the record of what built it (older entries are rebuilt).
+      const pending = jobs.filter((j) => !existsSync(j.cached) || !existsSync(`${j.cached}.toolchain`));
       fromCache += jobs.length - pending.length;
       if (pending.length) progress("compile", `${adapter.id} ${pending.map((j) => j.target).join(" + ")} (${result.fragments.length} fragments)`);
       const outcomes = await Promise.all(
@@ -252,7 +253,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
             return res.diagnostics.filter((d) => d.severity === "error");
           }
           await rename(tmp, j.cached);
-          // A per-build glue travels with its module, in the cache too.
+          // What built it (exactly, e.g. whether Rust went through wasm-bindgen) and a
+          // per-build glue travel with the module, in the cache too.
+          await writeFile(`${j.cached}.toolchain`, res.toolchain);
           if (res.glue) await copyFile(res.glue, `${j.cached}.glue.js`);
           else await rm(`${j.cached}.glue.js`, { force: true });
           return [];
@@ -277,7 +280,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           sha256: sha256(bytes),
           size: bytes.length,
           abiVersion: ABI_VERSION,
-          toolchain: (toolchains[adapter.id] ?? []).join(", "),
+          toolchain: await readFile(`${j.cached}.toolchain`, "utf8"),
           fragments: result.fragments.filter((f) => f.signature).map((f) => f.id),
           ...(existsSync(`${j.cached}.glue.js`)
             ? { glue: await copyGlue(`${j.cached}.glue.js`, staging, `${dir}/${adapter.id}-glue.mjs`) }

@@ -4,6 +4,10 @@
  * --batch` on the client (wasm32), on the server (native cdylib) and on the
  * server's wasm path: identical canonical JSON everywhere, equal to the
  * values Rust computes (written out below).
+ *
+ * The default build takes the wasm-bindgen path when wasm-bindgen-cli is
+ * installed (the client module then loads through its glue); a second build
+ * with DCM_RUST_BINDGEN=0 keeps the plain `extern "C"` path covered.
  */
 import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
@@ -12,6 +16,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
+import { wasmBindgenToolchain } from "../../languages/rust/toolchain/wasm-bindgen-tools.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 
 const APP = join(ROOT, "languages/rust/fixtures/app");
@@ -57,38 +62,78 @@ const CASES: Array<[string, string, string]> = [
 ];
 
 let dist: string;
+let plain: string;
 let batch: string;
+let bindgen: string | undefined;
 
 beforeAll(async () => {
+  bindgen = (await wasmBindgenToolchain.tools())?.version;
   const scratch = await mkdtemp(join(tmpdir(), "dcm-rust-e2e-"));
   dist = join(scratch, "dist");
+  plain = join(scratch, "plain");
   const build = await runCli(["build", APP, "--cfd", join(APP, "dcm.yaml"), "--out", dist, "--json"]);
   expect(build.code, build.stderr + build.stdout).toBe(0);
+  const env = { ...process.env, DCM_RUST_BINDGEN: "0" };
+  const plainBuild = await runCli(["build", APP, "--cfd", join(APP, "dcm.yaml"), "--out", plain, "--json"], { env });
+  expect(plainBuild.code, plainBuild.stderr + plainBuild.stdout).toBe(0);
   batch = join(scratch, "cases");
 }, 900_000);
 
-async function runAll(extra: string[]): Promise<string[]> {
+async function runAll(extra: string[], on = dist): Promise<string[]> {
   // One process for all cases, so a call after a panic runs on the same (re-instantiated) module.
   const file = `${batch}-all.json`;
   // Keys repeat in this object; the batch reader keeps every entry in file order.
   writeFileSync(file, `{${CASES.map(([id, args]) => `${JSON.stringify(id)}: [${args}]`).join(",\n")}}`);
-  const r = await runCli(["invoke", dist, "--batch", file, ...extra]);
+  const r = await runCli(["invoke", on, "--batch", file, ...extra]);
   expect(r.code, r.stderr).toBe(0);
   return r.stdout.trimEnd().split("\n");
 }
 
+const sizes = async (file: string) => {
+  const bytes = await readFile(file);
+  return `${bytes.length} B raw, ${gzipSync(bytes).length} B gzip`;
+};
+
 describe("rust: dcm build + invoke", () => {
-  it("writes a wasm client module without imports, small, and a native server module", async () => {
+  it("writes a wasm client module (wasm-bindgen's when installed), small, and a native server module", async () => {
     const manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
     const mods = manifest.modules.filter((m) => m.language === "rust").map((m) => `${m.target}:${m.file}`);
     expect(mods.sort()).toEqual(["native:server/rust.so", "wasm:client/rust.wasm"]);
+    const client = manifest.modules.find((m) => m.target === "wasm")!;
     const wasm = await readFile(join(dist, "client/rust.wasm"));
-    const mod = new WebAssembly.Module(wasm);
-    expect(WebAssembly.Module.imports(mod)).toEqual([]);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(wasm));
+    if (bindgen) {
+      expect(client.glue?.file).toBe("client/rust-glue.mjs");
+      expect(client.toolchain).toContain(`wasm-bindgen ${bindgen}`);
+      // wasm-bindgen's own imports only, all from its _bg.js (which the glue carries).
+      expect(imports.length).toBeGreaterThan(0);
+      for (const i of imports) expect(i.module).toBe("./dcm_module_bg.js");
+      const glue = await readFile(join(dist, "client/rust-glue.mjs"), "utf8");
+      expect(glue).not.toMatch(/from\s*["']node:|require\(/);
+      console.log(`rust e2e fixture, wasm-bindgen ${bindgen}: module ${await sizes(join(dist, "client/rust.wasm"))}; glue ${await sizes(join(dist, "client/rust-glue.mjs"))}`);
+    } else {
+      expect(client.glue).toBeUndefined();
+      expect(imports).toEqual([]);
+    }
     expect(gzipSync(wasm).length).toBeLessThan(100 * 1024);
     expect(manifest.fragments.find((f) => f.id === "add")).toMatchObject({ abi: "scalar", export: "dcm_f_add" });
     expect(manifest.types.Point?.fields.map((f) => f.jsonName)).toEqual(["x", "y", "colour", "next"]);
   });
+
+  it("DCM_RUST_BINDGEN=0 builds the plain extern \"C\" module: no glue, no imports, same results", async () => {
+    const manifest = JSON.parse(await readFile(join(plain, "manifest.json"), "utf8")) as Manifest;
+    const client = manifest.modules.find((m) => m.target === "wasm")!;
+    expect(client.glue).toBeUndefined();
+    expect(client.toolchain).toMatch(/wasm32-unknown-unknown/);
+    expect(client.toolchain).not.toContain("wasm-bindgen");
+    const wasm = await readFile(join(plain, "client/rust.wasm"));
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(wasm))).toEqual([]);
+    expect(gzipSync(wasm).length).toBeLessThan(100 * 1024);
+    console.log(`rust e2e fixture, plain: module ${await sizes(join(plain, "client/rust.wasm"))}`);
+    const expected = CASES.map((c) => c[2]);
+    expect(await runAll(["--on", "client"], plain)).toEqual(expected);
+    expect(await runAll(["--on", "server", "--target", "wasm"], plain)).toEqual(expected);
+  }, 120_000);
 
   it("gives the same canonical JSON on the client, the server and the server's wasm path", async () => {
     const expected = CASES.map((c) => c[2]);

@@ -29,6 +29,11 @@ export interface RustBuildSpec {
   userFiles: Record<string, { repoFile: string; lines: number }>;
   /** Crate-relative paths of files dcm wrote itself. */
   generated: string[];
+  /**
+   * Set when the wasm module is a wasm-bindgen crate: the wasm-bindgen-cli
+   * version it is pinned to (and wasm-pack's, when `wasm-pack build` runs).
+   */
+  bindgen?: { version: string; wasmPack?: string };
 }
 
 export function isRustBuildSpec(x: unknown): x is RustBuildSpec {

@@ -21,8 +21,10 @@ import { reachableNamed } from "../analysis/vtypes.js";
 import type { RustAnalysisDetail, RustFragmentDetail } from "../rust-types.js";
 import type { RustToolchainDriver } from "../toolchain/rust-toolchain.js";
 import type { RustBuildSpec, RustTarget } from "./build-spec.js";
-import { PROFILES, renderCargoToml } from "./cargo-manifest.js";
-import { noMangle, renderTypeImpls, renderWrapper } from "./wrappers.js";
+import { rustcFitsBindgen } from "../toolchain/bindgen-version.js";
+import { type BindgenTools, wasmBindgenToolchain } from "../toolchain/wasm-bindgen-tools.js";
+import { BINDGEN_PROFILE, PROFILES, renderCargoToml } from "./cargo-manifest.js";
+import { bindgenExports, noMangle, renderTypeImpls, renderWrapper } from "./wrappers.js";
 
 /** Version of the generated code's shape (part of the content key). */
 export const RUST_GENERATOR_VERSION = 1;
@@ -54,7 +56,11 @@ async function template(name: string): Promise<string> {
 export async function generateRust(
   req: GenerateRequest,
   target: RustTarget,
-  opts: { driver: RustToolchainDriver },
+  opts: {
+    driver: RustToolchainDriver;
+    /** wasm-bindgen for the wasm target: undefined = detect it (wasm-bindgen-tools.ts), null = the plain path. */
+    bindgen?: BindgenTools | null;
+  },
 ): Promise<GeneratedProject> {
   const detail = req.analysis.detail as RustAnalysisDetail | undefined;
   if (!detail?.crate) throw new Error("dcm rust generator: the analysis has no Rust crate detail");
@@ -64,6 +70,13 @@ export async function generateRust(
   const toCrate = (repoRel: string) => posix.relative(crate.dir || ".", repoRel);
   const crateDir = join(resolve(req.workDir), `rust-${target}`, "crate");
   const names = exportNames([...req.analysis.fragments, ...req.fragments]);
+  const info = await opts.driver.detectFor(target);
+  // Edition 2015 has no extern prelude, which the code #[wasm_bindgen] expands to needs, and the
+  // wasm-bindgen crate needs a recent rustc: the plain path for those.
+  const canBindgen = target === "wasm" && crate.edition !== "2015" && (!info || rustcFitsBindgen(info.version));
+  const tools = canBindgen ? (opts.bindgen !== undefined ? opts.bindgen : await wasmBindgenToolchain.tools()) : null;
+  const bindgen = tools ? { version: tools.version, ...(tools.wasmPack ? { wasmPack: tools.wasmPack.version } : {}) } : undefined;
+  const exportStyle = (text: string) => (bindgen ? bindgenExports(text, crate.edition) : text);
 
   const appends = new Map<string, string[]>();
   const append = (file: string, text: string) => {
@@ -78,7 +91,7 @@ export async function generateRust(
     if (!isCallable(f)) continue;
     const d = f.detail as RustFragmentDetail;
     exports[f.id] = names[f.id]!;
-    append(d.file, renderWrapper(f, d, names[f.id]!, target, crate.edition));
+    append(d.file, exportStyle(renderWrapper(f, d, names[f.id]!, target, crate.edition)));
     if (d.impl && d.impl.self !== "none") reachableNamed({ k: "named", key: d.impl.typeKey, text: d.impl.typeText }, named, typeKeys);
     for (const t of [...d.params.map((p) => p.type), ...d.results]) reachableNamed(t, named, typeKeys);
   }
@@ -109,13 +122,15 @@ export async function generateRust(
   const plumbing = await template(target === "wasm" ? "plumbing_wasm.rs.tmpl" : "plumbing_native.rs.tmpl");
   files.set(
     abiRel,
-    `${(await template("dcm_codec.rs.tmpl")).replace("{{TARGET}}", target)}${plumbing}`.replaceAll(
-      "{{NO_MANGLE}}",
-      noMangle(crate.edition),
+    exportStyle(
+      `${(await template("dcm_codec.rs.tmpl")).replace("{{TARGET}}", bindgen ? `${target} (wasm-bindgen)` : target)}${plumbing}`.replaceAll(
+        "{{NO_MANGLE}}",
+        noMangle(crate.edition),
+      ),
     ),
   );
   const manifest = findCargoToml(repo, crate.dir);
-  files.set("Cargo.toml", renderCargoToml(crate, rootInCrate, manifest?.depsToml ?? "", target));
+  files.set("Cargo.toml", renderCargoToml(crate, rootInCrate, manifest?.depsToml ?? "", target, bindgen));
 
   // Files of an earlier generation in the same folder must not linger.
   await rm(crateDir, { recursive: true, force: true });
@@ -151,14 +166,15 @@ export async function generateRust(
     fragments: fragments.map((f) => ({ id: f.id, file: f.file, line: f.line, endLine: f.endLine })),
     userFiles,
     generated: [abiRel, "Cargo.toml"],
+    ...(bindgen ? { bindgen } : {}),
   };
-  const info = await opts.driver.detectFor(target);
   const h = createHash("sha256");
   h.update(
     JSON.stringify({
       generator: RUST_GENERATOR_VERSION,
       target,
-      profile: PROFILES[target],
+      profile: bindgen ? BINDGEN_PROFILE : PROFILES[target],
+      bindgen: bindgen ?? null,
       toolchain: info ? `${info.version} ${info.path}` : "rust: not installed",
       inputs: [...req.analysis.inputs].sort((a, b) => cmp(a.file, b.file)),
       lock: lock ? createHash("sha256").update(lock).digest("hex") : null,

@@ -16,6 +16,20 @@ export function noMangle(edition: string): string {
   return Number(edition) >= 2024 ? "#[unsafe(no_mangle)]" : "#[no_mangle]";
 }
 
+/**
+ * The wasm-bindgen form of the ABI exports in `text`: each
+ * `<no_mangle>\npub extern "C" fn name(` becomes
+ * `#[wasm_bindgen(js_name = name)]\npub fn name(`. Signatures are numeric
+ * only, so the module's raw export `name` keeps the ABI signature.
+ */
+export function bindgenExports(text: string, edition: string): string {
+  const attr = noMangle(edition).replace(/[[\]()]/g, "\\$&");
+  return text.replace(
+    new RegExp(`${attr}\\npub extern "C" fn (\\w+)\\(`, "g"),
+    (_m, name: string) => `#[::wasm_bindgen::prelude::wasm_bindgen(js_name = ${name})]\npub fn ${name}(`,
+  );
+}
+
 /** Owned type to decode a reference parameter into, or undefined to let inference pick it. */
 function ownedAnnotation(t: RustType): string | undefined {
   if (t.k !== "ref") return undefined;

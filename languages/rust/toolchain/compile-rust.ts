@@ -16,11 +16,14 @@ import { defaultCacheDir } from "../../../src/build/cache-dir.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import { isRustBuildSpec, LIB_NAME, type RustBuildSpec, type RustTarget, WASM_TRIPLE } from "../generate/build-spec.js";
+import { runBindgen } from "./bindgen-glue.js";
 import { cargoDiagnostics } from "./rust-errors.js";
 import { type RustToolchainDriver, rustToolchain } from "./rust-toolchain.js";
+import { type BindgenDriver, wasmBindgenToolchain } from "./wasm-bindgen-tools.js";
 
 export interface CompileRustOptions {
   driver?: RustToolchainDriver;
+  bindgenDriver?: BindgenDriver;
   cacheDir?: string;
   timeoutMs?: number;
 }
@@ -44,11 +47,26 @@ export async function compileRust(
       : "Rust fragments need cargo and rustc, and neither was found (~/.cargo/bin, PATH, /usr/bin)";
     return fail("rust (not installed)", diag("DCM_TOOLCHAIN_MISSING", message, { suggestion: `Run ${driver.installHint}` }));
   }
-  const toolchain = `${info.version} ${target === "wasm" ? WASM_TRIPLE : "native"}${info.origin === "system" ? " (system)" : ""}`;
+  const bindgenDriver = opts.bindgenDriver ?? wasmBindgenToolchain;
+  const tools = spec.bindgen ? await bindgenDriver.tools() : null;
+  if (spec.bindgen && tools?.version !== spec.bindgen.version) {
+    return fail(
+      `rust ${info.version}`,
+      diag(
+        "DCM_TOOLCHAIN_MISSING",
+        `the Rust client crate was generated for wasm-bindgen ${spec.bindgen.version}, and ${tools ? `wasm-bindgen ${tools.version}` : "no wasm-bindgen (or DCM_RUST_BINDGEN=0)"} was found when compiling it`,
+        { suggestion: `Run ${bindgenDriver.installHint}, then build again.` },
+      ),
+    );
+  }
+  const bindgenNote = spec.bindgen && tools ? `, wasm-bindgen ${tools.version}${tools.wasmPack ? `, wasm-pack ${tools.wasmPack.version}` : ""}` : "";
+  const toolchain = `${info.version} ${target === "wasm" ? WASM_TRIPLE : "native"}${info.origin === "system" ? " (system)" : ""}${bindgenNote}`;
 
   const cache = opts.cacheDir ?? spec.cacheDir ?? defaultCacheDir();
-  const buildCrateDir = join(cache, "cargo-src", `${spec.crateHash}-${target}`);
-  const targetDir = join(cache, "cargo-target", `${spec.crateHash}-${target}`);
+  // The wasm-bindgen crate has its own warm folders: switching paths does not rebuild the other one.
+  const flavour = spec.bindgen ? `${target}-bindgen` : target;
+  const buildCrateDir = join(cache, "cargo-src", `${spec.crateHash}-${flavour}`);
+  const targetDir = join(cache, "cargo-target", `${spec.crateHash}-${flavour}`);
   await syncTree(spec.crateDir, buildCrateDir);
 
   const args = ["build", "--release", "--lib", "--message-format=json", "--target-dir", targetDir];
@@ -71,6 +89,21 @@ export async function compileRust(
   });
   if (!outcome.ok) {
     return fail(toolchain, ...cargoDiagnostics(outcome.stdout, outcome.stderr, { spec, buildCrateDir, toolchain: info, installHint: driver.installHint }));
+  }
+  if (spec.bindgen && tools) {
+    const bg = await runBindgen({
+      spec,
+      tools,
+      driver: bindgenDriver,
+      buildCrateDir,
+      targetDir,
+      env,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    if (bg.diagnostics.length) return fail(toolchain, ...bg.diagnostics);
+    await mkdir(dirname(outFile), { recursive: true });
+    await copyFile(bg.wasm, outFile);
+    return { file: outFile, target, toolchain, diagnostics: [], glue: bg.glue };
   }
   const artifact =
     target === "wasm"

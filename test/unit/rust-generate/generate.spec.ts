@@ -36,7 +36,8 @@ async function generate(target: "wasm" | "native", workDir = tmp()) {
   const project = await generateRust(
     { repo: APP, analysis, fragments: analysis.fragments, side: "client", workDir },
     target,
-    { driver: rustToolchain },
+    // The plain extern "C" path (bindgen.spec.ts covers the wasm-bindgen one).
+    { driver: rustToolchain, bindgen: null },
   );
   return { project, workDir };
 }
