@@ -20,9 +20,11 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { JsValue } from "../runtime/abi/js-values.js";
-import type { Manifest } from "../runtime/abi/manifest-types.js";
+import type { Manifest, ManifestModule } from "../runtime/abi/manifest-types.js";
+import type { ModuleLoader } from "../runtime/abi/module-types.js";
 import { loadDist } from "../runtime/node/load-dist.js";
 import { WasiShim } from "../runtime/wasi/wasi-shim.js";
 import { buildDist } from "../src/build/build-dist.js";
@@ -68,14 +70,31 @@ interface Floor {
   sum(): unknown;
 }
 
-/** The bare exports of a docs/abi.md WASM module, called by hand. */
-async function wasmFloor(bytes: Uint8Array, m: Manifest, list: Float64Array): Promise<Floor> {
+type RawExports = Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+
+/**
+ * The raw exports of a client WASM module: instantiated here with the WASI
+ * shim, or, for a module whose imports only its glue can satisfy (Rust through
+ * wasm-bindgen), through the dist's glue, whose instance keeps the exports in
+ * its `ex` field (read here only to call them bare).
+ */
+async function rawExports(dir: string, module: ManifestModule, bytes: Uint8Array, m: Manifest): Promise<RawExports> {
+  if (module.glue) {
+    const glue = (await import(pathToFileURL(join(dir, module.glue.file)).href)) as { default: ModuleLoader };
+    const inst = await glue.default.load({ module, bytes, fragments: m.fragments.filter((f) => module.fragments.includes(f.id)), types: m.types });
+    return (inst as unknown as { ex: RawExports }).ex;
+  }
   const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   const wasi = new WasiShim();
   const inst = await WebAssembly.instantiate(mod, wasi.imports(mod));
-  const ex = inst.exports as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+  const ex = inst.exports as RawExports;
   wasi.bind(ex.memory);
   (ex._initialize as (() => void) | undefined)?.();
+  return ex;
+}
+
+/** The bare exports of a docs/abi.md WASM module, called by hand. */
+function wasmFloor(ex: RawExports, m: Manifest, list: Float64Array): Floor {
   const exp = (id: string) => ex[m.fragments.find((f) => f.id === id)!.export!] as (...a: unknown[]) => unknown;
   const add = exp("add");
   const echo = exp("echo") as (n: number) => number;
@@ -146,6 +165,17 @@ async function buildTimes(lang: string) {
   return { cold, rebuild: stats(again), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, file: client.file, callable };
 }
 
+/** The native plugin through the blocking channel of its worker (dist.callSync on the server). */
+async function serverCosts(dist: Awaited<ReturnType<typeof loadDist>>, arr: number[]) {
+  const on = { on: "server" } as const;
+  await dist.call("add", [2n, 3n], on);
+  return {
+    add: timeSync(() => dist.callSync("add", [2n, 3n], on), 20_000),
+    echo: timeSync(() => dist.callSync("echo", [S100], on), 20_000),
+    sum: timeSync(() => dist.callSync("sum", [arr as JsValue], on), 20),
+  };
+}
+
 async function callCosts(lang: string) {
   const repo = join(projectRoot(), "bench/fixtures/calls", lang);
   const out = benchTmp("languages", `${lang}-calls-dist`);
@@ -159,7 +189,10 @@ async function callCosts(lang: string) {
     await dist.call("add", [2n, 3n], on);
     const client = dist.manifest.modules.find((x) => x.sides.includes("client") && x.target !== "native")!;
     const bytes = new Uint8Array(await readFile(join(out, client.file)));
-    const floor = client.target === "js" ? await jsFloor(bytes, dist.manifest, list) : await wasmFloor(bytes, dist.manifest, list);
+    const floor =
+      client.target === "js"
+        ? await jsFloor(bytes, dist.manifest, list)
+        : wasmFloor(await rawExports(out, client, bytes, dist.manifest), dist.manifest, list);
     // Both paths must compute the same thing before they are timed.
     const check = (what: string, a: unknown, b: unknown) => {
       if (a !== b) throw new Error(`${lang} ${what}: dcm gave ${String(a)}, the floor ${String(b)}`);
@@ -176,6 +209,7 @@ async function callCosts(lang: string) {
       echoFloor: timeSync(floor.echo, 50_000),
       sum: timeSync(() => dist.callSync("sum", [arr as JsValue], on), 20),
       sumFloor: timeSync(floor.sum, 20),
+      server: dist.manifest.modules.some((x) => x.target === "native") ? await serverCosts(dist, arr) : null,
     };
   } finally {
     await dist.close();
@@ -190,6 +224,7 @@ export async function main(): Promise<void> {
   );
   const buildRows: string[][] = [];
   const callRows: string[][] = [];
+  const serverRows: string[][] = [];
   for (const lang of wanted) {
     if (!adapterById(lang)) {
       console.log(`skipped ${lang}: no adapter registered`);
@@ -220,12 +255,22 @@ export async function main(): Promise<void> {
       `${mbps(c.sum.median).toFixed(0)} MB/s`,
       `${mbps(c.sumFloor.median).toFixed(0)} MB/s`,
     ]);
+    if (c.server) {
+      serverRows.push([
+        `${lang} (native)`,
+        fmtNs(c.server.add.median),
+        fmtNs(c.server.echo.median),
+        `${mbps(c.server.sum.median).toFixed(0)} MB/s`,
+      ]);
+    }
     verdict(mbps(c.sum.median) >= 200, `${lang}: 1 MB float64 list across the boundary ≥ 200 MB/s`, `${mbps(c.sum.median).toFixed(0)} MB/s`);
   }
   console.log("\nBuild of the parity suite (dcm cache empty, toolchain caches warm) and sizes of its client module");
   printTable(["language", "fragments", "cold build", "no-change rebuild (median, min–max)", "client module", "raw", "gzip -9"], buildRows);
   console.log("\nCalls on the client module (median of 5 repetitions); floor = the bare export in the same run");
   printTable(["language", "add", "floor", "ratio", "echo 100 B", "floor", "ratio", "sum 1 MB", "floor"], callRows);
+  console.log("\nThe same calls on the server's native plugin, blocking on its worker (dist.callSync, median of 5)");
+  printTable(["language", "add", "echo 100 B", "sum 1 MB"], serverRows);
   if (sink < 0) console.log(sink);
 }
 
