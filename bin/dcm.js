@@ -3,6 +3,12 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
+// `dcm invoke --batch … | head` closes the pipe early: stop quietly, as other command-line tools do.
+process.stdout.on("error", (e) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 const entry = new URL("../build/src/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error("dcm is not built yet: run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)));

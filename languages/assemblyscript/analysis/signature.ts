@@ -9,6 +9,7 @@ import type { Problem, TypeMapper } from "./map-types.js";
 import { type AsDecl, col, line } from "./workspace.js";
 
 export function mapFunction(decl: AsDecl, file: string, mapper: TypeMapper, problems: Problem[]): AsFragmentDetail {
+  const problemsBefore = problems.length;
   const n = decl.node;
   const pos = (x: Parser.SyntaxNode) => ({ file, line: line(x), col: col(x) });
   const detail: AsFragmentDetail = { file, funcName: decl.name, params: [], result: null };
@@ -86,6 +87,14 @@ export function mapFunction(decl: AsDecl, file: string, mapper: TypeMapper, prob
     });
   } else if (rt.namedChildren[0]?.text !== "void") {
     detail.result = mapper.map(rt, file, problems) ?? null;
+  }
+  // A generic function is refused once; its type parameters are not also "types not found".
+  if (tps) {
+    const own = tps.namedChildren.map((c) => (c.childForFieldName("name") ?? c).text);
+    for (let k = problems.length - 1; k >= problemsBefore; k--) {
+      const p = problems[k]!;
+      if (p.code === "DCM_TYPE_NOT_FOUND" && own.some((t) => p.message.includes(`type \`${t}\``))) problems.splice(k, 1);
+    }
   }
   return detail;
 }

@@ -15,6 +15,7 @@ export interface MappedFunc {
 }
 
 export function mapFunc(decl: Decl, ctx: FileCtx, mapper: TypeMapper, problems: Problem[]): MappedFunc {
+  const problemsBefore = problems.length;
   const fn = decl.node;
   const refuse = (n: Node, what: string, suggestion?: string) =>
     problems.push({
@@ -114,6 +115,8 @@ export function mapFunc(decl: Decl, ctx: FileCtx, mapper: TypeMapper, problems: 
   }
   delete ctx.self;
 
+  // A generic function is refused once; its type parameters are not also "types not found".
+  if (tparams) dropTypeParamsNotFound(problems, problemsBefore, tparams.namedChildren.map((c) => (c.childForFieldName("name") ?? c).text));
   return {
     detail: {
       file: ctx.file,
@@ -133,4 +136,13 @@ function paramName(pat: Node | null, i: number): string {
   if (!pat) return `arg${i}`;
   const id = pat.type === "identifier" ? pat : pat.type === "mut_pattern" ? pat.namedChildren.find((c) => c.type === "identifier") : undefined;
   return !id || id.text === "_" ? `arg${i}` : id.text;
+}
+
+/** Removes, from the problems this function added, DCM_TYPE_NOT_FOUND reports about its own type parameters. */
+function dropTypeParamsNotFound(problems: Problem[], from: number, names: string[]): void {
+  const own = names.filter((n) => n !== "");
+  for (let i = problems.length - 1; i >= from; i--) {
+    const p = problems[i]!;
+    if (p.code === "DCM_TYPE_NOT_FOUND" && own.some((n) => p.message.includes(`type \`${n}\``))) problems.splice(i, 1);
+  }
 }

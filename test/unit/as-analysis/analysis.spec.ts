@@ -174,6 +174,11 @@ describe("refused constructs", () => {
     });
   }
 
+  test("a generic function is refused once: its type parameters are not also unknown types", async () => {
+    const r = await analyzeAs({ repo: BAD, fragments: [frag("generic", "generic", "assembly/refused.ts")] });
+    expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => d.code)).toEqual(["DCM_UNSUPPORTED_CONSTRUCT"]);
+  });
+
   test("a file that does not parse is DCM_SOURCE_SYNTAX with its line", async () => {
     const r = await analyzeAs({ repo: BAD, fragments: [frag("ok", "ok", "assembly/broken.ts")] });
     expect(r.diagnostics.map((d) => d.code)).toEqual(["DCM_SOURCE_SYNTAX"]);

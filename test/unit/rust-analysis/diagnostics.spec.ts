@@ -42,6 +42,11 @@ describe("rust analysis: refused constructs", () => {
     });
   }
 
+  it("refuses a generic function once: its type parameters are not also reported as unknown types", async () => {
+    const res = await one("generic");
+    expect(res.diagnostics.map((d) => d.code)).toEqual(["DCM_UNSUPPORTED_CONSTRUCT"]);
+  });
+
   it("suggests u32/u64 for usize", async () => {
     const res = await one("size");
     expect(res.diagnostics.map((d) => d.suggestion).join(" ")).toMatch(/u32 or u64/);
