@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
-import type { TypeTable } from "../../runtime/abi/value-types.js";
+import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { LanguageAdapter } from "../languages/adapter-types.js";
@@ -55,7 +55,9 @@ const MODULE_FILES: Record<ModuleTarget, { dir: string; ext: string }> = {
 function mergeTypes(types: TypeTable, owner: Map<string, string>, adapter: LanguageAdapter, add: TypeTable): void {
   for (const [name, def] of Object.entries(add)) {
     const prev = types[name];
-    const same = prev && JSON.stringify(prev.fields) === JSON.stringify(def.fields);
+    // Values cross by jsonName and type; the source names may differ (Go's `X` with `json:"x"`, Rust's `x`).
+    const shape = (d: RecordDef) => JSON.stringify(d.fields.map((f) => [f.jsonName, f.type]));
+    const same = prev && shape(prev) === shape(def);
     if (prev && !same) {
       throw new DcmError(
         diag(
@@ -219,9 +221,10 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     let compiled = 0;
     const byId = new Map(cfd.fragments.map((f) => [f.id, f]));
 
+    // Records first: a clash between languages stops the build before any compiler runs.
     const typeOwner = new Map<string, string>();
+    for (const { adapter, result } of analysis.languages) mergeTypes(types, typeOwner, adapter, result.types);
     for (const { adapter, result } of analysis.languages) {
-      mergeTypes(types, typeOwner, adapter, result.types);
       const exportsById: Record<string, string> = {};
       // Generate every target first (cheap), then compile them concurrently: each `go build`
       // links single-threaded for a good part of its time, so two targets share two cores well.
