@@ -79,7 +79,8 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
       throw new FragmentCallError("DCM_UNKNOWN_FRAGMENT", `No fragment \`${id}\` in ${dir}/manifest.json (fragments: ${ids}).`, id);
     }
     if (!f.signature) {
-      throw new FragmentCallError("DCM_NOT_CALLABLE", `Fragment \`${id}\` is a ${f.kind}, not a function or method.`, id);
+      const why = f.notCallable ?? `Fragment \`${id}\` is a ${f.kind}, not a function or method.`;
+      throw new FragmentCallError("DCM_NOT_CALLABLE", why, id);
     }
     return f;
   };

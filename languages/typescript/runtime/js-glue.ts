@@ -269,6 +269,8 @@ async function importBundle(req: LoadRequest): Promise<Record<string, unknown>> 
 export class JsFragmentInstance implements FragmentInstance {
   private readonly plans = new Map<string, Plan>();
   private readonly known: string[];
+  /** The manifest's reason for each fragment this module holds but cannot call. */
+  private readonly refusals = new Map<string, string>();
 
   constructor(ns: Record<string, unknown>, req: LoadRequest) {
     const meta = ns.dcm_meta as TsModuleMeta | undefined;
@@ -279,6 +281,7 @@ export class JsFragmentInstance implements FragmentInstance {
     for (const f of req.fragments) {
       const plan = this.plan(f, ns, meta, lift, lower, req);
       if (plan) this.plans.set(f.id, plan);
+      else if (f.notCallable) this.refusals.set(f.id, f.notCallable);
     }
   }
 
@@ -308,7 +311,8 @@ export class JsFragmentInstance implements FragmentInstance {
     const plan = this.plans.get(fragmentId);
     if (!plan) {
       if (this.known.includes(fragmentId)) {
-        throw new FragmentCallError("DCM_NOT_CALLABLE", `fragment \`${fragmentId}\` is not a function or method`, fragmentId);
+        const why = this.refusals.get(fragmentId) ?? `fragment \`${fragmentId}\` is not a function or method`;
+        throw new FragmentCallError("DCM_NOT_CALLABLE", why, fragmentId);
       }
       throw new FragmentCallError(
         "DCM_UNKNOWN_FRAGMENT",
