@@ -3,7 +3,7 @@
  * codes; everything it calls is library code that throws DcmError.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
 import { errorJson, parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
@@ -218,7 +218,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       printDiagnostics(report.diagnostics.filter((d) => d.severity !== "hint" || verbose), { json: false, verbose }, io);
       if (hints.length && !verbose)
         io.err(`${hints.length} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`);
-      const rel = relative(process.cwd(), report.outDir) || ".";
+      const rel = displayPath(report.outDir);
       io.err(
         report.upToDate
           ? `${rel} is up to date (${summary.fragments} fragments).\n`
