@@ -94,6 +94,21 @@ describe("client distributor against the real server", () => {
     ]);
   });
 
+  it("answers DCM_NOT_CALLABLE with the manifest's reason for a fragment the build marked not callable", async () => {
+    const s = await server(small);
+    // As `dcm build` writes a function without runOn: no signature, no export, the reason.
+    const reason = "fragment helper (`helper`) has no `runOn`: it is a dependency, not an entry point; add `runOn: client|server` to call it";
+    const add = small.manifest.fragments.find((f) => f.id === "add")!;
+    const { signature: _s, abi: _a, export: _e, runOn: _r, ...rest } = add;
+    const manifest = {
+      ...small.manifest,
+      fragments: [...small.manifest.fragments, { ...rest, id: "helper", symbol: "helper", notCallable: reason }],
+    };
+    const c = await client({ ...small, manifest }, s.wsUrl, () => s);
+    await expect(c.call("helper", [])).rejects.toMatchObject({ code: "DCM_NOT_CALLABLE", message: reason });
+    expect(await c.call("add", [40n, 2n])).toBe(42n);
+  });
+
   it("runs server-placed calls on the server with the same results as local ones, 64-bit exact", async () => {
     const s = await server(small);
     const c = await client(small, s.wsUrl, () => s);

@@ -89,6 +89,32 @@ describe("callFunction", () => {
     expect(await c.call("nope", [])).toMatchObject({ ok: false, error: { code: "DCM_UNKNOWN_FRAGMENT" } });
   });
 
+  it("answers DCM_NOT_CALLABLE with the manifest's reason for a dependency and for a signature that cannot cross", async () => {
+    const drain = await s.call("drain", [[1]]);
+    expect(drain).toMatchObject({ ok: false, error: { code: "DCM_NOT_CALLABLE" } });
+    expect((drain as { error: { message: string } }).error.message).toMatch(
+      /fragment drain \(`Drain`\) cannot cross the client\/server boundary: channel parameter `ch chan int` at work\/work\.go:\d+:\d+/,
+    );
+    const half = await s.call("half", [4]);
+    expect((half as { error: { message: string } }).error).toEqual({
+      code: "DCM_NOT_CALLABLE",
+      message:
+        "fragment half (`half`) has no `runOn`: it is a dependency, not an entry point; add `runOn: client|server` to call it",
+    });
+    // The entry point that uses the dependency runs.
+    expect(await s.call("halve", [9])).toMatchObject({ ok: true, value: { $i: "4" } });
+    // A dependency is in no distribution; the control API says why each one cannot be called.
+    const fresh = await connectReady(slowServer);
+    const ids = fresh.update.type === "updateFragments" ? fresh.update.fragments.map((f) => f.id) : [];
+    expect(ids).toContain("drain");
+    expect(ids).not.toContain("half");
+    await fresh.client.close();
+    const control = slowServer.app.dcm.distributor;
+    expect(control.notCallable("half")).toMatch(/has no `runOn`/);
+    expect(control.notCallable("drain")).toMatch(/channel parameter/);
+    expect(control.notCallable("halve")).toBeUndefined();
+  });
+
   it("refuses a fragment this client runs on the client (DCM_WRONG_SIDE)", async () => {
     const r = await c.call("add", [1, 2]);
     expect(r).toMatchObject({ ok: false, error: { code: "DCM_WRONG_SIDE" } });
