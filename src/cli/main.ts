@@ -26,7 +26,7 @@ const USAGE = `dcm — dynamic client/server code migration
 
 Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
-  dcm analyze <repo> --cfd <file> [--json]
+  dcm analyze <repo> --cfd <file> [--verbose] [--json]
   dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
   dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
@@ -148,7 +148,7 @@ async function cmdValidate(args: string[], io: Io): Promise<number> {
 }
 
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { cfd: { type: "string" } }, 1);
+  const { values, positionals } = parse(args, { cfd: { type: "string" }, verbose: { type: "boolean" } }, 1);
   if (!values.cfd) throw new UsageError("`dcm analyze` needs --cfd <file>.");
   const analysis = await analyzeProject(positionals[0]!, values.cfd as string);
   const fragments = analysis.languages.flatMap(({ result }) =>
@@ -166,7 +166,7 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
       if (f.signature) io.out(`\tsignature: ${formatSignature(f.signature)} [${f.abi}]\n`);
       for (const [k, v] of Object.entries(f.deps)) if (v.length) io.out(`\t${k}: ${v.join(", ")}\n`);
     }
-    printDiagnostics(analysis.diagnostics, { json: false }, io);
+    printDiagnostics(analysis.diagnostics, { json: false, verbose: Boolean(values.verbose) }, io);
   }
   return hasErrors(analysis.diagnostics) ? 1 : 0;
 }
