@@ -6,8 +6,10 @@
  *
  * Known limitations:
  * - `x.M()` on an operand whose type is not written in the declaration
- *   (a call result, a field, a package-level var) matches every method `M` of
- *   the same package and of the in-module packages the file imports.
+ *   (a call result, a package-level var, a field of something other than a
+ *   typed local) matches every method `M` of the same package and of the
+ *   in-module packages the file imports. `x.f.M()` with `x` a typed local
+ *   (a receiver, a parameter) follows the declared type of field `f`.
  * - Names brought in by dot imports are not resolved.
  */
 import { dirOfImport } from "./go-mod.js";
@@ -99,14 +101,44 @@ export function collectDeps(
     for (const q of refs.qualTypes) qualified(q.pkg, q.name);
     for (const sel of refs.selectors) {
       if (sel.operand !== undefined && !sel.operandLocal && qualified(sel.operand, sel.name)) continue;
+      const fieldType = sel.operandField && fieldOwner(ws, mapper, sel.operandField, ctx, imports);
       if (sel.operandType) {
         // Known type: its own methods only (none when it is a basic or a third-party type).
         const owner = typeOwner(sel.operandType, ctx, (pkg) => imports.byName.get(pkg));
         if (owner) reachMethods(owner.dir, sel.name, owner.typeName);
+      } else if (fieldType !== undefined) {
+        // A field of a typed local: the field's declared type's methods (none outside the module).
+        if (fieldType) reachMethods(fieldType.dir, sel.name, fieldType.typeName);
       } else if (sel.call) for (const dir of [ctx.dir, ...moduleDirs]) reachMethods(dir, sel.name);
     }
   }
   return sortDeps(out);
+}
+
+/**
+ * Where the methods of `x.f` live, `x` a local of declared struct type: the
+ * field's type's package and name; null when that type has no methods dcm
+ * can reach (basic, standard library, third party); undefined when the field
+ * cannot be resolved (then every method of the name counts, as before).
+ */
+function fieldOwner(
+  ws: GoWorkspace,
+  mapper: TypeMapper,
+  via: { ownerType: TypeExpr; field: string },
+  ctx: FileCtx,
+  imports: { byName: Map<string, string> },
+): { dir: string; typeName: string } | null | undefined {
+  const owner = typeOwner(via.ownerType, ctx, (pkg) => imports.byName.get(pkg));
+  const found = owner && ws.findTopLevel(owner.dir, owner.typeName);
+  const struct = found?.decl.kind === "type" ? found.decl.type : undefined;
+  if (!found || struct?.k !== "struct") return undefined;
+  const field = struct.fields.find((f) => f.names.includes(via.field));
+  const fctx = mapper.ctxFor(found.file, found.summary);
+  if (!field || !fctx) return undefined;
+  const fimports = importTable(found.summary, ws, fctx.mod);
+  const base = field.type.k === "pointer" ? field.type.elem : field.type;
+  if (base.k !== "name" && base.k !== "qual") return undefined;
+  return typeOwner(field.type, fctx, (pkg) => fimports.byName.get(pkg)) ?? null;
 }
 
 /** The package directory and type name of a local's declared type (`T`, `*T`, `pkg.T`). */

@@ -221,13 +221,22 @@ export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
         const field = m.captures[1]?.node;
         if (!field) break;
         const sel: SelectorRef = { name: field.text, operandLocal: false, call: calls.has(field.startIndex) };
+        let via = "";
         if (first.node.type === "identifier") {
           sel.operand = first.node.text;
           sel.operandLocal = locals.has(sel.operand);
           const t = sel.operandLocal ? typed.get(sel.operand) : undefined;
           if (t) sel.operandType = t;
+        } else if (first.node.type === "selector_expression") {
+          const root = first.node.childForFieldName("operand");
+          const f = first.node.childForFieldName("field");
+          const t = root?.type === "identifier" && locals.has(root.text) ? typed.get(root.text) : undefined;
+          if (t && f) {
+            sel.operandField = { ownerType: t, field: f.text };
+            via = `${root!.text}.${f.text}`;
+          }
         }
-        const key = `${sel.operand ?? ""}.${sel.name}.${sel.call}`;
+        const key = `${sel.operand ?? via}.${sel.name}.${sel.call}`;
         if (!selectors.has(key)) selectors.set(key, sel);
         break;
       }
