@@ -106,13 +106,13 @@ async function cmdValidate(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, { repo: { type: "string" }, fix: { type: "boolean" } }, 1);
   const cfdPath = positionals[0]!;
   const repo = (values.repo as string | undefined) ?? ".";
-  const analysis = await analyzeProject(repo, cfdPath);
+  const analysis = await analyzeProject(repo, cfdPath, { check: true });
   let diags = analysis.diagnostics;
   if (values.fix && analysis.cfd && !hasErrors(diags)) {
     const text = await readFile(cfdPath, "utf8");
     const fixed = fixCfdText(text, detectedDeps(analysis.languages));
     if (fixed !== text) await writeFile(cfdPath, fixed);
-    const again = await analyzeProject(repo, cfdPath);
+    const again = await analyzeProject(repo, cfdPath, { check: true });
     diags = again.diagnostics;
     if (!values.json) io.err(fixed === text ? "Nothing to fix.\n" : `Fixed ${cfdPath}.\n`);
   }

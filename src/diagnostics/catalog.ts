@@ -47,6 +47,8 @@ export const CATALOG = {
   // -- Rust (languages/rust) --
   // -- AssemblyScript (languages/assemblyscript) --
   // -- TypeScript (languages/typescript) --
+  DCM_TS_TYPE_ERROR: { severity: "error", title: "A TypeScript fragment, or a repository file it imports, does not type-check", fix: "Fix the error at the reported line; the TypeScript compiler's message follows (dcm checks with the repository's tsconfig.json, or strict defaults without one)." },
+  DCM_TS_CONFIG: { severity: "error", title: "The repository's tsconfig.json cannot be used to type-check the TypeScript fragments", fix: "Correct the option the TypeScript compiler names in the message, or remove it." },
 
   // ---- Toolchains and compilation (toolchains/, languages/*) ----
   DCM_TOOLCHAIN_MISSING: { severity: "error", title: "A required toolchain is not installed", fix: "Run `bash toolchains/install.sh` (or the language's install script named in the message)." },
