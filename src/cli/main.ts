@@ -30,6 +30,7 @@ Usage:
   dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
+  dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
 Docs: docs/cfd.md, docs/abi.md, docs/errors.md`;
@@ -57,6 +58,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdInvoke(rest, io);
       case "run":
         return await cmdRun(rest, io);
+      case "key":
+        return await cmdKey(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -194,6 +197,15 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   } finally {
     progress.done();
   }
+}
+
+/** A strong API key for DCM_API_KEYS (32 random bytes, base64url), from the shell. */
+async function cmdKey(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {}, 0);
+  const { generateApiKey } = await import("../../runtime/server/api/auth.js");
+  const key = generateApiKey();
+  io.out(values.json ? `${JSON.stringify({ key })}\n` : `${key}\n`);
+  return 0;
 }
 
 async function cmdInvoke(args: string[], io: Io): Promise<number> {

@@ -95,7 +95,7 @@ export const CATALOG = {
   DCM_API_UNKNOWN_CLIENT: { severity: "error", title: "No client with this id is known to the distributor", fix: "Use a clientId listed by GET <prefix>/clients." },
   DCM_API_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id is served by the distributor", fix: "Use a fragment id listed by GET <prefix>/fragments." },
   DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
-  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters (DCM_API_KEYS, comma-separated); `generateApiKey()` makes one." },
+  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters in DCM_API_KEYS (comma-separated): `export DCM_API_KEYS=$(npx dcm key)` in the shell, `generateApiKey()` in JavaScript." },
   DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -142,4 +142,21 @@ describe("dcm run", () => {
     const bad = await runCli(["run", slow.dist, "--target", "jvm"]);
     expect(bad.code).toBe(2);
   });
+
+  it("refuses a weak DCM_API_KEYS with what to type in the shell, and `dcm key` prints a strong key", async () => {
+    const env = { ...process.env, DCM_JWT_SECRET: "run-command-test-secret-of-32-bytes!!" };
+    const weak = await runCli(["run", slow.dist, "--port", "0"], { env: { ...env, DCM_API_KEYS: "short" } });
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain("error DCM_API_CONFIG: DCM_API_KEYS: key #1 is shorter than 16 characters.");
+    expect(weak.stderr).toContain("export DCM_API_KEYS=$(npx dcm key)");
+    // A CLI user has no JavaScript function to call.
+    expect(weak.stderr).not.toContain("generateApiKey");
+
+    const keys = await Promise.all([runCli(["key"]), runCli(["key"])]);
+    const [a, b] = keys.map((k) => k.stdout.trim());
+    for (const k of keys) expect(k.code).toBe(0);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(b).not.toBe(a);
+    expect(Buffer.from(a!, "base64url")).toHaveLength(32);
+  });
 });
