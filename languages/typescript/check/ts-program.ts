@@ -98,7 +98,10 @@ export async function runTypeCheck(repo: string, roots: string[], config: string
     const r = relative(repo, abs);
     return r.startsWith("..") || isAbsolute(r) ? abs : r.split(sep).join("/");
   };
-  const inRepo = (abs: string) => !isAbsolute(toRel(abs)) && !abs.includes("/node_modules/");
+  const inRepo = (abs: string) => {
+    const rel = toRel(abs);
+    return !isAbsolute(rel) && !rel.split("/").includes("node_modules");
+  };
   const diagnostics: RawTsDiagnostic[] = [];
   // Warnings and suggestions are the editor's business: tsc fails only on errors.
   const add = (list: readonly TS.Diagnostic[], isConfig = false) => {
