@@ -42,7 +42,14 @@ export function hasErrors(diags: Diagnostic[]): boolean {
 /** Parse caches survive across calls in one process (a watch loop or the build service). */
 const parseCaches = new Map<string, Map<string, unknown>>();
 
-export async function analyzeProject(repoArg: string, cfdPath: string): Promise<ProjectAnalysis> {
+export interface AnalyzeOptions {
+  /** Also run the adapters' `check` (the languages' own checkers): `dcm validate` and `dcm build` do. */
+  check?: boolean;
+  /** dcm's cache folder for the checkers' results (default: defaultCacheDir()). */
+  cacheDir?: string;
+}
+
+export async function analyzeProject(repoArg: string, cfdPath: string, opts: AnalyzeOptions = {}): Promise<ProjectAnalysis> {
   const repo = resolve(repoArg);
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
@@ -109,6 +116,11 @@ export async function analyzeProject(repoArg: string, cfdPath: string): Promise<
     const result = await adapter.analyze({ repo, fragments, cache });
     diagnostics.push(...result.diagnostics);
     languages.push({ adapter, result });
+  }
+  if (opts.check) {
+    for (const { adapter, result } of languages) {
+      if (adapter.check) diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
+    }
   }
 
   const analyzed = languages.flatMap((l) => l.result.fragments);

@@ -194,7 +194,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
   };
 
   progress("analyze", opts.repo);
-  const analysis = await analyzeProject(opts.repo, opts.cfd);
+  const analysis = await analyzeProject(opts.repo, opts.cfd, { check: true, cacheDir: opts.cacheDir });
   lap("analysis");
   const diagnostics = [...analysis.diagnostics];
   if (!analysis.cfd || hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));

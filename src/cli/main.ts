@@ -31,6 +31,7 @@ Usage:
   dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
+  dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
 --strict turns warnings into errors; --verbose also prints the hints that only
 restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
@@ -60,6 +61,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdInvoke(rest, io);
       case "run":
         return await cmdRun(rest, io);
+      case "key":
+        return await cmdKey(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -126,13 +129,13 @@ async function cmdValidate(args: string[], io: Io): Promise<number> {
   );
   const cfdPath = positionals[0]!;
   const repo = (values.repo as string | undefined) ?? ".";
-  const analysis = await analyzeProject(repo, cfdPath);
+  const analysis = await analyzeProject(repo, cfdPath, { check: true });
   let diags = analysis.diagnostics;
   if (values.fix && analysis.cfd && !hasErrors(diags)) {
     const text = await readFile(cfdPath, "utf8");
     const fixed = fixCfdText(text, detectedDeps(analysis.languages));
     if (fixed !== text) await writeFile(cfdPath, fixed);
-    const again = await analyzeProject(repo, cfdPath);
+    const again = await analyzeProject(repo, cfdPath, { check: true });
     diags = again.diagnostics;
     if (!values.json) io.err(fixed === text ? "Nothing to fix.\n" : `Fixed ${displayPath(resolve(cfdPath))}.\n`);
   }
@@ -229,6 +232,15 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   } finally {
     progress.done();
   }
+}
+
+/** A strong API key for DCM_API_KEYS (32 random bytes, base64url), from the shell. */
+async function cmdKey(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {}, 0);
+  const { generateApiKey } = await import("../../runtime/server/api/auth.js");
+  const key = generateApiKey();
+  io.out(values.json ? `${JSON.stringify({ key })}\n` : `${key}\n`);
+  return 0;
 }
 
 async function cmdInvoke(args: string[], io: Io): Promise<number> {

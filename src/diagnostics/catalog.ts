@@ -55,6 +55,8 @@ export const CATALOG = {
   // -- Rust (languages/rust) --
   // -- AssemblyScript (languages/assemblyscript) --
   // -- TypeScript (languages/typescript) --
+  DCM_TS_TYPE_ERROR: { severity: "error", title: "A TypeScript fragment, or a repository file it imports, does not type-check", fix: "Fix the error at the reported line; the TypeScript compiler's message follows (dcm checks with the repository's tsconfig.json, or strict defaults without one)." },
+  DCM_TS_CONFIG: { severity: "error", title: "The repository's tsconfig.json cannot be used to type-check the TypeScript fragments", fix: "Correct the option the TypeScript compiler names in the message, or remove it." },
 
   // ---- Toolchains and compilation (toolchains/, languages/*) ----
   DCM_TOOLCHAIN_MISSING: { severity: "error", title: "A required toolchain is not installed", fix: "Run `bash toolchains/install.sh` (or the language's install script named in the message)." },
@@ -101,7 +103,7 @@ export const CATALOG = {
   DCM_API_UNKNOWN_CLIENT: { severity: "error", title: "No client with this id is known to the distributor", fix: "Use a clientId listed by GET <prefix>/clients." },
   DCM_API_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id is served by the distributor", fix: "Use a fragment id listed by GET <prefix>/fragments." },
   DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
-  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters (DCM_API_KEYS, comma-separated); `generateApiKey()` makes one." },
+  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters in DCM_API_KEYS (comma-separated): `export DCM_API_KEYS=$(npx dcm key)` in the shell, `generateApiKey()` in JavaScript." },
   DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -93,6 +93,14 @@ export interface AnalysisResult {
   detail?: unknown;
 }
 
+export interface CheckRequest {
+  repo: string;
+  /** This adapter's analysis of the fragments (its diagnostics included: a checker need not repeat them). */
+  analysis: AnalysisResult;
+  /** dcm's cache folder (BuildOptions.cacheDir), where a checker may keep results by content hash. Absent: the default cache folder. */
+  cacheDir?: string;
+}
+
 export interface GenerateRequest {
   repo: string;
   analysis: AnalysisResult;
@@ -151,6 +159,13 @@ export interface LanguageAdapter {
   /** Module targets this language builds per side. */
   targets: Record<Side, Array<ManifestModule["target"]>>;
   analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
+  /**
+   * Optional: the language's own checker over what the build compiles, for
+   * languages whose compile step does not check (TypeScript: esbuild strips
+   * types). Run by `dcm validate` and `dcm build` after analyze (not by
+   * `dcm analyze`); its errors stop the build as analysis errors do.
+   */
+  check?(req: CheckRequest): Promise<Diagnostic[]>;
   generate(req: GenerateRequest, target: ManifestModule["target"]): Promise<GeneratedProject>;
   compile(project: GeneratedProject, target: ManifestModule["target"], outFile: string): Promise<CompileResult>;
   toolchains: ToolchainDriver[];
