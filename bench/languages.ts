@@ -29,7 +29,7 @@ import { loadDist } from "../runtime/node/load-dist.js";
 import { WasiShim } from "../runtime/wasi/wasi-shim.js";
 import { buildDist } from "../src/build/build-dist.js";
 import { projectRoot } from "../src/core/paths.js";
-import { adapterById } from "../src/languages/registry.js";
+import { languageById } from "../src/languages/registry.js";
 import {
   banner,
   benchTmp,
@@ -226,7 +226,7 @@ export async function main(): Promise<void> {
   const callRows: string[][] = [];
   const serverRows: string[][] = [];
   for (const lang of wanted) {
-    if (!adapterById(lang)) {
+    if (!languageById(lang)) {
       console.log(`skipped ${lang}: no adapter registered`);
       continue;
     }

@@ -9,7 +9,7 @@
  *   await f.GetHash("abc");
  */
 import { type LoadedDist, loadDist } from "../runtime/node/load-dist.js";
-import { adapterById } from "./languages/registry.js";
+import { languageById } from "./languages/registry.js";
 
 export type { CallOptions, LoadedDist } from "../runtime/node/load-dist.js";
 export { FragmentCallError } from "../runtime/abi/call-error.js";
@@ -20,5 +20,5 @@ export { buildDist } from "./build/build-dist.js";
 export { DcmError } from "./diagnostics/catalog.js";
 
 export function openDist(dir: string): Promise<LoadedDist> {
-  return loadDist(dir, (language, target) => adapterById(language)?.runtimeGlue[target]);
+  return loadDist(dir, (language, target) => languageById(language)?.runtimeGlue[target]);
 }

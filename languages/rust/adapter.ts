@@ -7,7 +7,6 @@
  * the module ships with the glue made from wasm-bindgen's output
  * (toolchain/bindgen-glue.ts); DCM_RUST_BINDGEN=0 or no CLI: the plain cdylib.
  */
-import { fileURLToPath } from "node:url";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
 import { analyzeRust } from "./analysis/analyze-rust.js";
@@ -17,28 +16,22 @@ import { compileRust } from "./toolchain/compile-rust.js";
 import { WASM_BINDGEN_VERSION } from "./toolchain/bindgen-version.js";
 import { rustToolchain } from "./toolchain/rust-toolchain.js";
 import { wasmBindgenToolchain } from "./toolchain/wasm-bindgen-tools.js";
-
-const glue = (name: string): string => {
-  const url = new URL(`./runtime/${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
-  return fileURLToPath(url);
-};
+import rust from "./language.js";
 
 function rustTarget(target: ModuleTarget): RustTarget {
   if (target === "js") throw new Error("Rust builds no `js` modules (targets are wasm and native).");
   return target;
 }
 
+const { load: _load, ...info } = rust;
+
 const rustAdapter: LanguageAdapter = {
-  id: "rust",
-  displayName: "Rust",
-  extensions: [".rs"],
-  targets: { client: ["wasm"], server: ["native", "wasm"] },
+  ...info,
   analyze: (req) => analyzeRust(req),
   generate: (req, target) => generateRust(req, rustTarget(target), { driver: rustToolchain }),
   compile: (project, target, outFile) => compileRust(project, rustTarget(target), outFile, { driver: rustToolchain }),
   // wasm-bindgen is optional (its detect() never fails): listed so that the manifest and the build key name the client path.
   toolchains: [rustToolchain, wasmBindgenToolchain],
-  runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
   support: {
     grammar: "tree-sitter-rust 0.24",
     builds: {

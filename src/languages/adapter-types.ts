@@ -1,8 +1,12 @@
 /**
  * The language-adapter contract (types only). A language is a folder
- * `languages/<id>/` whose `adapter.ts` default-exports a LanguageAdapter, plus
- * one line in src/languages/registry.ts. Core code reaches languages only
- * through this interface and never branches on a language id.
+ * `languages/<id>/` whose `language.ts` default-exports a LanguageDescriptor
+ * (what the registry knows without loading the language: id, extensions,
+ * targets, glue paths) and whose `adapter.ts` default-exports the
+ * LanguageAdapter (analysis, generation, toolchains), loaded on first use
+ * through the descriptor's `load()`; plus one line in
+ * src/languages/registry.ts. Core code reaches languages only through these
+ * interfaces and never branches on a language id.
  */
 import type { FragmentKind, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
 import type { CallAbi, Signature, TypeTable } from "../../runtime/abi/value-types.js";
@@ -30,7 +34,25 @@ export interface AnalyzeRequest {
   /** The CFD fragments this adapter owns (already matched to files of its extensions). */
   fragments: AnalyzeFragment[];
   /** Parse cache shared across calls (content hash -> parsed data); adapters may ignore it. */
-  cache?: Map<string, unknown>;
+  cache?: ParseCache;
+}
+
+/**
+ * AnalyzeRequest.cache: parsed data by a key that names everything it depends
+ * on (the adapter's format version and the file's content hash). A Map
+ * satisfies it; core's is kept in memory for the process and, for the values
+ * set with `persist`, on disk across runs (src/build/parse-cache-store.ts).
+ */
+export interface ParseCache {
+  get(key: string): unknown;
+  /**
+   * `persist`: the value may be written to dcm's cache folder and handed to a
+   * later run. Only for plain JSON data (no Map, Set, bigint, undefined in
+   * arrays, class instance or tree-sitter tree) that is complete when
+   * analyze() returns (it is written then, with what was filled in lazily).
+   * Bump the key's version whenever the value's shape or meaning changes.
+   */
+  set(key: string, value: unknown, opts?: { persist?: boolean }): void;
 }
 
 export interface AnalyzedFragment {
@@ -145,7 +167,13 @@ export interface CompileResult {
   glue?: string;
 }
 
-export interface LanguageAdapter {
+/**
+ * What every command may ask of a language without loading it: cheap to
+ * import (no parser, no toolchain, no compiler package), so that `dcm --help`
+ * or a Go-only CFD never loads the other languages. The adapter repeats these
+ * fields (it spreads its descriptor).
+ */
+export interface LanguageInfo {
   id: string;
   displayName: string;
   /** File extensions with the dot: [".go"]. */
@@ -158,6 +186,23 @@ export interface LanguageAdapter {
   claimsFile?(file: string): boolean;
   /** Module targets this language builds per side. */
   targets: Record<Side, Array<ManifestModule["target"]>>;
+  /**
+   * ESM module paths (absolute, of the compiled .js) of the runtime glue that
+   * loads this language's modules, per target; see runtime/abi/module-types.ts.
+   * Glue of a portable target (`wasm`, `js`) must be browser-safe: `dcm build`
+   * bundles it into the dist for browsers.
+   */
+  runtimeGlue: Partial<Record<ManifestModule["target"], string>>;
+}
+
+/** A language as the registry holds it: its LanguageInfo plus the loader of its adapter. */
+export interface LanguageDescriptor extends LanguageInfo {
+  /** Imports `languages/<id>/adapter.ts` (dynamic import: parser, generators, toolchain drivers). */
+  load(): Promise<LanguageAdapter>;
+}
+
+/** The heavy half of a language, loaded on first use (src/languages/registry.ts `loadAdapter`). */
+export interface LanguageAdapter extends LanguageInfo {
   analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
   /**
    * Optional: the language's own checker over what the build compiles, for
@@ -181,11 +226,4 @@ export interface LanguageAdapter {
     /** Supported and tested toolchain versions, e.g. `Go ≥ 1.24 (tested 1.26)`. */
     toolchains: string;
   };
-  /**
-   * ESM module paths (absolute, of the compiled .js) of the runtime glue that
-   * loads this language's modules, per target; see runtime/abi/module-types.ts.
-   * Glue of a portable target (`wasm`, `js`) must be browser-safe: `dcm build`
-   * bundles it into the dist for browsers.
-   */
-  runtimeGlue: Partial<Record<ManifestModule["target"], string>>;
 }

@@ -29,7 +29,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
-import { adapterById } from "../../src/languages/registry.js";
+import { languageById } from "../../src/languages/registry.js";
 import {
   CHROMIUM,
   haveChromium,
@@ -72,7 +72,7 @@ afterAll(async () => {
 });
 
 for (const lang of LANGUAGES) {
-  const adapter = adapterById(lang);
+  const adapter = languageById(lang);
   describe.skipIf(!haveChromium)(`${lang}: every placement in Chromium equals ${lang} run natively`, () => {
     if (!adapter) {
       it.skip(`no \`${lang}\` adapter is registered in src/languages/registry.ts`, () => {});

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
-import { adapterById } from "../../src/languages/registry.js";
+import { languageById } from "../../src/languages/registry.js";
 import { runCli } from "../support/run-cli.js";
 import { CASES, LANGUAGES, type Lang, PARITY, casesFor } from "./harness/cases.js";
 import { errorCode, normaliseForAgreement, sameOutcome } from "./harness/compare.js";
@@ -30,7 +30,7 @@ function native(lang: Lang): Promise<Results> {
 const reference = (lang: Lang): Promise<Results> => native(lang);
 
 for (const lang of LANGUAGES) {
-  const adapter = adapterById(lang);
+  const adapter = languageById(lang);
   describe(`${lang}: dcm invoke equals ${lang} run natively`, () => {
     if (!adapter) {
       it.skip(`no \`${lang}\` adapter is registered in src/languages/registry.ts`, () => {});

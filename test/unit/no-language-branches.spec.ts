@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { allAdapters } from "../../src/languages/registry.js";
+import { allLanguages } from "../../src/languages/registry.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const REGISTRY = "src/languages/registry.ts";
@@ -25,10 +25,10 @@ describe("core and runtime never branch on a language", () => {
     .filter((f) => f !== REGISTRY);
 
   it("has four registered languages to check against", () => {
-    expect(allAdapters().map((a) => a.id).sort()).toEqual(["assemblyscript", "go", "rust", "typescript"]);
+    expect(allLanguages().map((a) => a.id).sort()).toEqual(["assemblyscript", "go", "rust", "typescript"]);
   });
 
-  it.each(allAdapters().map((a) => a.id))("no file of src/ or runtime/ names `%s`", (id) => {
+  it.each(allLanguages().map((a) => a.id))("no file of src/ or runtime/ names `%s`", (id) => {
     const offenders = files.filter((f) => {
       const text = readFileSync(join(ROOT, f), "utf8");
       return new RegExp(`["'\`]${id}["'\`]`).test(text);

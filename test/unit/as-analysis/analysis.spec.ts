@@ -9,7 +9,7 @@ import { analyzeAs } from "../../../languages/assemblyscript/analysis/analyze-as
 import assemblyscriptAdapter from "../../../languages/assemblyscript/adapter.js";
 import type { AsAnalysisDetail } from "../../../languages/assemblyscript/as-types.js";
 import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
-import { adapterForFile } from "../../../src/languages/registry.js";
+import { languageForFile } from "../../../src/languages/registry.js";
 
 const FIX = fileURLToPath(new URL("../../../languages/assemblyscript/fixtures/", import.meta.url));
 const APP = `${FIX}app`;
@@ -35,7 +35,7 @@ describe("file claims", () => {
     expect(assemblyscriptAdapter.claimsFile!("pkg/assembly/lib/x.ts")).toBe(true);
     expect(assemblyscriptAdapter.claimsFile!("src/index.ts")).toBe(false);
     expect(assemblyscriptAdapter.claimsFile!("assembly.ts")).toBe(false);
-    expect(adapterForFile("assembly/index.ts")?.id).toBe("assemblyscript");
+    expect(languageForFile("assembly/index.ts")?.id).toBe("assemblyscript");
   });
 });
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { analyzeTs } from "../../../languages/typescript/analysis/analyze-ts.js";
 import type { TsAnalysisDetail } from "../../../languages/typescript/ts-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
-import { adapterForFile } from "../../../src/languages/registry.js";
+import { languageForFile } from "../../../src/languages/registry.js";
 
 const APP = join(import.meta.dirname, "..", "..", "..", "languages", "typescript", "fixtures", "analysis", "app");
 type Frag = AnalyzeRequest["fragments"][number];
@@ -342,8 +342,8 @@ describe("analyzeTs: files and names", () => {
   });
 
   it("is the adapter for .ts and .mts files outside assembly/", () => {
-    expect(adapterForFile("src/app.ts")?.id).toBe("typescript");
-    expect(adapterForFile("lib/x.mts")?.id).toBe("typescript");
-    expect(adapterForFile("src/app.js")).toBeUndefined();
+    expect(languageForFile("src/app.ts")?.id).toBe("typescript");
+    expect(languageForFile("lib/x.mts")?.id).toBe("typescript");
+    expect(languageForFile("src/app.js")).toBeUndefined();
   });
 });
