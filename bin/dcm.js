@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The compiled CLI lives in build/; `npm run build` (run by both README commands) produces it.
+// The compiled CLI lives in build/cli/ (tsc, then an esbuild bundle: scripts/bundle-cli.mjs);
+// `npm run build` (run by both README commands) produces it.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -9,7 +10,7 @@ process.stdout.on("error", (e) => {
   throw e;
 });
 
-const entry = new URL("../build/src/cli/main.js", import.meta.url);
+const entry = new URL("../build/cli/dcm.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error("dcm is not built yet: run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)));
   process.exitCode = 1;

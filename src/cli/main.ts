@@ -5,22 +5,51 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { FragmentCallError } from "../../runtime/abi/call-error.js";
-import { errorJson, parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
-import { typeName } from "../../runtime/abi/value-errors.js";
-
-import { analyzeProject, detectedDeps, hasErrors } from "../build/analyze-project.js";
-import { buildDist } from "../build/build-dist.js";
-import { fixCfdText } from "../cfd/fix-cfd.js";
 import { displayPath, displayPathsIn } from "../core/paths.js";
 import { CATALOG, type CatalogEntry, DcmError, diag, type ErrorCode, formatDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { hasErrors } from "../diagnostics/has-errors.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
-import { openDist } from "../index.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
-import { invokeBatch } from "./invoke-batch.js";
 import { Progress } from "./progress.js";
-import { cmdRun } from "./run-command.js";
+
+// Each command imports what it needs when it runs (the dispatch in main() calls `load`), so that
+// `dcm --help` loads no analysis, `dcm analyze` no runtime, and no command a language it does not
+// use. The bindings below are assigned before the command's body runs and read like static imports.
+let FragmentCallError: typeof import("../../runtime/abi/call-error.js").FragmentCallError;
+let errorJson: typeof import("../../runtime/abi/json-values.js").errorJson;
+let parseJsonArgs: typeof import("../../runtime/abi/json-values.js").parseJsonArgs;
+let toCanonicalJson: typeof import("../../runtime/abi/json-values.js").toCanonicalJson;
+let typeName: typeof import("../../runtime/abi/value-errors.js").typeName;
+let analyzeProject: typeof import("../build/analyze-project.js").analyzeProject;
+let detectedDeps: typeof import("../build/analyze-project.js").detectedDeps;
+let buildDist: typeof import("../build/build-dist.js").buildDist;
+let fixCfdText: typeof import("../cfd/fix-cfd.js").fixCfdText;
+let openDist: typeof import("../index.js").openDist;
+let invokeBatch: typeof import("./invoke-batch.js").invokeBatch;
+let cmdRun: typeof import("./run-command.js").cmdRun;
+
+const load = {
+  async analysis() {
+    ({ analyzeProject, detectedDeps } = await import("../build/analyze-project.js"));
+    ({ typeName } = await import("../../runtime/abi/value-errors.js"));
+  },
+  async fix() {
+    ({ fixCfdText } = await import("../cfd/fix-cfd.js"));
+  },
+  async build() {
+    ({ buildDist } = await import("../build/build-dist.js"));
+  },
+  async invoke() {
+    ({ FragmentCallError } = await import("../../runtime/abi/call-error.js"));
+    ({ errorJson, parseJsonArgs, toCanonicalJson } = await import("../../runtime/abi/json-values.js"));
+    ({ openDist } = await import("../index.js"));
+    ({ invokeBatch } = await import("./invoke-batch.js"));
+  },
+  async run() {
+    ({ cmdRun } = await import("./run-command.js"));
+  },
+};
 
 const USAGE = `dcm — dynamic client/server code migration
 
@@ -52,14 +81,19 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     switch (command) {
       case "validate":
+        await Promise.all([load.analysis(), load.fix()]);
         return await cmdValidate(rest, io);
       case "analyze":
+        await load.analysis();
         return await cmdAnalyze(rest, io);
       case "build":
+        await load.build();
         return await cmdBuild(rest, io);
       case "invoke":
+        await load.invoke();
         return await cmdInvoke(rest, io);
       case "run":
+        await load.run();
         return await cmdRun(rest, io);
       case "key":
         return await cmdKey(rest, io);

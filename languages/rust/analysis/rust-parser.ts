@@ -1,5 +1,5 @@
 /** The tree-sitter-rust parser and the queries of languages/rust/queries. */
-import Rust from "tree-sitter-rust";
+import { createRequire } from "node:module";
 import { grammar } from "../../../src/languages/kit/tree-sitter-kit.js";
 
 export {
@@ -10,6 +10,7 @@ export {
   type SyntaxProblem,
 } from "../../../src/languages/kit/tree-sitter-kit.js";
 
-const rust = grammar(Rust, "rust");
+// The grammar (a native addon) loads on the first parse, not with the adapter.
+const rust = grammar(() => createRequire(import.meta.url)("tree-sitter-rust"), "rust");
 export const parseRust = rust.parse;
 export const rustQuery = rust.query;

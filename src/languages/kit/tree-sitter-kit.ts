@@ -5,9 +5,15 @@
  * helix-style), and the first syntax error of a tree for DCM_SOURCE_SYNTAX.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import Parser from "tree-sitter";
+import type Parser from "tree-sitter";
 import { projectRoot } from "../../core/paths.js";
+
+// tree-sitter and the grammars are native addons (~20 ms to load): loaded on the first parse or query,
+// so that an analysis answered from the parse cache, or a command that parses nothing, never loads them.
+let treeSitter: typeof Parser | undefined;
+const TreeSitter = (): typeof Parser => (treeSitter ??= createRequire(import.meta.url)("tree-sitter") as typeof Parser);
 
 export type Node = Parser.SyntaxNode;
 
@@ -18,18 +24,20 @@ export interface Grammar {
 }
 
 /**
- * A grammar handle from a tree-sitter-<lang> package (its typings describe
- * node-type metadata, not the Language handle, hence `unknown`).
+ * A grammar from the loader of its tree-sitter-<lang> package, called on first
+ * use (the package's typings describe node-type metadata, not the Language
+ * handle, hence `unknown`).
  */
-export function grammar(handle: unknown, languageDir: string): Grammar {
-  const language = handle as Parser.Language;
+export function grammar(load: () => unknown, languageDir: string): Grammar {
+  let handle: Parser.Language | undefined;
+  const language = (): Parser.Language => (handle ??= load() as Parser.Language);
   let parser: Parser | undefined;
   const queries = new Map<string, Parser.Query>();
   return {
     parse(text) {
       if (!parser) {
-        parser = new Parser();
-        parser.setLanguage(language);
+        parser = new (TreeSitter())();
+        parser.setLanguage(language());
       }
       // Large files: the default 32 KiB buffer makes tree-sitter call back many times.
       return parser.parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1) });
@@ -38,7 +46,7 @@ export function grammar(handle: unknown, languageDir: string): Grammar {
       let q = queries.get(name);
       if (!q) {
         const source = readFileSync(join(projectRoot(), "languages", languageDir, "queries", `${name}.scm`), "utf8");
-        q = new Parser.Query(language, source);
+        q = new (TreeSitter().Query)(language(), source);
         queries.set(name, q);
       }
       return q;
