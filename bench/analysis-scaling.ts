@@ -26,7 +26,7 @@ import { analyzeProject } from "../src/build/analyze-project.js";
 import { loadCfdFile } from "../src/cfd/load-cfd.js";
 import { listRepoFiles, resolveFragmentFiles } from "../src/cfd/resolve-files.js";
 import type { AnalysisResult } from "../src/languages/adapter-types.js";
-import { adapterById, allExtensions } from "../src/languages/registry.js";
+import { allExtensions, loadAdapter } from "../src/languages/registry.js";
 import {
   banner,
   benchTmp,
@@ -46,14 +46,18 @@ import { ensureSyntheticRepo } from "./gen-synthetic-go.js";
 
 const SIZES = [100, 400, 1200, 5000];
 const REPS = 9;
-const go = adapterById("go")!;
+const go = (await loadAdapter("go"))!;
 
-/** analyzeProject's steps with a parse cache of its own (so every call parses). */
-async function analyzeFresh(repo: string, cfdPath: string): Promise<AnalysisResult> {
+/** analyzeProject's steps (Go fragments only) with a parse cache of its own (so every call parses). */
+export async function analyzeFresh(repo: string, cfdPath: string): Promise<AnalysisResult> {
   const { cfd } = await loadCfdFile(cfdPath);
   if (!cfd) throw new Error(`${cfdPath}: invalid CFD`);
   const resolved = resolveFragmentFiles(cfd, await listRepoFiles(repo, allExtensions()));
-  const fragments = cfd.fragments.map((f) => ({ ...f, file: resolved.resolved.get(f.id)! }));
+  const nameOf = new Map(cfd.fragments.map((f) => [f.id, f.name]));
+  const fragments = cfd.fragments.map((f) => {
+    const hints = (f.dependsOn ?? []).flatMap((id) => nameOf.get(id) ?? []);
+    return { ...f, file: resolved.resolved.get(f.id)!, ...(hints.length ? { receiverHints: hints } : {}) };
+  });
   return go.analyze({ repo, fragments, cache: new Map() });
 }
 
@@ -83,7 +87,7 @@ async function generateBoth(repo: string, analysis: AnalysisResult): Promise<voi
 }
 
 /** The baseline: read and parse every .go file of the repository. */
-function parseAll(repo: string): number {
+export function parseAll(repo: string): number {
   const files = readdirSync(repo, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".go"));
   let nodes = 0;
   for (const f of files) nodes += parseGo(readFileSync(join(repo, f), "utf8")).rootNode.childCount;

@@ -7,17 +7,37 @@
  * user sees a misspelt key and a missing file together. `cfd` stays null then,
  * and the build refuses.
  */
-import { stat } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
 import type { Cfd, CfdFragment } from "../cfd/cfd-types.js";
 import { compareWithDetected, type DetectedDeps } from "../cfd/compare-detected.js";
-import { loadCfdFile } from "../cfd/load-cfd.js";
+import type { LoadCfdResult } from "../cfd/load-cfd.js";
 import { listRepoFiles, resolveFragmentFiles } from "../cfd/resolve-files.js";
 import { diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
-import type { AnalysisResult, AnalyzedFragment, AnalyzeFragment, LanguageAdapter } from "../languages/adapter-types.js";
-import { adapterById, adapterForFile, allAdapters, allExtensions } from "../languages/registry.js";
+import type {
+  AnalysisResult,
+  AnalyzedFragment,
+  AnalyzeFragment,
+  LanguageAdapter,
+  LanguageDescriptor,
+  ParseCache,
+} from "../languages/adapter-types.js";
+import { allExtensions, allLanguages, languageById, languageForFile, loadAdapter } from "../languages/registry.js";
+import { defaultCacheDir } from "./cache-dir.js";
 import { notCallableWarnings } from "./callability.js";
+import { PersistentParseCache, pruneOtherBuilds } from "./parse-cache-store.js";
+
+/**
+ * The identity of this dcm build (a hash of the sources and dependencies the
+ * CLI bundle was made from, set by scripts/bundle-cli.mjs): persisted parse
+ * results are kept per build, so that no build reads another's. Undefined when
+ * running unbundled (tests from source, the library entry), which keeps its
+ * parse caches in memory only.
+ */
+declare const __DCM_CODE_ID__: string | undefined;
+const CODE_ID = typeof __DCM_CODE_ID__ === "string" ? __DCM_CODE_ID__ : undefined;
 
 export interface LanguageAnalysis {
   adapter: LanguageAdapter;
@@ -35,18 +55,68 @@ export interface ProjectAnalysis {
   timings: { cfdMs: number; filesMs: number; analysisMs: number };
 }
 
-export function hasErrors(diags: Diagnostic[]): boolean {
-  return diags.some((d) => d.severity === "error");
-}
+export { hasErrors } from "../diagnostics/has-errors.js";
 
 /** Parse caches survive across calls in one process (a watch loop or the build service). */
 const parseCaches = new Map<string, Map<string, unknown>>();
+/** Their on-disk halves, by folder (src/build/parse-cache-store.ts). */
+const parseStores = new Map<string, PersistentParseCache>();
 
 export interface AnalyzeOptions {
   /** Also run the adapters' `check` (the languages' own checkers): `dcm validate` and `dcm build` do. */
   check?: boolean;
-  /** dcm's cache folder for the checkers' results (default: defaultCacheDir()). */
+  /** dcm's cache folder for the checkers' results and the persisted parse results (default: defaultCacheDir()). */
   cacheDir?: string;
+  /**
+   * Keep the adapters' persistable parse results in `<cacheDir>/parses/` across
+   * runs (default: on in the bundled CLI, which knows its build's identity;
+   * DCM_PARSE_CACHE=0 turns it off). Unbundled, the cache stays in memory.
+   */
+  persistParses?: boolean;
+}
+
+/**
+ * The parse cache of a namespace (a language id, or CFD_NAMESPACE): the
+ * process's memory, plus the disk when persisting.
+ */
+function parseCacheFor(namespace: string, opts: AnalyzeOptions): { cache: ParseCache; store?: PersistentParseCache } {
+  let memory = parseCaches.get(namespace);
+  if (!memory) {
+    memory = new Map<string, unknown>();
+    parseCaches.set(namespace, memory);
+  }
+  const persist = (opts.persistParses ?? true) && CODE_ID !== undefined && process.env.DCM_PARSE_CACHE !== "0";
+  if (!persist) return { cache: memory };
+  const dir = join(opts.cacheDir ?? defaultCacheDir(), "parses", CODE_ID!, namespace);
+  let store = parseStores.get(dir);
+  if (!store) {
+    store = new PersistentParseCache(dir, memory);
+    parseStores.set(dir, store);
+  }
+  return { cache: store, store };
+}
+
+/** Where loaded CFDs are kept (no language id starts with `_`). */
+const CFD_NAMESPACE = "_cfd";
+
+/**
+ * The CFD, read through the parse cache: a CFD whose text was loaded before
+ * (plain data: fragments, positions, diagnostics) skips the YAML parser, and
+ * its module is then not even loaded.
+ */
+async function loadCfd(cfdPath: string, opts: AnalyzeOptions, stores: PersistentParseCache[]): Promise<LoadCfdResult> {
+  const text = await readFile(cfdPath, "utf8").catch(() => null);
+  // Unreadable: loadCfdFile reports it.
+  if (text === null) return (await import("../cfd/load-cfd.js")).loadCfdFile(cfdPath);
+  const { cache, store } = parseCacheFor(CFD_NAMESPACE, opts);
+  if (store) stores.push(store);
+  // Positions in the result name the CFD as given: the path is part of the key.
+  const key = `cfd:v1:${cfdPath}:${createHash("sha256").update(text).digest("hex")}`;
+  const hit = cache.get(key) as LoadCfdResult | undefined;
+  if (hit) return hit;
+  const loaded = (await import("../cfd/load-cfd.js")).loadCfdText(text, cfdPath);
+  cache.set(key, loaded, { persist: true });
+  return loaded;
 }
 
 export async function analyzeProject(repoArg: string, cfdPath: string, opts: AnalyzeOptions = {}): Promise<ProjectAnalysis> {
@@ -65,7 +135,8 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
     diagnostics.push(diag("DCM_REPO_NOT_FOUND", `Repository folder \`${repoArg}\` does not exist or is not a folder.`));
     return done(null, [], { cfdMs: 0, filesMs: 0, analysisMs: 0 });
   }
-  const loaded = await loadCfdFile(cfdPath);
+  const stores: PersistentParseCache[] = [];
+  const loaded = await loadCfd(cfdPath, opts, stores);
   diagnostics.push(...loaded.diagnostics);
   const t1 = performance.now();
   // A CFD with errors: check what could be read against the code, but hand no CFD on.
@@ -81,14 +152,14 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
 
   // Group fragments by language: the CFD's `language` wins, else the file extension.
   const nameOf = new Map(checked.fragments.map((f) => [f.id, f.name]));
-  const groups = new Map<LanguageAdapter, AnalyzeFragment[]>();
+  const groups = new Map<LanguageDescriptor, AnalyzeFragment[]>();
   for (const f of checked.fragments) {
     const file = resolved.resolved.get(f.id);
     if (!file) continue;
     const lang = f.language ?? checked.defaults?.language;
-    const adapter = lang ? adapterById(lang) : adapterForFile(file);
-    if (!adapter) {
-      const known = allAdapters()
+    const language = lang ? languageById(lang) : languageForFile(file);
+    if (!language) {
+      const known = allLanguages()
         .map((a) => a.id)
         .join(", ");
       diagnostics.push(
@@ -104,19 +175,24 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
       );
       continue;
     }
-    const list = groups.get(adapter) ?? [];
+    const list = groups.get(language) ?? [];
     list.push({ ...f, file, ...receiverHints(f, nameOf) });
-    groups.set(adapter, list);
+    groups.set(language, list);
   }
 
   const languages: LanguageAnalysis[] = [];
-  for (const [adapter, fragments] of groups) {
-    const cache = parseCaches.get(adapter.id) ?? new Map<string, unknown>();
-    parseCaches.set(adapter.id, cache);
+  // Only the languages the CFD uses are loaded (their parsers, generators and toolchain drivers).
+  for (const [language, fragments] of groups) {
+    const adapter = await loadAdapter(language.id)!;
+    const { cache, store } = parseCacheFor(language.id, opts);
     const result = await adapter.analyze({ repo, fragments, cache });
     diagnostics.push(...result.diagnostics);
     languages.push({ adapter, result });
+    if (store) stores.push(store);
   }
+  // What the adapters filled in lazily (the Go summaries' references) is written too.
+  for (const store of stores) await store.flush();
+  if (stores.some((s) => s.stats.written > 0)) await pruneOtherBuilds(join(stores[0]!.dir, "..", ".."), CODE_ID!);
   if (opts.check) {
     for (const { adapter, result } of languages) {
       if (adapter.check) diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));

@@ -3,6 +3,7 @@ import { statSync } from "node:fs";
 import { join, normalize, posix } from "node:path";
 import type Parser from "tree-sitter";
 import { asQuery, firstSyntaxError, parseAs, type SyntaxErr } from "./ts-parser.js";
+import type { ParseCache } from "../../../src/languages/adapter-types.js";
 import { RepoFiles } from "../../../src/languages/kit/analysis-kit.js";
 
 export type DeclKind =
@@ -51,7 +52,7 @@ export interface FileSummary {
 const IMPORT_SCAN = /(?:\bfrom\s*|\bimport\s*)["'](\.{1,2}\/[^"'\n]+)["']/g;
 
 export class AsWorkspace extends RepoFiles<FileSummary> {
-  constructor(repo: string, cache?: Map<string, unknown>) {
+  constructor(repo: string, cache?: ParseCache) {
     super(repo, "as", (file, text) => summarize(file, parseAs(text)), cache);
   }
 

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import type Parser from "tree-sitter";
 import { parseGo } from "./go-parser.js";
 import { declRefs, summarize } from "./summarize.js";
+import type { ParseCache } from "../../../src/languages/adapter-types.js";
 import type { Decl, FileSummary, Refs } from "./summary-types.js";
 
 export interface Found {
@@ -59,10 +60,11 @@ export class GoWorkspace {
   private readonly summaries = new Map<string, FileSummary>();
   private readonly trees = new Map<string, Parser.Tree>();
   private readonly indexes = new Map<string, TextIndex>();
+  private readonly listings = new Map<string, string[]>();
 
   constructor(
     readonly repo: string,
-    private readonly cache?: Map<string, unknown>,
+    private readonly cache?: ParseCache,
   ) {}
 
   read(file: string): string {
@@ -99,7 +101,8 @@ export class GoWorkspace {
       s = parsed.summary;
       this.trees.set(file, parsed.tree);
       this.filesParsed++;
-      this.cache?.set(key, s);
+      // Plain data (summary-types.ts), its `refs` filled in by this run: kept on disk across runs.
+      this.cache?.set(key, s, { persist: true });
     }
     this.summaries.set(file, s);
     this.touched.add(file);
@@ -129,7 +132,13 @@ export class GoWorkspace {
 
   /** Non-test .go files of a package directory, sorted; [] when the folder does not exist. */
   packageFiles(dir: string): string[] {
-    return this.index(dir).files;
+    // Listed without the text index: the build's inputs (inputs.ts) list far more packages than lookups touch.
+    let files = this.listings.get(dir);
+    if (!files) {
+      files = listPackage(this.repo, dir);
+      this.listings.set(dir, files);
+    }
+    return files;
   }
 
   /** The package clause name of a directory (from the first file that has one). */
@@ -176,23 +185,21 @@ export class GoWorkspace {
   private index(dir: string): TextIndex {
     let idx = this.indexes.get(dir);
     if (idx) return idx;
-    idx = { pkgName: "", files: [], names: new Map(), typeNames: new Set(), methods: new Map() };
+    idx = { pkgName: "", files: this.packageFiles(dir), names: new Map(), typeNames: new Set(), methods: new Map() };
     this.indexes.set(dir, idx);
-    let entries: string[];
-    try {
-      entries = readdirSync(join(this.repo, dir), { withFileTypes: true })
-        .filter((e) => e.isFile() && isGoSource(e.name))
-        .map((e) => e.name)
-        .sort();
-    } catch {
-      return idx;
-    }
-    for (const name of entries) {
-      const file = dir === "" ? name : `${dir}/${name}`;
-      idx.files.push(file);
-      indexText(idx, file, this.read(file));
-    }
+    for (const file of idx.files) indexText(idx, file, this.read(file));
     return idx;
+  }
+}
+
+function listPackage(repo: string, dir: string): string[] {
+  try {
+    return readdirSync(join(repo, dir), { withFileTypes: true })
+      .filter((e) => e.isFile() && isGoSource(e.name))
+      .map((e) => (dir === "" ? e.name : `${dir}/${e.name}`))
+      .sort();
+  } catch {
+    return [];
   }
 }
 

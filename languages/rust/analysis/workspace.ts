@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import type Parser from "tree-sitter";
+import type { ParseCache } from "../../../src/languages/adapter-types.js";
 import { firstSyntaxError, lineOf, type Node, parseRust, rustQuery, type SyntaxProblem } from "./rust-parser.js";
 
 export type DeclKind = "function" | "method" | "const" | "variable" | "type";
@@ -55,7 +56,7 @@ export class RustWorkspace {
 
   constructor(
     readonly repo: string,
-    private readonly cache?: Map<string, unknown>,
+    private readonly cache?: ParseCache,
   ) {}
 
   resetTouched(): void {

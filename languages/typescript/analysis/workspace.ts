@@ -2,6 +2,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { type FileSummary, summarize } from "./summarize.js";
+import type { ParseCache } from "../../../src/languages/adapter-types.js";
 import { RepoFiles } from "../../../src/languages/kit/analysis-kit.js";
 
 /** Extensions tried for an extension-less relative specifier, in esbuild's order for TS sources. */
@@ -12,7 +13,7 @@ const JS_TO_TS: Record<string, string[]> = { ".js": [".ts"], ".mjs": [".mts"] };
 export class TsWorkspace extends RepoFiles<FileSummary> {
   touched = new Set<string>();
 
-  constructor(repo: string, cache?: Map<string, unknown>) {
+  constructor(repo: string, cache?: ParseCache) {
     super(repo, "ts", (_file, text) => summarize(text), cache);
   }
 

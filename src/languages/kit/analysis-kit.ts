@@ -4,6 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CfdFragment } from "../../cfd/cfd-types.js";
 import type { SourcePos } from "../../diagnostics/diagnostic-types.js";
+import type { ParseCache } from "../adapter-types.js";
 
 /** The CFD position of the first of `keys` the fragment has (e.g. `name`, `location.filepath`), else the fragment's own. */
 export function cfdPos(frag: Pick<CfdFragment, "positions">, ...keys: string[]): SourcePos {
@@ -37,7 +38,7 @@ export class RepoFiles<S> {
     /** Prefix of this language's keys in the shared cache. */
     private readonly cacheTag: string,
     private readonly summarize: (file: string, text: string) => S,
-    private readonly cache?: Map<string, unknown>,
+    private readonly cache?: ParseCache,
   ) {}
 
   /** The text of a repo-relative file; throws when it cannot be read. */
