@@ -100,6 +100,9 @@ export async function compileGo(
   }
   const platform = target === "wasm" ? "wasip1/wasm" : `${info.goos}/${info.goarch}`;
   const toolchain = `${info.version} ${platform}`;
+  // What the module was built from, for the manifest: the closure, or whole packages.
+  const built = (fellBack: boolean) =>
+    `${toolchain}, ${spec.wholeOverlay ? (fellBack ? "whole packages (extraction fell back)" : "closure extraction") : "whole packages (DCM_GO_EXTRACT=0)"}`;
   if (compareGoVersions(info.version, MIN_GO_VERSION) < 0) {
     return fail(
       toolchain,
@@ -134,20 +137,20 @@ export async function compileGo(
   const job = goBuildJob(spec, target, tmpOut, info, opts.timeoutMs);
   const outcome = await driver.compile(job);
   const warnings: Diagnostic[] = [];
+  let fellBack = false;
   if (!outcome.ok) {
     const parsed = parseGoBuildOutput(outcome.stderr, job.cwd);
     // A gap in the closure must not block the user: build the whole packages once.
     const gaps = spec.wholeOverlay ? extractionGaps(parsed, spec) : undefined;
-    let built = false;
     if (gaps && spec.wholeOverlay) {
       await rm(tmpOut, { force: true });
       const whole = await driver.compile(goBuildJob(spec, target, tmpOut, info, opts.timeoutMs, spec.wholeOverlay));
       if (whole.ok) {
-        built = true;
+        fellBack = true;
         warnings.push(gapWarning(spec, gaps));
       }
     }
-    if (!built) {
+    if (!fellBack) {
       const diagnostics = goBuildDiagnostics(outcome.stderr, { spec, cwd: job.cwd, installHint: driver.installHint });
       const chained = await withImportChains(diagnostics, parsed, spec, target, info, platform, driver, opts.timeoutMs);
       if (gaps) {
@@ -161,7 +164,7 @@ export async function compileGo(
   // c-shared also writes a C header next to the library; only the library goes to outFile.
   await mkdir(dirname(outFile), { recursive: true });
   await copyFile(tmpOut, outFile);
-  return { file: outFile, target, toolchain, diagnostics: warnings };
+  return { file: outFile, target, toolchain: built(fellBack), diagnostics: warnings };
 }
 
 /** DCM_EXTRACTION_INCOMPLETE: what the closure missed, at the first place it shows. */

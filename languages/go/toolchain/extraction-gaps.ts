@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { GoWorkspace } from "../analysis/workspace.js";
 import type { GoBuildSpec } from "../generate/build-spec.js";
+import { EXPORT_FILE } from "../generate/user-overlay.js";
 import { type GoBuildOutput, userFileOf } from "./go-errors.js";
 
 /** Messages extraction can cause whatever the names involved. */
@@ -41,9 +42,15 @@ export interface ExtractionGap {
 export function extractionGaps(out: GoBuildOutput, spec: GoBuildSpec): ExtractionGap[] | undefined {
   const gaps: ExtractionGap[] = [];
   const ws = new GoWorkspace(spec.repo);
+  const aliasDir = `${join(spec.workDir, "overlay")}/`;
   for (const e of out.errors) {
     if (/^too many errors$/.test(e.message)) continue;
-    const file = userFileOf(spec, e.file);
+    // dcm's alias file in a user package names fragments and types the closure must hold.
+    const alias =
+      e.file.endsWith(`/${EXPORT_FILE}`) && e.file.startsWith(aliasDir)
+        ? e.file.slice(aliasDir.length).replace("/zz_dcm_shadow/", "/")
+        : undefined;
+    const file = alias ?? userFileOf(spec, e.file);
     if (!file) return undefined;
     const message = e.message.split("\n")[0]!;
     if (!ALWAYS.some((re) => re.test(message)) && !undefinedByExtraction(message, file, ws)) return undefined;

@@ -115,6 +115,7 @@ describe("extraction gaps", () => {
 ${WORK}/extract/app/app.go:71:9: undefined: pair
 ${WORK}/extract/app/app.go:80:2: undefined: strings
 ${WORK}/extract/app/app.go:12:2: "os" imported and not used
+${WORK}/overlay/app/zz_dcm_export.go:7:20: undefined: Box
 `),
       spec,
     );
@@ -122,6 +123,8 @@ ${WORK}/extract/app/app.go:12:2: "os" imported and not used
       "app/app.go:71 undefined: pair",
       "app/app.go:80 undefined: strings",
       'app/app.go:12 "os" imported and not used',
+      // dcm's alias file names a type of the package the closure lost
+      "app/zz_dcm_export.go:7 undefined: Box",
     ]);
   });
 

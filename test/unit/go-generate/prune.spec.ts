@@ -209,6 +209,27 @@ describe.skipIf(!haveGo)("closure extraction builds (fixtures/prune)", () => {
     }
   });
 
+  test("the manifest says how each module was built, and switching DCM_GO_EXTRACT rebuilds", async () => {
+    const out = join(tmp("dcm-prune-switch-"), "dist");
+    const cacheDir = tmp("dcm-prune-switch-cache-");
+    const opts = { repo: FIXTURE, cfd: join(FIXTURE, "dcm.yaml"), out, cacheDir };
+    const first = await buildDist(opts);
+    expect(first.manifest.modules.map((m) => m.toolchain)).toEqual([
+      expect.stringMatching(/, closure extraction$/),
+      expect.stringMatching(/, closure extraction$/),
+    ]);
+    process.env.DCM_GO_EXTRACT = "0";
+    try {
+      const whole = await buildDist(opts);
+      expect(whole.upToDate).toBe(false);
+      expect(whole.modulesCompiled).toBe(2);
+      expect(whole.manifest.modules.every((m) => m.toolchain.endsWith("whole packages (DCM_GO_EXTRACT=0)"))).toBe(true);
+    } finally {
+      delete process.env.DCM_GO_EXTRACT;
+    }
+    expect((await buildDist(opts)).modulesFromCache).toBe(2);
+  });
+
   test("a gap in the closure (a shadowed package-level name) builds from whole packages, with a warning", async () => {
     const repo = tmp("dcm-prune-gap-");
     cpSync(FIXTURE, repo, { recursive: true });
@@ -232,6 +253,7 @@ describe.skipIf(!haveGo)("closure extraction builds (fixtures/prune)", () => {
     });
     expect(r.diagnostics[0]!.message).toContain("undefined: limit");
     expect(existsSync(r.file)).toBe(true);
+    expect(r.toolchain).toMatch(/, whole packages \(extraction fell back\)$/);
   });
 
   test("a real error is reported as it is, not as an extraction gap", async () => {
