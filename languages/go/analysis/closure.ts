@@ -26,10 +26,9 @@
  *    type" rule (any value's type is named by some kept declaration), not by
  *    resolving `x.M()`;
  *  - names are found through the workspace's text index, so a declaration
- *    that does not start a line is not found; a package-level name shadowed
- *    by a local anywhere in the same declaration is missed (summarize.ts).
- *    languages/go/toolchain/compile-go.ts falls back to whole packages when
- *    such a gap breaks the build;
+ *    that does not start a line is not found; languages/go/toolchain/
+ *    compile-go.ts falls back to whole packages when such a gap breaks the
+ *    build;
  *  - only `init` functions of the variable's own package are considered.
  */
 import { readdirSync } from "node:fs";

@@ -25,6 +25,7 @@
  */
 import type Parser from "tree-sitter";
 import { guessPkgName } from "../analysis/imports.js";
+import { LocalScopes } from "../analysis/scopes.js";
 
 type Node = Parser.SyntaxNode;
 
@@ -188,36 +189,6 @@ function render(text: string, removed: Uint8Array): string {
 
 // ---------------------------------------------------------------- qualifiers in use
 
-const SCOPES = new Set([
-  "block",
-  "func_literal",
-  "function_declaration",
-  "method_declaration",
-  "for_statement",
-  "if_statement",
-  "expression_switch_statement",
-  "type_switch_statement",
-  "select_statement",
-  "expression_case",
-  "type_case",
-  "default_case",
-  "communication_case",
-]);
-
-/** Binding node types and where the bound name becomes visible (Go spec: after the spec or statement). */
-const BINDERS = new Set([
-  "parameter_declaration",
-  "variadic_parameter_declaration",
-  "short_var_declaration",
-  "range_clause",
-  "receive_statement",
-  "var_spec",
-  "const_spec",
-  "type_spec",
-  "type_alias",
-  "type_switch_statement",
-]);
-
 /**
  * Qualifiers (`q.X` with q an identifier, `q.T` in types) of the kept
  * declarations: `imports` holds the import names used as packages, `all`
@@ -233,81 +204,12 @@ function usedQualifiers(decls: Node[], importNames: Set<string>): { imports: Set
       if (q && (q.type === "identifier" || q.type === "package_identifier")) uses.push({ name: q.text, node: q });
     }
     if (uses.length === 0) continue;
-    const names = new Set(uses.map((u) => u.name));
-    const bindings = localBindings(d, names);
+    const locals = LocalScopes.of(d, new Set(uses.map((u) => u.name)));
     for (const u of uses) {
-      if (bindings.some((b) => b.name === u.name && shadows(b, u.node))) continue;
+      if (locals.isLocal(u.name, u.node)) continue;
       all.add(u.name);
       if (importNames.has(u.name)) imports.add(u.name);
     }
   }
   return { imports, all };
-}
-
-interface Binding {
-  name: string;
-  /** Offset from which the name is visible. */
-  from: number;
-  scope: Node;
-}
-
-/** Local bindings of the given names inside a declaration (not the declaration's own package-level names). */
-function localBindings(decl: Node, names: Set<string>): Binding[] {
-  const out: Binding[] = [];
-  for (const b of decl.descendantsOfType([...BINDERS])) {
-    if (b.id === decl.id) continue;
-    const idents = bindingIdents(b).filter((i) => names.has(i.text));
-    if (idents.length === 0) continue;
-    if (
-      (b.type === "parameter_declaration" || b.type === "variadic_parameter_declaration") &&
-      !ownsScope(b.parent?.parent)
-    ) {
-      continue; // a parameter of a function type or interface method binds nothing here
-    }
-    let scope: Node | null = b.parent;
-    while (scope && !SCOPES.has(scope.type)) scope = scope.parent;
-    if (!scope) continue;
-    const from =
-      b.type === "parameter_declaration" || b.type === "variadic_parameter_declaration"
-        ? scope.startIndex
-        : b.type === "type_spec" || b.type === "type_alias"
-          ? b.startIndex
-          : b.type === "type_switch_statement"
-            ? (b.childForFieldName("value")?.endIndex ?? b.startIndex)
-            : b.endIndex;
-    for (const i of idents) out.push({ name: i.text, from, scope: b.type === "type_switch_statement" ? b : scope });
-  }
-  return out;
-}
-
-function ownsScope(n: Node | null | undefined): boolean {
-  return n?.type === "function_declaration" || n?.type === "method_declaration" || n?.type === "func_literal";
-}
-
-function bindingIdents(b: Node): Node[] {
-  switch (b.type) {
-    case "short_var_declaration":
-    case "range_clause":
-    case "receive_statement": {
-      const left = b.childForFieldName("left");
-      return left ? left.namedChildren.filter((c) => c.type === "identifier") : [];
-    }
-    case "type_switch_statement": {
-      const alias = b.childForFieldName("alias");
-      return alias ? alias.namedChildren.filter((c) => c.type === "identifier") : [];
-    }
-    case "const_spec":
-      return b.namedChildren.filter((c) => c.type === "identifier");
-    case "type_spec":
-    case "type_alias": {
-      const n = b.childForFieldName("name");
-      return n ? [n] : [];
-    }
-    default:
-      return b.childrenForFieldName("name").filter((c) => c.type === "identifier");
-  }
-}
-
-function shadows(b: Binding, use: Node): boolean {
-  return use.startIndex >= b.from && use.startIndex >= b.scope.startIndex && use.endIndex <= b.scope.endIndex;
 }

@@ -53,7 +53,7 @@ export function extractionGaps(out: GoBuildOutput, spec: GoBuildSpec): Extractio
     const file = alias ?? userFileOf(spec, e.file);
     if (!file) return undefined;
     const message = e.message.split("\n")[0]!;
-    if (!ALWAYS.some((re) => re.test(message)) && !undefinedByExtraction(message, file, ws)) return undefined;
+    if (!ALWAYS.some((re) => re.test(message)) && !undefinedByExtraction(message, file, e.file, ws)) return undefined;
     gaps.push({ file, line: e.line, col: e.col, message });
   }
   for (const line of out.loose) {
@@ -66,21 +66,29 @@ export function extractionGaps(out: GoBuildOutput, spec: GoBuildSpec): Extractio
 }
 
 /**
- * `undefined: X` where the file's package declares X (the closure missed it),
- * or X is a name the original file imports (pruning dropped the import).
+ * `undefined: X` where extraction may have removed X: X is a word of another
+ * file of the package, or of the part of this file that pruning removed, or
+ * X is a name the original file imports (pruning dropped the import). Words
+ * rather than the text index, which is what missed X in the first place.
  */
-function undefinedByExtraction(message: string, file: string, ws: GoWorkspace): boolean {
+function undefinedByExtraction(message: string, file: string, compiled: string, ws: GoWorkspace): boolean {
   const m = /^undefined: ([\p{L}_][\p{L}\p{N}_]*)(?:\.([\p{L}_][\p{L}\p{N}_]*))?$/u.exec(message);
   if (!m) return false;
+  const name = m[1]!;
+  const word = new RegExp(String.raw`(?<![\p{L}\p{N}_])${name}(?![\p{L}\p{N}_])`, "gu");
+  const count = (text: string) => text.match(word)?.length ?? 0;
+  const read = (p: string) => {
+    try {
+      return readFileSync(p, "utf8");
+    } catch {
+      return "";
+    }
+  };
   const dir = dirname(file) === "." ? "" : dirname(file);
-  const first = m[1]!;
-  if (ws.declaredNames(dir).includes(first)) return true;
-  let text = "";
-  try {
-    text = readFileSync(join(ws.repo, file), "utf8");
-  } catch {
-    return false;
-  }
+  if (ws.packageFiles(dir).some((f) => f !== file && count(read(join(ws.repo, f))) > 0)) return true;
+  const original = read(join(ws.repo, file));
+  if (original === "") return false;
+  if (count(original) > count(read(compiled))) return true;
   const importBlock = /^import\s*(?:\([\s\S]*?^\)|[^\n]*)/gm;
-  return [...text.matchAll(importBlock)].some((b) => new RegExp(String.raw`(^|[\s/"])${first}["\s]`, "u").test(b[0]));
+  return [...original.matchAll(importBlock)].some((b) => count(b[0]) > 0);
 }
