@@ -54,7 +54,15 @@ const spec: GoBuildSpec = {
   fragments: [
     { id: "a", symbol: "A", file: "pkg/a.go", line: 3, endLine: 5, pkgPath: "example.com/x/pkg", libs: [] },
     { id: "b", symbol: "B", file: "pkg/a.go", line: 10, endLine: 12, pkgPath: "example.com/x/pkg", libs: [] },
-    { id: "m", symbol: "M", file: "cmd/app/main.go", line: 4, endLine: 6, pkgPath: "example.com/x/cmd/app/zz_dcm_shadow", libs: [] },
+    {
+      id: "m",
+      symbol: "M",
+      file: "cmd/app/main.go",
+      line: 4,
+      endLine: 6,
+      pkgPath: "example.com/x/cmd/app/zz_dcm_shadow",
+      libs: [],
+    },
   ],
   shadows: { "/work/go-wasm/overlay/cmd/app/zz_dcm_shadow/main.go": "cmd/app/main.go" },
   generated: ["/work/go-wasm/main/main.go", "/work/go-wasm/overlay/pkg/zz_dcm_export.go"],
