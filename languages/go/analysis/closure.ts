@@ -29,7 +29,12 @@
  *    that does not start a line is not found; languages/go/toolchain/
  *    compile-go.ts falls back to whole packages when such a gap breaks the
  *    build;
- *  - only `init` functions of the variable's own package are considered.
+ *  - only `init` functions of the variable's own package are considered;
+ *  - dot imports and cgo are handled by keeping more, not by resolving them:
+ *    a file with a dot import or `import "C"` is kept whole (all its
+ *    declarations and what they reach), a dot-imported package of the
+ *    module whole, a package with assembly or C sources whole. Such a file
+ *    can still pull in a module that does not build for the target.
  */
 import { readdirSync } from "node:fs";
 import { extname, join } from "node:path";
