@@ -143,7 +143,6 @@ export async function generateGo(
   for (const p of [...blankPkgs].sort((a, b) => compareStrings(a.effPath, b.effPath))) imports.blank(p.effPath);
   const mainGo = renderMainGo(target, imports, body);
 
-  // Files, keyed by path relative to workDir.
   // The closure of the fragments, roots: every fragment and every type the generated code names.
   const driver = opts.driver ?? goToolchain;
   let extraction: Extraction | undefined;
@@ -161,6 +160,7 @@ export async function generateGo(
     });
   }
 
+  // Files, keyed by path relative to workDir.
   const files = new Map<string, string>();
   files.set("main/main.go", mainGo);
   files.set("main/dcm_abi.go", await template("dcm_abi.go.tmpl"));

@@ -10,6 +10,7 @@ import type { CompileResult, GeneratedProject } from "../../../src/languages/ada
 import { which } from "../../../toolchains/local-driver.js";
 import type { CompileJob } from "../../../toolchains/toolchain-types.js";
 import { GO_BUILD_FLAGS, type GoBuildSpec, type GoTarget, isGoBuildSpec } from "../generate/build-spec.js";
+import { extractionEnabled } from "../generate/extract.js";
 import { compareGoVersions, MIN_GO_VERSION } from "../generate/go-version.js";
 import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
 import { extractionGaps, type ExtractionGap } from "./extraction-gaps.js";
@@ -102,7 +103,15 @@ export async function compileGo(
   const toolchain = `${info.version} ${platform}`;
   // What the module was built from, for the manifest: the closure, or whole packages.
   const built = (fellBack: boolean) =>
-    `${toolchain}, ${spec.wholeOverlay ? (fellBack ? "whole packages (extraction fell back)" : "closure extraction") : "whole packages (DCM_GO_EXTRACT=0)"}`;
+    `${toolchain}, ${
+      spec.wholeOverlay
+        ? fellBack
+          ? "whole packages (extraction fell back)"
+          : "closure extraction"
+        : extractionEnabled()
+          ? "whole packages (no closure: a fragment's declaration was not found again)"
+          : "whole packages (DCM_GO_EXTRACT=0)"
+    }`;
   if (compareGoVersions(info.version, MIN_GO_VERSION) < 0) {
     return fail(
       toolchain,
