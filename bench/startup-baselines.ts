@@ -11,13 +11,9 @@
  *    kernel, not guessed.
  * Each is compiled once per run into a temporary folder (Go's build cache
  * makes that fast after the first time).
- *
- * Also: a Go module fetched through the Go module proxy (`go mod download`)
- * and copied into the bench's scratch folder (the module cache is read-only).
  */
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { benchTmp } from "./bench-util.js";
@@ -226,25 +222,4 @@ export async function measure(
     });
     child.stdin!.end(spec);
   });
-}
-
-/**
- * A module from the Go module proxy, copied into the bench's scratch folder
- * (kept between runs). Null, with the reason, when it cannot be fetched.
- */
-export async function fetchGoModule(path: string, version: string): Promise<{ dir: string } | { error: string }> {
-  const dest = benchTmp("modules", `${path.replaceAll("/", "_")}@${version}`);
-  if (existsSync(join(dest, ".complete"))) return { dir: dest };
-  try {
-    const { stdout } = await run("go", ["mod", "download", "-json", `${path}@${version}`], { maxBuffer: 16 << 20 });
-    const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-    if (!info.Dir) return { error: info.Error ?? "go mod download gave no Dir" };
-    await rm(dest, { recursive: true, force: true });
-    await cp(info.Dir, dest, { recursive: true });
-    await run("chmod", ["-R", "u+w", dest]);
-    await writeFile(join(dest, ".complete"), "");
-    return { dir: dest };
-  } catch (e) {
-    return { error: (e as Error).message.split("\n")[0] ?? String(e) };
-  }
 }

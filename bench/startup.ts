@@ -43,7 +43,8 @@ import {
   timeMs,
   verdict,
 } from "./bench-util.js";
-import { type Baselines, buildBaselines, fetchGoModule, measure, type Sample } from "./startup-baselines.js";
+import { proxyRepo } from "./paper-repos.js";
+import { type Baselines, buildBaselines, measure, type Sample } from "./startup-baselines.js";
 
 const ROOT = projectRoot();
 const DCM = join(ROOT, "bin", "dcm.js");
@@ -82,11 +83,20 @@ function printRows(rows: Row[], base: Row): void {
   );
 }
 
+/** A module from the Go module proxy (bench/paper-repos.ts), or null with the reason printed. */
+async function fetched(module: string, version: string): Promise<string | null> {
+  try {
+    return await proxyRepo(module, version);
+  } catch (e) {
+    console.log(`skipped ${module} ${version}: ${(e as Error).message.split("\n")[0]}`);
+    return null;
+  }
+}
+
 async function smallRepos(): Promise<Repo[]> {
   const repos: Repo[] = [];
-  const wire = await fetchGoModule("github.com/google/wire", "v0.5.0");
-  if ("dir" in wire) repos.push({ name: "wire", dir: wire.dir, cfd: join(PAPER_CFDS, "CFD_wire.yaml") });
-  else console.log(`skipped google/wire v0.5.0: ${wire.error}`);
+  const wire = await fetched("github.com/google/wire", "v0.5.0");
+  if (wire) repos.push({ name: "wire", dir: wire, cfd: join(PAPER_CFDS, "CFD_wire.yaml") });
   const web = join(ROOT, "examples", "paper-webserver");
   repos.push({ name: "paper-webserver", dir: web, cfd: join(web, "CFD.yaml") });
   return repos;
@@ -164,12 +174,9 @@ export async function main(reps = 21): Promise<void> {
 /** 3: terraform, in-process analysis against a full parse, and the CLI end to end. */
 async function terraform(bin: Baselines, exts: string, reps: number): Promise<void> {
   console.log("\n3. terraform v1.3.9");
-  const tf = await fetchGoModule("github.com/hashicorp/terraform", "v1.3.9");
-  if (!("dir" in tf)) {
-    console.log(`skipped: ${tf.error}`);
-    return;
-  }
-  const repo: Repo = { name: "terraform", dir: tf.dir, cfd: join(PAPER_CFDS, "CFD_terraform.yaml") };
+  const tf = await fetched("github.com/hashicorp/terraform", "v1.3.9");
+  if (!tf) return;
+  const repo: Repo = { name: "terraform", dir: tf, cfd: join(PAPER_CFDS, "CFD_terraform.yaml") };
   const first = await timeMs(() => analyzeFresh(repo.dir, repo.cfd), 1);
   const result = await analyzeFresh(repo.dir, repo.cfd);
   const errors = result.diagnostics.filter((d) => d.severity === "error");

@@ -59,9 +59,20 @@ const layout = {
   },
 };
 
+/** languages/<id>/adapter.ts of every language folder, as `<id>-adapter` entries. */
+async function adapterEntries() {
+  const entries = {};
+  for (const d of await readdir(join(ROOT, "languages"), { withFileTypes: true })) {
+    const file = join("languages", d.name, "adapter.ts");
+    if (d.isDirectory() && (await readFile(join(ROOT, file)).catch(() => null))) entries[`${d.name}-adapter`] = file;
+  }
+  return entries;
+}
+
 const options = {
   absWorkingDir: ROOT,
-  entryPoints: { dcm: "src/cli/main.ts" },
+  // Each language's adapter is its own named entry (`<id>-adapter.js`), imported by its descriptor on first use.
+  entryPoints: { dcm: "src/cli/main.ts", ...(await adapterEntries()) },
   outdir: OUT,
   bundle: true,
   splitting: true,

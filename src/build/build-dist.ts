@@ -276,6 +276,10 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
             return res.diagnostics.filter((d) => d.severity === "error");
           }
           await rename(tmp, j.cached);
+          // Warnings of a compile (e.g. a fallback the toolchain took) travel with the module, so a cached build repeats them.
+          const warnings = res.diagnostics.filter((d) => d.severity !== "error");
+          if (warnings.length) await writeFile(`${j.cached}.warnings.json`, JSON.stringify(warnings));
+          else await rm(`${j.cached}.warnings.json`, { force: true });
           // What built it (exactly, e.g. whether Rust went through wasm-bindgen) and a
           // per-build glue travel with the module, in the cache too.
           await writeFile(`${j.cached}.toolchain`, res.toolchain);
@@ -290,6 +294,8 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
       compiled += pending.length;
       if (pending.length) lap(`compile:${adapter.id}`);
       for (const j of jobs) {
+        const warned = await readFile(`${j.cached}.warnings.json`, "utf8").catch(() => null);
+        if (warned) diagnostics.push(...(JSON.parse(warned) as Diagnostic[]));
         const dir = MODULE_FILES[j.target].dir;
         const file = `${dir}/${adapter.id}.${j.ext}`;
         await mkdir(join(staging, dir), { recursive: true });

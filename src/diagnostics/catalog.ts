@@ -63,6 +63,8 @@ export const CATALOG = {
   DCM_TOOLCHAIN_TOO_OLD: { severity: "error", title: "The installed toolchain is too old", fix: "Install the version named in the message." },
   DCM_COMPILE_FAILED: { severity: "error", title: "The compiler rejected the fragment code", fix: "Fix the error at the reported source line; the compiler's own message follows." },
   DCM_BUILD_OUTPUT: { severity: "error", title: "The output folder cannot be written", fix: "Choose a writable --out folder." },
+  DCM_DEPENDENCY_UNBUILDABLE: { severity: "error", title: "A package the fragment's code needs does not build for the module's target", fix: "Keep the package out of the fragment's code (and the helpers it calls), or require a version of it that builds for the target; the message shows the import chain." },
+  DCM_EXTRACTION_INCOMPLETE: { severity: "warning", title: "Extracting the fragments' code missed something the build needs; the module was built from whole packages", fix: "Nothing to change in your code: the build went on without extraction. Please report the gap (DCM_GO_EXTRACT=0 skips Go extraction)." },
 
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
