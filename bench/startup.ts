@@ -24,9 +24,11 @@
  *
  * Run: `npm run build && node build/bench/startup.js [--reps N]`.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { listRepoFiles } from "../src/cfd/resolve-files.js";
 import { projectRoot } from "../src/core/paths.js";
 import { allExtensions } from "../src/languages/registry.js";
 import { analyzeFresh, parseAll } from "./analysis-scaling.js";
@@ -102,6 +104,15 @@ async function smallRepos(): Promise<Repo[]> {
   return repos;
 }
 
+/** The baseline lists exactly the files dcm's walk lists: checked, not assumed. */
+async function checkSameFiles(golist: string, repo: string, exts: string): Promise<number> {
+  const go = execFileSync(golist, [repo, exts], { encoding: "utf8" }).split("\n").filter(Boolean);
+  const ours = await listRepoFiles(repo, exts.split(","));
+  if (JSON.stringify(go) !== JSON.stringify(ours))
+    throw new Error(`golist and dcm's walk disagree on ${repo}: ${go.length} vs ${ours.length} files`);
+  return ours.length;
+}
+
 const analyzeArgv = (r: Repo) => ["node", DCM, "analyze", r.dir, "--cfd", r.cfd];
 const cacheEnv = [`DCM_CACHE_DIR=${CACHE}`];
 const noCacheEnv = [`DCM_CACHE_DIR=${CACHE}`, "DCM_PARSE_CACHE=0"];
@@ -148,7 +159,7 @@ export async function main(reps = 21): Promise<void> {
       const parse = rowOf(`goparse ${r.name}`, samples[`goparse ${r.name}`]);
       const warm = rowOf(`dcm analyze ${r.name}`, samples[`dcm analyze ${r.name}`]);
       const cold = rowOf(`dcm analyze ${r.name}, DCM_PARSE_CACHE=0`, samples[`dcm analyze ${r.name}, DCM_PARSE_CACHE=0`]);
-      console.log(`\n${r.name} (${r.dir})`);
+      console.log(`\n${r.name} (${r.dir}; ${await checkSameFiles(bin.golist, r.dir, exts)} files listed by golist and dcm alike)`);
       printRows([list, parse, node0, warm, cold], list);
       const floor = node0.wall.median / list.wall.median;
       verdict(
@@ -215,7 +226,7 @@ async function terraform(bin: Baselines, exts: string, reps: number): Promise<vo
     1,
   );
   const rows = Object.entries(samples).map(([k, v]) => rowOf(k, v));
-  console.log("\nthe CLI end to end (a process each)");
+  console.log(`\nthe CLI end to end (a process each; ${await checkSameFiles(bin.golist, repo.dir, exts)} files listed by golist and dcm alike)`);
   printRows(rows, rows.find((r) => r.what === "goparse terraform")!);
   const cli = rows.find((r) => r.what === "dcm analyze terraform")!;
   console.log(
