@@ -81,7 +81,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     switch (command) {
       case "validate":
-        await Promise.all([load.analysis(), load.fix()]);
+        // The CFD writer (and the YAML parser with it) only for --fix.
+        await Promise.all([load.analysis(), rest.includes("--fix") ? load.fix() : undefined]);
         return await cmdValidate(rest, io);
       case "analyze":
         await load.analysis();
