@@ -1,6 +1,7 @@
 /**
  * dcm's cache folder (modules by content key, compiler work folders, cargo's
- * target folders): DCM_CACHE_DIR, else $XDG_CACHE_HOME/dcm, else ~/.cache/dcm.
+ * target folders, parse results under parses/: parse-cache-store.ts):
+ * DCM_CACHE_DIR, else $XDG_CACHE_HOME/dcm, else ~/.cache/dcm.
  * Its own file so that language adapters can use it without importing the build.
  */
 import { homedir } from "node:os";
