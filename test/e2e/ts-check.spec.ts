@@ -12,7 +12,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic-types.js";
 import { ROOT, runCli } from "../support/run-cli.js";
@@ -40,10 +40,16 @@ async function validateJson(
   return { code: r.code, diagnostics: (JSON.parse(r.stdout) as { diagnostics: Diagnostic[] }).diagnostics };
 }
 
-const typeErrors = (ds: Diagnostic[]) =>
+/** The CLI prints paths relative to its current folder (ROOT) when inside it: compare them repository-relative. */
+const typeErrors = (ds: Diagnostic[], repo: string) =>
   ds
     .filter((d) => d.code.startsWith("DCM_TS_"))
-    .map((d) => ({ code: d.code, pos: d.pos, fragment: d.fragment, message: d.message }));
+    .map((d) => ({
+      code: d.code,
+      pos: d.pos && { ...d.pos, file: relative(repo, resolve(ROOT, d.pos.file)) },
+      fragment: d.fragment,
+      message: d.message,
+    }));
 
 describe("a type error stops validate and build", () => {
   const expected = [
@@ -65,7 +71,7 @@ describe("a type error stops validate and build", () => {
   it("dcm validate: one error in a fragment's own code, one in a file another fragment imports", async () => {
     const { code, diagnostics } = await validateJson(BAD);
     expect(code).toBe(1);
-    expect(typeErrors(diagnostics)).toEqual(expected);
+    expect(typeErrors(diagnostics, BAD)).toEqual(expected);
     // The clean fragment of the same file is not blamed.
     expect(diagnostics.some((d) => d.fragment === "add")).toBe(false);
   });
@@ -80,7 +86,7 @@ describe("a type error stops validate and build", () => {
     );
     expect(existsSync(out)).toBe(false);
     const json = await runCli(["build", BAD, "--cfd", join(BAD, "dcm.yaml"), "--out", out, "--json"], { env });
-    expect(typeErrors((JSON.parse(json.stdout) as { diagnostics: Diagnostic[] }).diagnostics)).toEqual(expected);
+    expect(typeErrors((JSON.parse(json.stdout) as { diagnostics: Diagnostic[] }).diagnostics, BAD)).toEqual(expected);
   });
 });
 
@@ -88,7 +94,7 @@ describe("the repository's tsconfig.json is honoured", () => {
   it("`strict: false` accepts a helper's implicit any, `paths` resolve; the build runs", async () => {
     const { code, diagnostics } = await validateJson(LOOSE);
     expect(code).toBe(0);
-    expect(typeErrors(diagnostics)).toEqual([]);
+    expect(typeErrors(diagnostics, LOOSE)).toEqual([]);
     const out = join(scratch, "loose-dist");
     const b = await runCli(["build", LOOSE, "--cfd", join(LOOSE, "dcm.yaml"), "--out", out], { env });
     expect(b.stderr).not.toContain("error");
@@ -104,7 +110,7 @@ describe("the repository's tsconfig.json is honoured", () => {
     await writeFile(tsconfig, (await readFile(tsconfig, "utf8")).replace('"strict": false', '"strict": true'));
     const { code, diagnostics } = await validateJson(repo);
     expect(code).toBe(1);
-    expect(typeErrors(diagnostics)).toEqual([
+    expect(typeErrors(diagnostics, repo)).toEqual([
       {
         code: "DCM_TS_TYPE_ERROR",
         pos: { file: "lib/twice.ts", line: 2, col: 23 },
@@ -121,7 +127,7 @@ describe("the repository's tsconfig.json is honoured", () => {
     await writeFile(join(repo, "tsconfig.json"), '{\n  "compilerOptions": {\n    "lib": ["ES2099"]\n  }\n}\n');
     const { code, diagnostics } = await validateJson(repo);
     expect(code).toBe(1);
-    const found = typeErrors(diagnostics);
+    const found = typeErrors(diagnostics, repo);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ code: "DCM_TS_CONFIG", pos: { file: "tsconfig.json", line: 3, col: 13 } });
     expect(found[0]!.message).toContain("TS6046: Argument for '--lib' option must be");
@@ -150,12 +156,13 @@ describe("code written for dcm type-checks clean", () => {
 function probe(repo: string, cacheDir: string): Promise<{ compilerLoaded: boolean; errors: string[] }> {
   const script = `
     import { createRequire } from "node:module";
+    import { relative } from "node:path";
     const { analyzeProject } = await import(${JSON.stringify(join(ROOT, "build/src/build/analyze-project.js"))});
     const a = await analyzeProject(${JSON.stringify(repo)}, ${JSON.stringify(join(repo, "dcm.yaml"))}, { check: true, cacheDir: ${JSON.stringify(cacheDir)} });
     const cache = createRequire(import.meta.url).cache;
     console.log(JSON.stringify({
       compilerLoaded: Object.keys(cache).some((k) => k.includes("/node_modules/typescript/")),
-      errors: a.diagnostics.filter((d) => d.severity === "error").map((d) => d.code + " " + d.pos?.file + ":" + d.pos?.line),
+      errors: a.diagnostics.filter((d) => d.severity === "error").map((d) => d.code + " " + relative(${JSON.stringify(repo)}, d.pos?.file ?? "") + ":" + d.pos?.line),
     }));`;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT }, (err, stdout, stderr) => {
