@@ -16,4 +16,8 @@ if (!existsSync(fileURLToPath(entry))) {
 } else {
   const { main } = await import(entry.href);
   process.exitCode = await main(process.argv.slice(2));
+  // A fragment stuck inside native code (abandoned after its timeout) keeps a thread Node cannot stop:
+  // a normal exit would wait for it forever.
+  const exit = await import(new URL("../build/src/cli/hard-exit.js", import.meta.url).href);
+  if (exit.hasStuckThreads()) await exit.hardExit(process.exitCode);
 }

@@ -17,6 +17,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import { openDist } from "../index.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
+import { outputPrinter } from "../../runtime/abi/call-output.js";
+import { noteStuckThreads } from "./hard-exit.js";
 import { invokeBatch } from "./invoke-batch.js";
 import { Progress } from "./progress.js";
 import { cmdRun } from "./run-command.js";
@@ -27,8 +29,10 @@ Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--json]
   dcm analyze <repo> --cfd <file> [--json]
   dcm build <repo> --cfd <file> --out <dir> [--json]
-  dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
-  dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
+  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
+  dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
+      <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
+      (default 30). Results go to stdout; what fragments print goes to stderr as \`[fragment <id>] …\`.
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
 
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -196,8 +200,22 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** `--timeout <seconds>`: a positive number (default 30); `0` means no limit. Returns ms, or undefined for none. */
+function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return 30_000;
+  const s = Number(text);
+  if (text.trim() === "" || !Number.isFinite(s) || s < 0) throw new UsageError(`--timeout must be a number of seconds (0 for no limit), got \`${text}\`.`);
+  return s === 0 ? undefined : s * 1000;
+}
+
 async function cmdInvoke(args: string[], io: Io): Promise<number> {
-  const spec = { args: { type: "string" }, on: { type: "string" }, target: { type: "string" }, batch: { type: "string" } } as const;
+  const spec = {
+    args: { type: "string" },
+    on: { type: "string" },
+    target: { type: "string" },
+    batch: { type: "string" },
+    timeout: { type: "string" },
+  } as const;
   const batch = args.includes("--batch") || args.some((a) => a.startsWith("--batch="));
   const { values, positionals } = parse(args, spec, batch ? 1 : 2);
   const on = values.on as string | undefined;
@@ -206,21 +224,25 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   if (target !== undefined && target !== "wasm" && target !== "native" && target !== "js")
     throw new UsageError("--target must be wasm, native or js.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
+  const timeoutMs = parseTimeout(values.timeout as string | undefined);
+  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
+  // What fragments print goes to stderr, prefixed; stdout holds the results only.
+  const onOutput = outputPrinter((text) => io.err(text));
   if (batch) {
     if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
-    return invokeBatch(positionals[0]!, values.batch as string, { on, ...(target ? { target: target as ModuleTarget } : {}) }, io);
+    return invokeBatch(positionals[0]!, values.batch as string, opts, io, onOutput);
   }
-  const [distDir, id] = positionals as [string, string];
-  const dist = await openDist(resolve(distDir)).catch((e: Error & { code?: string }) => {
+  const [distDir, name] = positionals as [string, string];
+  const dist = await openDist(resolve(distDir), { onOutput }).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
     return null;
   });
   if (!dist) return 1;
   try {
-    const f = dist.fragment(id);
+    const f = dist.fragment(name);
     const sig = f.signature!;
     const argv = parseJsonArgs((values.args as string | undefined) ?? "[]", sig, dist.manifest.types);
-    const value = await dist.call(id, argv, { on, ...(target ? { target: target as ModuleTarget } : {}) });
+    const value = await dist.call(f.id, argv, opts);
     const type = sig.results.length === 1 ? sig.results[0]! : sig.results;
     io.out(toCanonicalJson(value, type, dist.manifest.types) + "\n");
     return 0;
@@ -233,5 +255,6 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     throw e;
   } finally {
     await dist.close();
+    noteStuckThreads(dist.stuck);
   }
 }
