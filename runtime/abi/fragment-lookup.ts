@@ -36,12 +36,12 @@ export function lookupFragment(manifest: Manifest, idOrName: string, where = "th
       idOrName,
     );
   }
-  const names = new Set<string>();
-  for (const f of all) {
-    names.add(f.id);
-    names.add(f.symbol);
+  // Ids first; a symbol that differs from a listed name only by case adds nothing.
+  const names = new Map<string, string>();
+  for (const n of [...all.map((f) => f.id), ...all.map((f) => f.symbol)]) {
+    if (!names.has(n.toLowerCase())) names.set(n.toLowerCase(), n);
   }
-  const close = nearest(idOrName, names, 5);
+  const close = nearest(idOrName, names.values(), 5);
   const hint = close.length ? ` Did you mean ${close.map((c) => `\`${c}\``).join(" or ")}?` : "";
   const ids = all.map((f) => f.id);
   const listed = ids.slice(0, LIST_LIMIT).join(", ") + (ids.length > LIST_LIMIT ? `, … (${ids.length} in all)` : "");

@@ -216,14 +216,20 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
       takeOutput(f.id, inst);
     }
   };
-  /** A worker-hosted call past its deadline: the worker is terminated, its host dropped. */
-  const giveUp = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule, ms: number): Promise<never> => {
+  /** Terminations in progress of hosts whose call ran past its deadline; close() waits for them. */
+  const abandoning = new Set<Promise<void>>();
+  /** A worker-hosted call past its deadline: the host is dropped and its worker terminated. */
+  const giveUp = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule): void => {
     forget(m, inst);
-    const stopped = inst.abandon ? inst.abandon(`\`${f.id}\` ran past its time limit`, ABANDON_GRACE_MS) : Promise.resolve(true);
-    return stopped.then((ok) => {
-      if (!ok) stuck++;
-      throw timeoutError(f, ms, ok ? "its worker was stopped" : "its thread is inside native code and cannot be stopped");
+    if (!inst.abandon) {
+      void inst.close();
+      return;
+    }
+    const p = inst.abandon(`\`${f.id}\` ran past its time limit`, ABANDON_GRACE_MS).then((stopped) => {
+      if (!stopped) stuck++;
+      abandoning.delete(p);
     });
+    abandoning.add(p);
   };
   return {
     dir,
@@ -244,8 +250,13 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
         if (opts.timeoutMs === undefined) return await r;
         const left = Math.max(0, opts.timeoutMs - (performance.now() - started));
         let timer: NodeJS.Timeout | undefined;
+        const ms = opts.timeoutMs;
         const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => giveUp(f, m, inst, opts.timeoutMs!).catch(reject), left);
+          timer = setTimeout(() => {
+            // The timeout settles the call first; the host's own rejection of it comes after and is ignored.
+            reject(timeoutError(f, ms, "its worker was terminated"));
+            giveUp(f, m, inst);
+          }, left);
         });
         try {
           return await Promise.race([r, deadline]);
@@ -273,6 +284,8 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     },
     async close() {
       watchdog = null;
+      // Whether an abandoned thread stopped is known once these settle (`stuck`).
+      await Promise.all(abandoning);
       for (const p of loaded.values()) {
         const inst = await p.catch(() => null);
         await inst?.close();
