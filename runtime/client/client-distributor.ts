@@ -109,7 +109,8 @@ export interface ClientOptions {
   /**
    * Receives what fragments run here print (docs/abi.md, "Output"), per call.
    * Default: the console, each line prefixed `[fragment <id>] ` (stdout with
-   * console.log, stderr with console.error). Fragments run on the server
+   * console.log, stderr with console.warn: a fragment's stderr is its log,
+   * not an error of the page). Fragments run on the server
    * print into the server's log, never here.
    */
   onOutput?: OutputHandler;
@@ -279,7 +280,7 @@ export function consoleOutput(o: FragmentOutput): void {
   let run: string[] = [];
   let stream: OutputStream | null = null;
   const flush = () => {
-    if (run.length) (stream === "stdout" ? console.log : console.error)(run.join("\n"));
+    if (run.length) (stream === "stdout" ? console.log : console.warn)(run.join("\n"));
     run = [];
   };
   for (const l of outputLines(o)) {
