@@ -111,8 +111,10 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
   let watchdog: Watchdog | null = null;
   let stuck = 0;
 
+  const byId = new Map(manifest.fragments.map((f) => [f.id, f]));
   const fragment = (idOrName: string): ManifestFragment => {
-    const f = lookupFragment(manifest, idOrName, join(dir, "manifest.json"));
+    // Ids first, without a scan: this runs on every call.
+    const f = byId.get(idOrName) ?? lookupFragment(manifest, idOrName, join(dir, "manifest.json"));
     if (!f.signature) {
       throw new FragmentCallError("DCM_NOT_CALLABLE", `Fragment \`${f.id}\` is a ${f.kind}, not a function or method.`, f.id);
     }
@@ -202,8 +204,14 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     new FragmentCallError("DCM_CALL_TIMEOUT", `\`${f.id}\` did not finish within ${formatMs(ms)}; ${how}.`, f.id);
   /** Runs one call on an instance, under the watchdog when there is a time limit; output is taken either way. */
   const runIn = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule, args: JsValue[], timeoutMs: number | undefined) => {
+    if (timeoutMs === undefined) {
+      try {
+        return inst.call(f.id, args);
+      } finally {
+        if (inst.takeOutput) takeOutput(f.id, inst);
+      }
+    }
     try {
-      if (timeoutMs === undefined) return inst.call(f.id, args);
       watchdog ??= new Watchdog();
       return watchdog.run(() => inst.call(f.id, args), timeoutMs);
     } catch (e) {

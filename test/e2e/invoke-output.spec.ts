@@ -107,6 +107,17 @@ describe("what fragments print", () => {
   });
 });
 
+describe("the host's own stdout and stderr", () => {
+  it("stay open after a native plugin's garbage collection (its replaced os.Stdout is never finalized)", async () => {
+    const file = join(scratch, "batch-gc.json");
+    await writeFile(file, '{"gc": [[], []], "chatter": [["after"]]}');
+    const r = await runCli(["invoke", goDist, "--batch", file, "--on", "server"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('1\n1\n"AFTER"\n');
+    expect(r.stderr).toContain("[fragment chatter] chatter: after");
+  });
+});
+
 describe("fragment names", () => {
   it("takes a symbol, a Type.Method symbol and a method's bare name as well as an id", async () => {
     for (const name of ["meter-double", "Meter.Double", "Double"]) {
