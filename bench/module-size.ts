@@ -7,26 +7,36 @@
  * with one exported function (the Go runtime's own floor), built with the
  * same flags.
  *
+ * Closure extraction and wasm-opt: the same dist built without extraction
+ * (DCM_GO_EXTRACT=0, whole packages, fresh module cache) is the baseline of
+ * the "× no extraction" ratios; binaryen's wasm-opt (the npm package, run
+ * as JS) at -O2 and -Oz on the extracted client module, timed against the
+ * `go build` of the module measured in the same run.
+ *
  * Run: `npm run build && node build/bench/module-size.js`.
  */
 import { execFile } from "node:child_process";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { GO_BUILD_FLAGS } from "../languages/go/generate/build-spec.js";
 import type { Manifest } from "../runtime/abi/manifest-types.js";
 import { buildDist } from "../src/build/build-dist.js";
+import { projectRoot } from "../src/core/paths.js";
 import {
   banner,
   benchTmp,
+  EXAMPLE_CFD,
   EXAMPLE_REPO,
   ensureExampleDist,
+  fmtMs,
   fmtRatio,
   isMain,
   printTable,
   verdict,
 } from "./bench-util.js";
+import { paperCfd, proxyRepo } from "./paper-repos.js";
 
 const PAPER_BYTES = 2.7e6;
 const run = promisify(execFile);
@@ -131,6 +141,70 @@ async function plainGoWithUserCode(manifest: Manifest): Promise<string> {
   return out;
 }
 
+/** The go-shop dist with DCM_GO_EXTRACT=0 (whole packages), compiled now (empty module cache): dist and compile time. */
+async function wholePackageDist(): Promise<{ dir: string; compileMs: number }> {
+  const cacheDir = benchTmp("module-size", "cache-whole");
+  await rm(cacheDir, { recursive: true, force: true });
+  const before = process.env.DCM_GO_EXTRACT;
+  process.env.DCM_GO_EXTRACT = "0";
+  try {
+    const out = benchTmp("module-size", "whole-dist");
+    await rm(out, { recursive: true, force: true });
+    const r = await buildDist({ repo: EXAMPLE_REPO, cfd: EXAMPLE_CFD, out, cacheDir });
+    return { dir: out, compileMs: r.timings["compile:go"] ?? Number.NaN };
+  } finally {
+    if (before === undefined) delete process.env.DCM_GO_EXTRACT;
+    else process.env.DCM_GO_EXTRACT = before;
+  }
+}
+
+/** The paper's CFD for wire in dcm's own dialect, for a dcm that cannot load the paper dialect. */
+const WIRE_EQUIVALENT_CFD = `fragments:
+  - { id: "2", name: ProviderSetID, runOn: client, location: { filepath: internal/wire/parse.go } }
+  - { id: "3", name: ProviderSetID.String, runOn: client, location: { filepath: internal/wire/parse.go } }
+  - { id: "4", name: Injector, runOn: client, location: { filepath: internal/wire/parse.go } }
+  - { id: "5", name: Injector.String, runOn: client, location: { filepath: internal/wire/parse.go } }
+`;
+
+/** github.com/google/wire v0.5.0 with the paper's CFD, built with and without extraction (fresh module caches). */
+async function wireSizes(): Promise<{ note?: string; rows: Array<[string, string]> }> {
+  const repo = await proxyRepo("github.com/google/wire", "v0.5.0");
+  const { cfd, note } = await paperCfd(repo, "CFD_wire.yaml", WIRE_EQUIVALENT_CFD);
+  const rows: Array<[string, string]> = [];
+  for (const extract of [false, true]) {
+    const cacheDir = benchTmp("module-size", `cache-wire-${extract}`);
+    await rm(cacheDir, { recursive: true, force: true });
+    const out = benchTmp("module-size", `wire-dist-${extract}`);
+    await rm(out, { recursive: true, force: true });
+    const before = process.env.DCM_GO_EXTRACT;
+    if (!extract) process.env.DCM_GO_EXTRACT = "0";
+    try {
+      await buildDist({ repo, cfd, out, cacheDir });
+    } finally {
+      if (before === undefined) delete process.env.DCM_GO_EXTRACT;
+      else process.env.DCM_GO_EXTRACT = before;
+    }
+    rows.push([extract ? "closure extraction" : "whole packages (DCM_GO_EXTRACT=0)", out]);
+  }
+  return { ...(note ? { note } : {}), rows };
+}
+
+/** binaryen's wasm-opt (npm package `binaryen`) on a Go wasip1 module: output file and time. */
+async function wasmOpt(input: string, level: string): Promise<{ file: string; ms: number }> {
+  const bin = join(projectRoot(), "node_modules", "binaryen", "bin", "wasm-opt");
+  const file = benchTmp("module-size", `wasm-opt${level}.wasm`);
+  // Go's wasip1 output uses these post-MVP features (and declares none in a target_features section).
+  const features = [
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-mutable-globals",
+  ];
+  const t = performance.now();
+  await run(process.execPath, [bin, level, ...features, input, "-o", file], { maxBuffer: 64 * 1024 * 1024 });
+  return { file, ms: performance.now() - t };
+}
+
 export async function main(): Promise<void> {
   banner("module-size", "size of the go-shop modules vs one-fragment and minimal Go modules, and the paper's 2.7 MB");
   const built = await ensureExampleDist();
@@ -183,6 +257,53 @@ export async function main(): Promise<void> {
       ["paper: largest single-fragment module", mb(PAPER_BYTES), "–"],
     ],
   );
+  // Closure extraction and wasm-opt, against the no-extraction build of this run.
+  const whole = await wholePackageDist();
+  const wholeWasm = await sizes(join(whole.dir, "client", "go.wasm"));
+  const ext: Array<[string, Sizes, string]> = [
+    ["client/go.wasm, whole packages (DCM_GO_EXTRACT=0)", wholeWasm, fmtMs(whole.compileMs)],
+    ["client/go.wasm, closure extraction (default)", all, "–"],
+  ];
+  for (const level of ["-O2", "-Oz"]) {
+    const o = await wasmOpt(join(dir, wasmMod.file), level);
+    ext.push([
+      `  + wasm-opt ${level}`,
+      await sizes(o.file),
+      `${fmtMs(o.ms)} (${fmtRatio(o.ms / whole.compileMs)} go build)`,
+    ]);
+  }
+  if (nativeMod) {
+    ext.push(["server/go.so, whole packages", await sizes(join(whole.dir, "server", "go.so")), "–"]);
+    ext.push(["server/go.so, closure extraction", await sizes(join(dir, nativeMod.file)), "–"]);
+  }
+  console.log(
+    `\nClosure extraction and wasm-opt (go build of both modules, whole packages: ${fmtMs(whole.compileMs)})`,
+  );
+  printTable(
+    ["module", "raw", "gzip -9", "brotli", "raw × no extraction", "gzip × no extraction", "extra time"],
+    ext.map(([k, s, time]) => {
+      const b = k.includes(".so") ? ext.find(([x]) => x.startsWith("server/go.so, whole"))![1] : wholeWasm;
+      return [k, mb(s.raw), mb(s.gzip), mb(s.brotli), fmtRatio(s.raw / b.raw), fmtRatio(s.gzip / b.gzip), time];
+    }),
+  );
+
+  // Where extraction pays: a package whose other files pull in much more (wire's internal/wire: go/types, x/tools).
+  const wire = await wireSizes();
+  if (wire.note) console.log(`\nnote  ${wire.note}.`);
+  console.log("\ngithub.com/google/wire v0.5.0, the paper's CFD (2 callable String methods of internal/wire)");
+  const wireRows: Array<[string, Sizes]> = [];
+  for (const [k, out] of wire.rows) {
+    wireRows.push([`client/go.wasm, ${k}`, await sizes(join(out, "client", "go.wasm"))]);
+    wireRows.push([`server/go.so, ${k}`, await sizes(join(out, "server", "go.so"))]);
+  }
+  printTable(
+    ["module", "raw", "gzip -9", "brotli", "raw × no extraction", "gzip × no extraction"],
+    wireRows.map(([k, s], i) => {
+      const b = wireRows[i % 2]![1];
+      return [k, mb(s.raw), mb(s.gzip), mb(s.brotli), fmtRatio(s.raw / b.raw), fmtRatio(s.gzip / b.gzip)];
+    }),
+  );
+
   const so = nativeMod ? (await stat(join(dir, nativeMod.file))).size : 0;
   console.log();
   verdict(

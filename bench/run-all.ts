@@ -9,7 +9,18 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { fmtMs } from "./bench-util.js";
 
-const BENCHES = ["analysis-scaling", "build-time", "call-overhead", "module-size", "runtime-scale", "scenario-iii", "languages"];
+const BENCHES = [
+  "analysis-scaling",
+  "repo-walk",
+  "build-time",
+  "call-overhead",
+  "module-size",
+  "runtime-scale",
+  "scenario-iii",
+  "browser-calls",
+  "languages",
+  "terraform-build",
+];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {
   const file = fileURLToPath(new URL(`./${name}.js`, import.meta.url));

@@ -21,5 +21,5 @@ for on in client server; do
   done
 done
 
-echo "== dcm run $poly/dist (Ctrl-C stops it; \`node bin/dcm.js run $shop/dist\` serves the Go shop); open the page it prints"
-exec node bin/dcm.js run "$poly/dist" --port "${PORT:-8080}"
+echo "== \`node bin/dcm.js run $shop/dist\` serves the Go shop; \`npm start\` serves polyglot again later"
+exec bash scripts/start.sh

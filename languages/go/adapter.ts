@@ -10,6 +10,7 @@ import { generateGo } from "./generate/generate-go.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import type { GoTarget } from "./generate/build-spec.js";
 import { compileGo } from "./toolchain/compile-go.js";
+import { goExtraction } from "./toolchain/extraction-switch.js";
 import { createGoToolchain } from "./toolchain/go-toolchain.js";
 
 // DCM_GO points dcm at one Go installation (and lets tests simulate a missing one).
@@ -34,7 +35,8 @@ const goAdapter: LanguageAdapter = {
   analyze: (req) => analyzeGo(req),
   generate: (req, target) => generateGo(req, goTarget(target), { driver: goToolchain }),
   compile: (project, target, outFile) => compileGo(project, goTarget(target), outFile, { driver: goToolchain }),
-  toolchains: [goToolchain],
+  // go-extract names closure extraction on or off, so that the build key (and a dist's freshness) follow it.
+  toolchains: [goToolchain, goExtraction],
   runtimeGlue: { wasm: glue("wasm-glue"), native: glue("native-glue") },
   support: {
     grammar: "tree-sitter-go 0.25",

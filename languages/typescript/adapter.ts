@@ -2,7 +2,8 @@
  * The TypeScript/JavaScript language adapter: fragments are exported
  * TypeScript functions; analysis reads their annotations with
  * tree-sitter-typescript, the module is an esbuild ES-module bundle (target
- * `js`) that the glue runs as JavaScript on the client and on the server.
+ * `js`) that the glue runs as JavaScript on the client and on the server;
+ * `check` type-checks what it bundles with the TypeScript compiler.
  * AssemblyScript also uses `.ts`; it claims its files (`assembly/`) with a
  * claimsFile hook, which the registry asks first.
  */
@@ -28,6 +29,8 @@ const typescriptAdapter: LanguageAdapter = {
   extensions: [".ts", ".mts"],
   targets: { client: ["js"], server: ["js"] },
   analyze: (req) => analyzeTs(req),
+  // The compiler is loaded only when a CFD has TypeScript fragments to check.
+  check: async (req) => (await import("./check/type-check.js")).typeCheckTs(req),
   generate: async (req, target) => {
     jsOnly(target);
     return generateTs(req);

@@ -87,8 +87,9 @@ export function unknownFragment(id: string, known: Iterable<string>): FragmentCa
   );
 }
 
-export function notCallable(id: string): FragmentCallError {
-  return new FragmentCallError("DCM_NOT_CALLABLE", `fragment \`${id}\` is not a function or method`, id);
+/** DCM_NOT_CALLABLE with the manifest's reason (ManifestFragment.notCallable) when there is one. */
+export function notCallable(id: string, reason?: string): FragmentCallError {
+  return new FragmentCallError("DCM_NOT_CALLABLE", reason ?? `fragment \`${id}\` is not a function or method`, id);
 }
 
 export type CallFn = (args: readonly JsValue[]) => JsValue;

@@ -58,6 +58,8 @@ export class DcmWasmInstance implements FragmentInstance {
   readonly wasi: WasiShim;
   private readonly ex: DcmExports;
   private readonly calls = new Map<string, CallFn | null>();
+  /** The manifest's reason for each fragment this module holds but cannot call. */
+  private readonly refusals = new Map<string, string | undefined>();
   private readonly writer = new Writer(4096);
   private readonly reader = new Reader();
   private readonly statusIndex: number;
@@ -97,6 +99,7 @@ export class DcmWasmInstance implements FragmentInstance {
       const plan = planFragment(f, req.types);
       if (!plan) {
         this.calls.set(f.id, null);
+        this.refusals.set(f.id, f.notCallable);
         continue;
       }
       const fn = this.ex[plan.export];
@@ -111,7 +114,7 @@ export class DcmWasmInstance implements FragmentInstance {
   call(fragmentId: string, args: JsValue[]): JsValue {
     const fn = this.calls.get(fragmentId);
     if (fn) return fn(args);
-    if (fn === null) throw notCallable(fragmentId);
+    if (fn === null) throw notCallable(fragmentId, this.refusals.get(fragmentId));
     throw unknownFragment(fragmentId, this.calls.keys());
   }
 

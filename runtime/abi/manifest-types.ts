@@ -17,9 +17,21 @@ export interface ManifestFragment {
   symbol: string;
   /** Repository-relative source file and 1-based line of the declaration. */
   source: { file: string; line: number };
-  /** Initial location from the CFD. */
-  runOn: Side;
-  /** Present for callable kinds (function, method). */
+  /**
+   * Initial location from the CFD. Absent for a fragment the CFD gives no
+   * `runOn` (a dependency: compiled in for other fragments, not an entry point).
+   */
+  runOn?: Side;
+  /**
+   * Why a function or method fragment cannot be called, e.g. "fragment 5
+   * (`getNumberTwo`) has no `runOn`: it is a dependency, …" or its signature
+   * cannot cross the boundary (a `func` result, an interface parameter…).
+   * Every host answers a call to it with DCM_NOT_CALLABLE and this message.
+   * Such a fragment has no `signature`, `abi` or `export`, so readers that
+   * predate this field refuse it too.
+   */
+  notCallable?: string;
+  /** Present for callable fragments (functions and methods that can be called). */
   signature?: Signature;
   abi?: CallAbi;
   /** Export name in every module of this fragment's language. */

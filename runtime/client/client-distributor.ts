@@ -812,7 +812,7 @@ export class ClientDistributor implements DcmClient {
     if (!f.signature)
       throw new FragmentCallError(
         "DCM_NOT_CALLABLE",
-        `Fragment \`${id}\` is a ${f.kind}, not a function or method.`,
+        f.notCallable ?? `Fragment \`${id}\` is a ${f.kind}, not a function or method.`,
         id,
       );
     return f;

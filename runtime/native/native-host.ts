@@ -50,6 +50,8 @@ interface Target {
 class WorkerHost implements NativeHost {
   private readonly pending = new Map<number, Pending>();
   private readonly targets = new Map<string, Target | null>();
+  /** The manifest's reason for each fragment this module holds but cannot call. */
+  private readonly refusals = new Map<string, string | undefined>();
   private readonly channel: SyncChannel;
   private readonly writer = new Writer(4096);
   private readonly reader = new Reader();
@@ -73,6 +75,7 @@ class WorkerHost implements NativeHost {
         f.id,
         f.signature && f.export && f.abi ? { index, codec: sigCodec(f.signature, req.types) } : null,
       );
+      if (f.notCallable) this.refusals.set(f.id, f.notCallable);
     });
     worker.on("message", (m: FromWorker) => this.onMessage(m));
     worker.on("error", (e) => this.fail(`the native host worker failed: ${e.message}`));
@@ -83,7 +86,7 @@ class WorkerHost implements NativeHost {
   private target(id: string): Target {
     const t = this.targets.get(id);
     if (t) return t;
-    if (t === null) throw notCallable(id);
+    if (t === null) throw notCallable(id, this.refusals.get(id));
     throw unknownFragment(id, this.targets.keys());
   }
 

@@ -79,6 +79,8 @@ export class NativeInstance {
   private readonly dcmIn: (ctx: unknown, len: number) => number;
   private readonly dcmOut: (ctx: unknown) => number;
   private readonly entries = new Map<string, Entry | null>();
+  /** The manifest's reason for each fragment this module holds but cannot call. */
+  private readonly refusals = new Map<string, string | undefined>();
   private readonly inView = new MemView();
   private readonly outView = new MemView();
   private readonly writer = new Writer(4096);
@@ -138,6 +140,7 @@ export class NativeInstance {
       const plan = planFragment(f, req.types);
       if (!plan || !f.signature) {
         this.entries.set(f.id, null);
+        this.refusals.set(f.id, f.notCallable);
         continue;
       }
       const sig = f.signature;
@@ -155,7 +158,7 @@ export class NativeInstance {
   private entry(id: string): Entry {
     const e = this.entries.get(id);
     if (e) return e;
-    if (e === null) throw notCallable(id);
+    if (e === null) throw notCallable(id, this.refusals.get(id));
     throw unknownFragment(id, this.entries.keys());
   }
 

@@ -116,7 +116,8 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     // Ids first, without a scan: this runs on every call.
     const f = byId.get(idOrName) ?? lookupFragment(manifest, idOrName, join(dir, "manifest.json"));
     if (!f.signature) {
-      throw new FragmentCallError("DCM_NOT_CALLABLE", `Fragment \`${f.id}\` is a ${f.kind}, not a function or method.`, f.id);
+      const why = f.notCallable ?? `Fragment \`${f.id}\` is a ${f.kind}, not a function or method.`;
+      throw new FragmentCallError("DCM_NOT_CALLABLE", why, f.id);
     }
     return f;
   };

@@ -42,6 +42,8 @@ export interface DistributorControl {
   getDefaults(): Record<string, Side>;
   setDefaults(changes: Record<string, Side>): Record<string, Side>;
   fragmentIds(): string[];
+  /** Why a fragment cannot be called (a type or variable, a dependency without runOn, a signature that cannot cross), or undefined. */
+  notCallable?(fragmentId: string): string | undefined;
   stats(): FragmentStats[];
   /** Clients report the latency of calls they ran locally, so stats cover both sides. */
   recordClientCall?(clientId: string, fragmentId: string, ms: number, ok: boolean): void;

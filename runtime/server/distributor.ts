@@ -198,6 +198,10 @@ export class Distributor implements DistributorControl {
     return this.fragments.ids();
   }
 
+  notCallable(fragmentId: string): string | undefined {
+    return this.fragments.refusal(fragmentId);
+  }
+
   stats(): FragmentStats[] {
     return this.statsBook.snapshot(this.fragments.ids());
   }

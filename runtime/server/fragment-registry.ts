@@ -21,7 +21,8 @@ export class FragmentRegistry {
     readonly serverTarget: "native" | "wasm",
   ) {
     this.byId = new Map(manifest.fragments.map((f) => [f.id, f]));
-    for (const f of manifest.fragments) this.defaults.set(f.id, f.runOn);
+    // A fragment without runOn is a dependency: it is in no distribution.
+    for (const f of manifest.fragments) if (f.runOn) this.defaults.set(f.id, f.runOn);
     // Per language: the module of the configured target, else a portable one (a
     // language without native plugins runs its wasm or js module on the server).
     const onServer = manifest.modules.filter((m) => m.sides.includes("server") || m.target !== "native");
@@ -73,6 +74,13 @@ export class FragmentRegistry {
         409,
       );
     }
+  }
+
+  /** Why fragment `id` cannot be called (DCM_NOT_CALLABLE's message), or undefined when it can. */
+  refusal(id: string): string | undefined {
+    const f = this.byId.get(id);
+    if (!f || f.signature) return undefined;
+    return f.notCallable ?? `fragment \`${id}\` is a ${f.kind}, not a function or method`;
   }
 
   getDefaults(): Record<string, Side> {

@@ -255,7 +255,10 @@ export class Session implements ClientConnection {
   private refusal(id: string, f: ManifestFragment | undefined): CallError | null {
     if (!f) return { code: "DCM_UNKNOWN_FRAGMENT", message: `no fragment ${JSON.stringify(id).slice(0, 200)}` };
     if (!f.signature)
-      return { code: "DCM_NOT_CALLABLE", message: `fragment \`${id}\` is a ${f.kind}, not a function or method` };
+      return {
+        code: "DCM_NOT_CALLABLE",
+        message: f.notCallable ?? `fragment \`${id}\` is a ${f.kind}, not a function or method`,
+      };
     if (this.client.distribution.get(id) === "client") {
       return {
         code: "DCM_WRONG_SIDE",

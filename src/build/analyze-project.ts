@@ -1,17 +1,23 @@
 /**
  * CFD + repository -> per-language analysis. The first half of every command:
  * validate, analyze and build all start here.
+ *
+ * One pass reports everything: a CFD with errors still has the fragments it
+ * could read checked against the code (files, symbols, signatures), so the
+ * user sees a misspelt key and a missing file together. `cfd` stays null then,
+ * and the build refuses.
  */
 import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
-import type { CfdFragment, Cfd } from "../cfd/cfd-types.js";
-import { compareWithDetected } from "../cfd/compare-detected.js";
+import { isAbsolute, resolve } from "node:path";
+import type { Cfd, CfdFragment } from "../cfd/cfd-types.js";
+import { compareWithDetected, type DetectedDeps } from "../cfd/compare-detected.js";
 import { loadCfdFile } from "../cfd/load-cfd.js";
 import { listRepoFiles, resolveFragmentFiles } from "../cfd/resolve-files.js";
 import { diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
-import type { AnalysisResult, LanguageAdapter } from "../languages/adapter-types.js";
+import type { AnalysisResult, AnalyzedFragment, AnalyzeFragment, LanguageAdapter } from "../languages/adapter-types.js";
 import { adapterById, adapterForFile, allAdapters, allExtensions } from "../languages/registry.js";
+import { notCallableWarnings } from "./callability.js";
 
 export interface LanguageAnalysis {
   adapter: LanguageAdapter;
@@ -20,9 +26,11 @@ export interface LanguageAnalysis {
 
 export interface ProjectAnalysis {
   repo: string;
+  /** Null when the CFD has errors (the fragments it could read were still analysed). */
   cfd: Cfd | null;
   cfdText?: string;
   languages: LanguageAnalysis[];
+  /** Sorted by file, then line and column; every `pos.file` absolute. */
   diagnostics: Diagnostic[];
   timings: { cfdMs: number; filesMs: number; analysisMs: number };
 }
@@ -34,46 +42,70 @@ export function hasErrors(diags: Diagnostic[]): boolean {
 /** Parse caches survive across calls in one process (a watch loop or the build service). */
 const parseCaches = new Map<string, Map<string, unknown>>();
 
-export async function analyzeProject(repoArg: string, cfdPath: string): Promise<ProjectAnalysis> {
+export interface AnalyzeOptions {
+  /** Also run the adapters' `check` (the languages' own checkers): `dcm validate` and `dcm build` do. */
+  check?: boolean;
+  /** dcm's cache folder for the checkers' results (default: defaultCacheDir()). */
+  cacheDir?: string;
+}
+
+export async function analyzeProject(repoArg: string, cfdPath: string, opts: AnalyzeOptions = {}): Promise<ProjectAnalysis> {
   const repo = resolve(repoArg);
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
+  const done = (cfd: Cfd | null, languages: LanguageAnalysis[], timings: ProjectAnalysis["timings"]) => ({
+    repo,
+    cfd,
+    languages,
+    diagnostics: ordered(absolutePaths(diagnostics, repo, cfdPath)),
+    timings,
+  });
   const repoStat = await stat(repo).catch(() => null);
   if (!repoStat?.isDirectory()) {
     diagnostics.push(diag("DCM_REPO_NOT_FOUND", `Repository folder \`${repoArg}\` does not exist or is not a folder.`));
-    return { repo, cfd: null, languages: [], diagnostics, timings: { cfdMs: 0, filesMs: 0, analysisMs: 0 } };
+    return done(null, [], { cfdMs: 0, filesMs: 0, analysisMs: 0 });
   }
   const loaded = await loadCfdFile(cfdPath);
   diagnostics.push(...loaded.diagnostics);
   const t1 = performance.now();
-  const cfd = loaded.cfd;
-  if (!cfd) return { repo, cfd, languages: [], diagnostics, timings: { cfdMs: t1 - t0, filesMs: 0, analysisMs: 0 } };
+  // A CFD with errors: check what could be read against the code, but hand no CFD on.
+  const checked = loaded.cfd ?? loaded.partial;
+  if (!checked || checked.fragments.length === 0) {
+    return done(loaded.cfd, [], { cfdMs: t1 - t0, filesMs: 0, analysisMs: 0 });
+  }
 
   const files = await listRepoFiles(repo, allExtensions());
-  const resolved = resolveFragmentFiles(cfd, files);
+  const resolved = resolveFragmentFiles(checked, files);
   diagnostics.push(...resolved.diagnostics);
   const t2 = performance.now();
 
   // Group fragments by language: the CFD's `language` wins, else the file extension.
-  const groups = new Map<LanguageAdapter, Array<CfdFragment & { file: string }>>();
-  for (const f of cfd.fragments) {
+  const nameOf = new Map(checked.fragments.map((f) => [f.id, f.name]));
+  const groups = new Map<LanguageAdapter, AnalyzeFragment[]>();
+  for (const f of checked.fragments) {
     const file = resolved.resolved.get(f.id);
     if (!file) continue;
-    const lang = f.language ?? cfd.defaults?.language;
+    const lang = f.language ?? checked.defaults?.language;
     const adapter = lang ? adapterById(lang) : adapterForFile(file);
     if (!adapter) {
-      const known = allAdapters().map((a) => a.id).join(", ");
+      const known = allAdapters()
+        .map((a) => a.id)
+        .join(", ");
       diagnostics.push(
-        diag("DCM_CFD_UNKNOWN_LANGUAGE", `Fragment \`${f.id}\`: no language adapter for ${lang ? `language \`${lang}\`` : `file \`${file}\``}.`, {
-          pos: f.positions.language ?? f.positions["location.filepath"] ?? f.positions.fragment,
-          suggestion: `Supported languages: ${known}.`,
-          fragment: f.id,
-        }),
+        diag(
+          "DCM_CFD_UNKNOWN_LANGUAGE",
+          `Fragment \`${f.id}\`: no language adapter for ${lang ? `language \`${lang}\`` : `file \`${file}\``}.`,
+          {
+            pos: f.positions.language ?? f.positions["location.filepath"] ?? f.positions.fragment,
+            suggestion: `Supported languages: ${known}.`,
+            fragment: f.id,
+          },
+        ),
       );
       continue;
     }
     const list = groups.get(adapter) ?? [];
-    list.push({ ...f, file });
+    list.push({ ...f, file, ...receiverHints(f, nameOf) });
     groups.set(adapter, list);
   }
 
@@ -85,17 +117,91 @@ export async function analyzeProject(repoArg: string, cfdPath: string): Promise<
     diagnostics.push(...result.diagnostics);
     languages.push({ adapter, result });
   }
+  if (opts.check) {
+    for (const { adapter, result } of languages) {
+      if (adapter.check) diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
+    }
+  }
 
-  // Hints for what the code uses but the CFD does not list (fixed by `dcm validate --fix`).
-  diagnostics.push(...compareWithDetected(cfd, detectedDeps(languages)));
+  const analyzed = languages.flatMap((l) => l.result.fragments);
+  diagnostics.push(...flagMismatches(checked, analyzed));
+  diagnostics.push(...notCallableWarnings(checked, analyzed));
+  // Hints for what the code uses but the CFD does not list (fixed by `dcm validate --fix`);
+  // on a CFD with errors they would only bury the errors.
+  if (loaded.cfd) diagnostics.push(...compareWithDetected(loaded.cfd, detectedDeps(languages)));
   const t3 = performance.now();
-  return { repo, cfd, languages, diagnostics, timings: { cfdMs: t1 - t0, filesMs: t2 - t1, analysisMs: t3 - t2 } };
+  return done(loaded.cfd, languages, { cfdMs: t1 - t0, filesMs: t2 - t1, analysisMs: t3 - t2 });
 }
 
-export function detectedDeps(
-  languages: LanguageAnalysis[],
-): Map<string, { libs: string[]; fragments: string[]; globalVars: string[]; typeDefs: string[] }> {
-  const out = new Map<string, { libs: string[]; fragments: string[]; globalVars: string[]; typeDefs: string[] }>();
-  for (const { result } of languages) for (const f of result.fragments) out.set(f.id, f.deps);
+export function detectedDeps(languages: LanguageAnalysis[]): Map<string, DetectedDeps> {
+  const out = new Map<string, DetectedDeps>();
+  for (const { result } of languages) {
+    for (const f of result.fragments) out.set(f.id, { ...f.deps, ...(f.libAliases ? { libAliases: f.libAliases } : {}) });
+  }
   return out;
+}
+
+/** The `name`s of the fragments `dependsOn` lists: the receiver types a bare method name may belong to. */
+function receiverHints(f: CfdFragment, nameOf: Map<string, string>): { receiverHints?: string[] } {
+  const hints = (f.dependsOn ?? []).flatMap((id) => {
+    const name = nameOf.get(id);
+    return name === undefined ? [] : [name];
+  });
+  return hints.length ? { receiverHints: hints } : {};
+}
+
+/** `typeDef: true` on something that is not a type, `globalVar: true` on something that is not a variable or constant. */
+function flagMismatches(cfd: Cfd, analyzed: AnalyzedFragment[]): Diagnostic[] {
+  const byId = new Map(cfd.fragments.map((f) => [f.id, f]));
+  const out: Diagnostic[] = [];
+  for (const a of analyzed) {
+    const f = byId.get(a.id);
+    if (!f) continue;
+    const flag = f.typeDefFlag
+      ? { key: "typeDef", ok: a.kind === "type", says: "a type declaration" }
+      : f.globalVarFlag
+        ? { key: "globalVar", ok: a.kind === "variable" || a.kind === "const", says: "a package-level variable or constant" }
+        : undefined;
+    if (!flag || flag.ok) continue;
+    out.push(
+      diag(
+        "DCM_CFD_KIND_MISMATCH",
+        `\`${f.name}\` is a ${a.kind} in ${a.file}:${a.line}, but the CFD says \`${flag.key}: true\` (${flag.says})`,
+        {
+          pos: f.positions[flag.key] ?? f.positions.fragment,
+          suggestion: `remove \`${flag.key}: true\`, or name ${flag.says} in \`name\``,
+          fragment: f.id,
+        },
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * Every diagnostic's file made absolute: the CFD's positions against the
+ * current directory (the CFD path as the user gave it), the code's against
+ * the repository. Printing makes them relative again where that is shorter.
+ */
+export function absolutePaths(diags: Diagnostic[], repo: string, cfdPath?: string): Diagnostic[] {
+  return diags.map((d) => {
+    if (!d.pos || isAbsolute(d.pos.file)) return d;
+    const base = cfdPath !== undefined && d.pos.file === cfdPath ? process.cwd() : repo;
+    return { ...d, pos: { ...d.pos, file: resolve(base, d.pos.file) } };
+  });
+}
+
+/** By file, then position; diagnostics without a position (about the whole run) first. Stable otherwise. */
+function ordered(diags: Diagnostic[]): Diagnostic[] {
+  return diags
+    .map((d, i) => ({ d, i }))
+    .sort((x, y) => {
+      const a = x.d.pos;
+      const b = y.d.pos;
+      if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0) || x.i - y.i;
+      return (
+        (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || x.i - y.i
+      );
+    })
+    .map((x) => x.d);
 }

@@ -16,7 +16,8 @@ import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { LanguageAdapter } from "../languages/adapter-types.js";
-import { analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
+import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
+import { notCallableReason } from "./callability.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { emitStubs } from "./emit-stubs.js";
 
@@ -30,6 +31,8 @@ export interface BuildOptions {
   cfd: string;
   out: string;
   cacheDir?: string;
+  /** Refuse the build on warnings too (`dcm build --strict`). */
+  strict?: boolean;
   onProgress?: (step: string, detail?: string) => void;
 }
 
@@ -173,6 +176,13 @@ async function distIsCurrent(out: string, buildKey: string): Promise<Manifest | 
   return manifest;
 }
 
+/** `--strict`: the warnings, as the errors that refuse the build. */
+function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics
+    .filter((d) => d.severity === "warning")
+    .map((d) => ({ ...d, severity: "error" as const, message: `${d.message} (a warning, refused by --strict)` }));
+}
+
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
   const progress = opts.onProgress ?? (() => {});
   const timings: Record<string, number> = {};
@@ -184,10 +194,11 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
   };
 
   progress("analyze", opts.repo);
-  const analysis = await analyzeProject(opts.repo, opts.cfd);
+  const analysis = await analyzeProject(opts.repo, opts.cfd, { check: true, cacheDir: opts.cacheDir });
   lap("analysis");
   const diagnostics = [...analysis.diagnostics];
   if (!analysis.cfd || hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
+  if (opts.strict && diagnostics.some((d) => d.severity === "warning")) throw new DcmError(strictErrors(diagnostics));
   const cfd = analysis.cfd;
 
   const toolchains: Record<string, string[]> = {};
@@ -220,12 +231,21 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     let fromCache = 0;
     let compiled = 0;
     const byId = new Map(cfd.fragments.map((f) => [f.id, f]));
+    const refusals = new Map<string, string>();
+    for (const { result } of analysis.languages) {
+      for (const f of result.fragments) {
+        const why = notCallableReason(byId.get(f.id)!, f);
+        if (why !== undefined) refusals.set(f.id, why);
+      }
+    }
 
     // Records first: a clash between languages stops the build before any compiler runs.
     const typeOwner = new Map<string, string>();
     for (const { adapter, result } of analysis.languages) mergeTypes(types, typeOwner, adapter, result.types);
     for (const { adapter, result } of analysis.languages) {
       const exportsById: Record<string, string> = {};
+      // Entry points plus types and variables; functions that cannot be called stay code the entry points use.
+      const entries = result.fragments.filter((f) => !refusals.has(f.id));
       // Generate every target first (cheap), then compile them concurrently: each `go build`
       // links single-threaded for a good part of its time, so two targets share two cores well.
       const jobs = [];
@@ -234,7 +254,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
         const workDir = await mkdtemp(join(workRoot, `${adapter.id}-${target}-`));
         progress("generate", `${adapter.id} ${target}`);
         const project = await adapter.generate(
-          { repo: analysis.repo, analysis: result, fragments: result.fragments, side: sides[0]!, workDir, cacheDir },
+          { repo: analysis.repo, analysis: result, fragments: entries, side: sides[0]!, workDir, cacheDir },
           target,
         );
         Object.assign(exportsById, project.exports);
@@ -256,6 +276,10 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
             return res.diagnostics.filter((d) => d.severity === "error");
           }
           await rename(tmp, j.cached);
+          // Warnings of a compile (e.g. a fallback the toolchain took) travel with the module, so a cached build repeats them.
+          const warnings = res.diagnostics.filter((d) => d.severity !== "error");
+          if (warnings.length) await writeFile(`${j.cached}.warnings.json`, JSON.stringify(warnings));
+          else await rm(`${j.cached}.warnings.json`, { force: true });
           // What built it (exactly, e.g. whether Rust went through wasm-bindgen) and a
           // per-build glue travel with the module, in the cache too.
           await writeFile(`${j.cached}.toolchain`, res.toolchain);
@@ -265,11 +289,13 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
         }),
       );
       await Promise.all(jobs.map((j) => rm(j.workDir, { recursive: true, force: true })));
-      const compileErrors = outcomes.flat();
+      const compileErrors = absolutePaths(outcomes.flat(), analysis.repo);
       if (compileErrors.length) throw new DcmError(compileErrors);
       compiled += pending.length;
       if (pending.length) lap(`compile:${adapter.id}`);
       for (const j of jobs) {
+        const warned = await readFile(`${j.cached}.warnings.json`, "utf8").catch(() => null);
+        if (warned) diagnostics.push(...(JSON.parse(warned) as Diagnostic[]));
         const dir = MODULE_FILES[j.target].dir;
         const file = `${dir}/${adapter.id}.${j.ext}`;
         await mkdir(join(staging, dir), { recursive: true });
@@ -284,7 +310,8 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           size: bytes.length,
           abiVersion: ABI_VERSION,
           toolchain: await readFile(`${j.cached}.toolchain`, "utf8"),
-          fragments: result.fragments.filter((f) => f.signature).map((f) => f.id),
+          // Held: the callable ones and those that answer DCM_NOT_CALLABLE with their reason.
+          fragments: result.fragments.filter((f) => f.signature || refusals.has(f.id)).map((f) => f.id),
           ...(existsSync(`${j.cached}.glue.js`)
             ? { glue: await copyGlue(`${j.cached}.glue.js`, staging, `${dir}/${adapter.id}-glue.mjs`) }
             : j.target !== "wasm" && j.target !== "native"
@@ -300,11 +327,13 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           kind: f.kind,
           symbol: f.symbol,
           source: { file: f.file, line: f.line },
-          runOn: spec.runOn,
+          ...(spec.runOn ? { runOn: spec.runOn } : {}),
           flags: { idempotent: spec.idempotent ?? false, stateful: spec.stateful ?? false },
           deps: f.deps,
         };
-        if (f.signature) {
+        const refusal = refusals.get(f.id);
+        if (refusal !== undefined) mf.notCallable = refusal;
+        else if (f.signature) {
           mf.signature = f.signature;
           mf.abi = f.abi ?? "buffer";
           const exp = exportsById[f.id];

@@ -7,12 +7,23 @@ export interface CfdFragment {
   id: string;
   /** Symbol in the source: `Func`, `Type.Method`, or a bare method name plus location. */
   name: string;
-  runOn: Side;
+  /**
+   * Where the fragment starts. Absent (and no `defaults.runOn`): the fragment
+   * is a dependency, compiled in as code other fragments use, not an entry point.
+   */
+  runOn?: Side;
   location: { filepath: string; start?: number; end?: number };
+  /** Import paths as written: `path`, or `alias path` for an aliased import (see parseLib). */
   libs?: string[];
   dependsOn?: string[];
+  /** dcm's list form `globalVar: [a, b]`: package-level variables this fragment uses. */
   globalVar?: string[];
+  /** dcm's list form `typeDef: [T]`: types this fragment uses. */
   typeDef?: string[];
+  /** The paper's flag `globalVar: true`: the fragment is a package-level variable or constant. */
+  globalVarFlag?: boolean;
+  /** The paper's flag `typeDef: true`: the fragment is a type declaration. */
+  typeDefFlag?: boolean;
   /** Extensions (not in the paper's format). */
   language?: string;
   kind?: FragmentKind;
@@ -20,6 +31,12 @@ export interface CfdFragment {
   stateful?: boolean;
   /** Where each key sits in the CFD, for diagnostics (`fragment` = the list item itself). */
   positions: { fragment: SourcePos } & Partial<Record<string, SourcePos>>;
+}
+
+/** One `libs` entry: `math`, or `mathematics math` for `import mathematics "math"`. */
+export interface CfdLib {
+  path: string;
+  alias?: string;
 }
 
 export interface Cfd {

@@ -4,10 +4,15 @@
  * original text at offsets taken from the parsed document: everything not
  * edited (comments, blank lines, quoting, spacing, key order) stays
  * byte-identical, which re-serialising a YAML document cannot promise.
+ *
+ * Edits stay in the CFD's own dialect (compare-detected.ts listAllowed): a
+ * CFD that uses `globalVar: true`/`typeDef: true` as the paper's flags never
+ * gets dcm's list forms of those keys, which the paper's tools cannot read;
+ * an import the file aliases is written as `alias path`.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, parse, type YAMLMap, type YAMLSeq } from "yaml";
 import { DcmError } from "../diagnostics/catalog.js";
-import { type DetectedDeps, missingItems } from "./compare-detected.js";
+import { type DetectedDeps, entryText, missingItems } from "./compare-detected.js";
 import { type CfdSource, parseCfd } from "./load-cfd.js";
 
 /** Where a new key goes: after the last present key that comes before it in the paper's order. */
@@ -57,7 +62,9 @@ export function fixCfdText(text: string, detected: Map<string, DetectedDeps>, fi
     for (const key of FIX_ORDER) {
       const missing = missingItems(cfd, frag, key, found);
       if (missing.length === 0) continue;
-      const items = missing.map((m) => (key === "dependsOn" ? idText(source, m) : scalarText(m)));
+      const items = missing.map((m) =>
+        key === "dependsOn" ? idText(source, m) : key === "libs" ? libScalar(entryText(key, m, found)) : scalarText(m),
+      );
       const pair = node.items.find((p) => keyName(p) === key);
       // A list shared through an alias (`libs: *common`) is left alone: editing it would change other fragments.
       if (pair && isAlias(pair.value)) continue;
@@ -179,6 +186,13 @@ function flowOf(style: ListStyle | undefined): ListStyle {
 /** Ids go back in the form their fragment declares: `6` for `id: 6`. */
 function idText(source: CfdSource, id: string): string {
   return source.fragments.get(id)?.idIsInt ? id : scalarText(id);
+}
+
+/** `mathematics math` stays plain, as the paper writes it, when both words would. */
+function libScalar(entry: string): string {
+  const words = entry.split(" ");
+  if (words.length === 2 && words.every((w) => scalarText(w) === w)) return entry;
+  return scalarText(entry);
 }
 
 /** Plain when it reads back as the same string in block and flow context, else double-quoted. */

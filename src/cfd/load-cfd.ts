@@ -15,6 +15,12 @@ import { DEFAULTS_KEYS, ROOT_KEYS, readFragment, readRunOn, readString, unknownK
 export interface LoadCfdResult {
   /** Null when any error was reported: a half-valid CFD must not reach the build. */
   cfd: Cfd | null;
+  /**
+   * When `cfd` is null: the fragments that could still be read well enough to
+   * check against the code (an id of their own, a name and a location.filepath),
+   * so that one validation run reports the CFD's errors and the code's together.
+   */
+  partial?: Cfd;
   diagnostics: Diagnostic[];
 }
 
@@ -39,8 +45,8 @@ export async function loadCfdFile(path: string): Promise<LoadCfdResult> {
 }
 
 export function loadCfdText(text: string, file: string): LoadCfdResult {
-  const { cfd, diagnostics } = parseCfd(text, file);
-  return { cfd, diagnostics };
+  const { source: _source, ...result } = parseCfd(text, file);
+  return result;
 }
 
 /** loadCfdText plus the YAML document it came from. */
@@ -111,7 +117,11 @@ export function parseCfd(text: string, file: string): LoadCfdResult & { source: 
   // Checks run by kind, not by line; report in file order as an editor would list them.
   ctx.diags.sort((a, b) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0));
 
-  if (ctx.diags.some((d) => d.severity === "error")) return { cfd: null, diagnostics: ctx.diags, source: null };
+  if (ctx.diags.some((d) => d.severity === "error")) {
+    const partial: Cfd = { file, fragments: readable(drafts) };
+    if (defaults) partial.defaults = defaults;
+    return { cfd: null, partial, diagnostics: ctx.diags, source: null };
+  }
   const fragments = drafts.map((d) => ordered(d.frag as CfdFragment));
   const cfd: Cfd = { file, fragments };
   if (defaults) cfd.defaults = defaults;
@@ -144,8 +154,21 @@ function readDefaults(ctx: Ctx, pair: Pair): Cfd["defaults"] {
   return out;
 }
 
+/** Fragments of a CFD with errors that can still be looked up in the code: first of their id, with name and file. */
+function readable(drafts: Draft[]): CfdFragment[] {
+  const seen = new Set<string>();
+  const out: CfdFragment[] = [];
+  for (const d of drafts) {
+    if (d.id === undefined || seen.has(d.id)) continue;
+    seen.add(d.id);
+    const f = d.frag;
+    if (f.name !== undefined && f.location?.filepath !== undefined) out.push(ordered(f as CfdFragment));
+  }
+  return out;
+}
+
 /** The paper's key order first and positions last, so printed fragments read like the CFD. */
 function ordered(f: CfdFragment): CfdFragment {
   const { id, name, runOn, location, positions, ...rest } = f;
-  return { id, name, runOn, location, ...rest, positions };
+  return { id, name, ...(runOn ? { runOn } : {}), location, ...rest, positions };
 }

@@ -4,6 +4,7 @@ import type { FragmentKind, Side } from "../../runtime/abi/manifest-types.js";
 import { didYouMean, nearest } from "../core/did-you-mean.js";
 import type { SourcePos } from "../diagnostics/diagnostic-types.js";
 import type { Cfd, CfdFragment } from "./cfd-types.js";
+import { parseLib } from "./libs.js";
 import {
   type Ctx,
   type Draft,
@@ -84,10 +85,19 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
       case "location":
         readLocation(ctx, pair, frag);
         break;
-      case "libs":
+      case "libs": {
+        const list = readList(ctx, pair, key, positions, false);
+        if (list) frag.libs = checkLibs(ctx, list, positions);
+        break;
+      }
       case "globalVar":
       case "typeDef": {
-        const list = readList(ctx, pair, key, positions, false);
+        // The paper's flag (`typeDef: true`: this fragment is a type) or dcm's list (the types it uses).
+        if (isScalar(value) && typeof value.value === "boolean") {
+          frag[key === "globalVar" ? "globalVarFlag" : "typeDefFlag"] = value.value;
+          break;
+        }
+        const list = readList(ctx, pair, key, positions, false, flagHint(key));
         if (list) frag[key] = list;
         break;
       }
@@ -148,14 +158,17 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
     }
     // No usable id: its own diagnostic covers this, and a string id would also supply the name.
   }
-  if (!present.has("runOn")) {
-    if (defaults?.runOn) frag.runOn = defaults.runOn;
-    else
-      missing(
-        "runOn",
-        `${label} has no \`runOn\``,
-        "add `runOn: client` or `runOn: server` (or a root `defaults: { runOn: … }`)",
-      );
+  // No runOn (and no default): a dependency, compiled in for other fragments but not an entry point.
+  if (!present.has("runOn") && defaults?.runOn) frag.runOn = defaults.runOn;
+  if (frag.globalVarFlag && frag.typeDefFlag) {
+    err(
+      ctx,
+      "DCM_CFD_INVALID_VALUE",
+      `${label} has both \`globalVar: true\` and \`typeDef: true\`; a fragment is either a variable or a type`,
+      positions.typeDef!,
+      "keep the flag that says what the symbol is and remove the other",
+      draft.id,
+    );
   }
   if (!present.has("location"))
     missing("location", `${label} has no \`location\``, "add `location: { filepath: <path of the source file> }`");
@@ -234,21 +247,49 @@ function readLocation(ctx: Ctx, pair: Pair, frag: Draft["frag"]): void {
   if (loc.filepath !== undefined) frag.location = loc as CfdFragment["location"];
 }
 
-/** A list of strings; for dependsOn, integers are accepted too and become strings. */
-function readList(ctx: Ctx, pair: Pair, key: string, positions: Positions, allowInts: boolean): string[] | undefined {
-  const node = deref(ctx, pair.value);
-  // `libs:` with nothing after it reads naturally as "none".
-  if (node === null || (isScalar(node) && node.value === null)) return undefined;
-  const what = allowInts ? "fragment ids" : "strings";
-  if (!isSeq(node)) {
-    const hint = isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``;
+/** The two forms of `globalVar`/`typeDef`, for the message when neither was written. */
+function flagHint(key: string): { what: string; hint: string } {
+  const is = key === "globalVar" ? "a package-level variable or constant" : "a type declaration";
+  const uses = key === "globalVar" ? "the variables it uses" : "the types it uses";
+  return {
+    what: `\`true\` (the fragment is ${is}) or a list of ${uses}`,
+    hint: `write \`${key}: true\` if the fragment is ${is}, or \`${key}: [a, b]\` to list ${uses}`,
+  };
+}
+
+/** `libs` entries are `path` or `alias path`; anything else is refused where it stands. */
+function checkLibs(ctx: Ctx, list: string[], positions: Positions): string[] {
+  list.forEach((entry, i) => {
+    if (parseLib(entry)) return;
     err(
       ctx,
       "DCM_CFD_INVALID_VALUE",
-      `\`${key}\` must be a list of ${what}, not ${describe(node)}`,
-      positions[key]!,
-      hint,
+      `\`libs\` entry ${i + 1} (\`${entry}\`) must be an import path, or an alias and an import path (\`mathematics math\`)`,
+      positions[`libs.${i}`] ?? positions.libs!,
+      "write one import per entry: `libs: [fmt, mathematics math]`",
     );
+  });
+  return list;
+}
+
+/** A list of strings; for dependsOn, integers are accepted too and become strings. */
+function readList(
+  ctx: Ctx,
+  pair: Pair,
+  key: string,
+  positions: Positions,
+  allowInts: boolean,
+  alternative?: { what: string; hint: string },
+): string[] | undefined {
+  const node = deref(ctx, pair.value);
+  // `libs:` with nothing after it reads naturally as "none".
+  if (node === null || (isScalar(node) && node.value === null)) return undefined;
+  const what = allowInts ? "a list of fragment ids" : (alternative?.what ?? "a list of strings");
+  if (!isSeq(node)) {
+    const hint =
+      alternative?.hint ??
+      (isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``);
+    err(ctx, "DCM_CFD_INVALID_VALUE", `\`${key}\` must be ${what}, not ${describe(node)}`, positions[key]!, hint);
     return undefined;
   }
   const out: string[] = [];

@@ -3,7 +3,7 @@
  * codes; everything it calls is library code that throws DcmError.
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
 import { errorJson, parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
@@ -12,7 +12,8 @@ import { typeName } from "../../runtime/abi/value-errors.js";
 import { analyzeProject, detectedDeps, hasErrors } from "../build/analyze-project.js";
 import { buildDist } from "../build/build-dist.js";
 import { fixCfdText } from "../cfd/fix-cfd.js";
-import { DcmError, diag, formatDiagnostic } from "../diagnostics/catalog.js";
+import { displayPath, displayPathsIn } from "../core/paths.js";
+import { CATALOG, type CatalogEntry, DcmError, diag, type ErrorCode, formatDiagnostic } from "../diagnostics/catalog.js";
 import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import { openDist } from "../index.js";
@@ -26,15 +27,18 @@ import { cmdRun } from "./run-command.js";
 const USAGE = `dcm — dynamic client/server code migration
 
 Usage:
-  dcm validate <cfd> [--repo <dir>] [--fix] [--json]
-  dcm analyze <repo> --cfd <file> [--json]
-  dcm build <repo> --cfd <file> --out <dir> [--json]
+  dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
+  dcm analyze <repo> --cfd <file> [--verbose] [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
   dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
       (default 30). Results go to stdout; what fragments print goes to stderr as \`[fragment <id>] …\`.
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
+  dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
+--strict turns warnings into errors; --verbose also prints the hints that only
+restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
 Docs: docs/cfd.md, docs/abi.md, docs/errors.md`;
 
@@ -61,6 +65,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdInvoke(rest, io);
       case "run":
         return await cmdRun(rest, io);
+      case "key":
+        return await cmdKey(rest, io);
       case undefined:
       case "help":
       case "--help":
@@ -76,7 +82,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 2;
     }
     if (e instanceof DcmError) {
-      printDiagnostics(e.diagnostics, rest.includes("--json"), io);
+      printDiagnostics(e.diagnostics, { json: rest.includes("--json"), verbose: rest.includes("--verbose") }, io);
       return 1;
     }
     throw e;
@@ -96,37 +102,60 @@ function parse(args: string[], options: Record<string, { type: "string" | "boole
   return parsed;
 }
 
-function printDiagnostics(diags: Diagnostic[], json: boolean, io: Io) {
-  if (json) {
-    io.out(JSON.stringify({ ok: !hasErrors(diags), diagnostics: diags }, null, 2) + "\n");
+/** Hints that only restate what dcm infers (catalog `verboseOnly`): printed with --verbose only. */
+function shown(diags: Diagnostic[], verbose: boolean): Diagnostic[] {
+  if (verbose) return diags;
+  return diags.filter((d) => !(CATALOG[d.code as ErrorCode] as CatalogEntry | undefined)?.verboseOnly);
+}
+
+/** Text for people (verbose-only hints left out unless asked for), JSON with every diagnostic for machines. */
+function printDiagnostics(diags: Diagnostic[], opts: { json: boolean; verbose?: boolean }, io: Io) {
+  if (opts.json) {
+    const out = diags.map((d) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d));
+    io.out(JSON.stringify({ ok: !hasErrors(diags), diagnostics: out }, null, 2) + "\n");
     return;
   }
-  for (const d of diags) io.err(formatDiagnostic(d) + "\n");
-  const errors = diags.filter((d) => d.severity === "error").length;
-  if (diags.length) io.err(`${errors} error(s), ${diags.length - errors} hint(s)/warning(s)\n`);
+  const visible = shown(diags, Boolean(opts.verbose));
+  for (const d of visible) io.err(formatDiagnostic(d) + "\n");
+  if (visible.length) io.err(summaryLine(visible) + "\n");
+}
+
+function summaryLine(diags: Diagnostic[]): string {
+  const n = (s: string) => diags.filter((d) => d.severity === s).length;
+  return `${n("error")} error(s), ${n("warning")} warning(s), ${n("hint")} hint(s)`;
 }
 
 async function cmdValidate(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { repo: { type: "string" }, fix: { type: "boolean" } }, 1);
+  const { values, positionals } = parse(
+    args,
+    { repo: { type: "string" }, fix: { type: "boolean" }, strict: { type: "boolean" }, verbose: { type: "boolean" } },
+    1,
+  );
   const cfdPath = positionals[0]!;
   const repo = (values.repo as string | undefined) ?? ".";
-  const analysis = await analyzeProject(repo, cfdPath);
+  const analysis = await analyzeProject(repo, cfdPath, { check: true });
   let diags = analysis.diagnostics;
   if (values.fix && analysis.cfd && !hasErrors(diags)) {
     const text = await readFile(cfdPath, "utf8");
     const fixed = fixCfdText(text, detectedDeps(analysis.languages));
     if (fixed !== text) await writeFile(cfdPath, fixed);
-    const again = await analyzeProject(repo, cfdPath);
+    const again = await analyzeProject(repo, cfdPath, { check: true });
     diags = again.diagnostics;
-    if (!values.json) io.err(fixed === text ? "Nothing to fix.\n" : `Fixed ${cfdPath}.\n`);
+    if (!values.json) io.err(fixed === text ? "Nothing to fix.\n" : `Fixed ${displayPath(resolve(cfdPath))}.\n`);
   }
-  printDiagnostics(diags, Boolean(values.json), io);
-  if (!values.json && !diags.length) io.err(`${cfdPath}: ${analysis.cfd?.fragments.length ?? 0} fragments, no problems.\n`);
-  return hasErrors(diags) ? 1 : 0;
+  const json = Boolean(values.json);
+  printDiagnostics(diags, { json, verbose: Boolean(values.verbose) }, io);
+  const warnings = diags.filter((d) => d.severity === "warning").length;
+  const refused = hasErrors(diags) || (Boolean(values.strict) && warnings > 0);
+  if (!json && values.strict && warnings > 0 && !hasErrors(diags)) io.err(`--strict: ${warnings} warning(s) count as errors.\n`);
+  if (!json && !shown(diags, Boolean(values.verbose)).length) {
+    io.err(`${displayPath(resolve(cfdPath))}: ${analysis.cfd?.fragments.length ?? 0} fragments, no problems.\n`);
+  }
+  return refused ? 1 : 0;
 }
 
 async function cmdAnalyze(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { cfd: { type: "string" } }, 1);
+  const { values, positionals } = parse(args, { cfd: { type: "string" }, verbose: { type: "boolean" } }, 1);
   if (!values.cfd) throw new UsageError("`dcm analyze` needs --cfd <file>.");
   const analysis = await analyzeProject(positionals[0]!, values.cfd as string);
   const fragments = analysis.languages.flatMap(({ result }) =>
@@ -135,14 +164,16 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
   const types = Object.assign({}, ...analysis.languages.map(({ result }) => result.types));
   const filesParsed = analysis.languages.reduce((n, l) => n + l.result.filesParsed, 0);
   if (values.json) {
-    io.out(JSON.stringify({ ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics: analysis.diagnostics, filesParsed, timings: analysis.timings }, bigintSafe, 2) + "\n");
+    const diagnostics = analysis.diagnostics.map((d) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d));
+    io.out(JSON.stringify({ ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics, filesParsed, timings: analysis.timings }, bigintSafe, 2) + "\n");
   } else {
     for (const f of fragments) {
-      io.out(`${f.id}\t${f.kind}\t${f.language}\t${f.symbol}\t${f.file}:${f.line}\t${f.runOn ?? ""}\n`);
+      const file = displayPath(resolve(analysis.repo, f.file));
+      io.out(`${f.id}\t${f.kind}\t${f.language}\t${f.symbol}\t${file}:${f.line}\t${f.runOn ?? ""}\n`);
       if (f.signature) io.out(`\tsignature: ${formatSignature(f.signature)} [${f.abi}]\n`);
       for (const [k, v] of Object.entries(f.deps)) if (v.length) io.out(`\t${k}: ${v.join(", ")}\n`);
     }
-    printDiagnostics(analysis.diagnostics, false, io);
+    printDiagnostics(analysis.diagnostics, { json: false, verbose: Boolean(values.verbose) }, io);
   }
   return hasErrors(analysis.diagnostics) ? 1 : 0;
 }
@@ -157,7 +188,11 @@ function formatSignature(sig: Signature): string {
 }
 
 async function cmdBuild(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { cfd: { type: "string" }, out: { type: "string" } }, 1);
+  const { values, positionals } = parse(
+    args,
+    { cfd: { type: "string" }, out: { type: "string" }, strict: { type: "boolean" }, verbose: { type: "boolean" } },
+    1,
+  );
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
   if (!values.out) throw new UsageError("`dcm build` needs --out <dir>.");
   const json = Boolean(values.json);
@@ -167,6 +202,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       repo: positionals[0]!,
       cfd: values.cfd as string,
       out: values.out as string,
+      strict: Boolean(values.strict),
       onProgress: (step, detail) => progress.step(step, detail),
     });
     progress.done();
@@ -179,15 +215,17 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       fragments: report.manifest.fragments.length,
       modules: report.manifest.modules.map((m) => ({ file: m.file, size: m.size, sha256: m.sha256 })),
       timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, Math.round(v)])),
-      diagnostics: report.diagnostics,
+      diagnostics: report.diagnostics.map((d) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d)),
     };
     if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
     else {
-      // Hints are about the CFD, not the build: count them here, `dcm validate` shows them.
-      const hints = report.diagnostics.filter((d) => d.severity === "hint").length;
-      printDiagnostics(report.diagnostics.filter((d) => d.severity !== "hint"), false, io);
-      if (hints) io.err(`${hints} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`);
-      const rel = relative(process.cwd(), report.outDir) || ".";
+      // Hints are about the CFD, not the build: count them here (--verbose prints them), `dcm validate` shows them.
+      const verbose = Boolean(values.verbose);
+      const hints = shown(report.diagnostics, verbose).filter((d) => d.severity === "hint");
+      printDiagnostics(report.diagnostics.filter((d) => d.severity !== "hint" || verbose), { json: false, verbose }, io);
+      if (hints.length && !verbose)
+        io.err(`${hints.length} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`);
+      const rel = displayPath(report.outDir);
       io.err(
         report.upToDate
           ? `${rel} is up to date (${summary.fragments} fragments).\n`
@@ -206,6 +244,15 @@ function parseTimeout(text: string | undefined): number | undefined {
   const s = Number(text);
   if (text.trim() === "" || !Number.isFinite(s) || s < 0) throw new UsageError(`--timeout must be a number of seconds (0 for no limit), got \`${text}\`.`);
   return s === 0 ? undefined : s * 1000;
+}
+
+/** A strong API key for DCM_API_KEYS (32 random bytes, base64url), from the shell. */
+async function cmdKey(args: string[], io: Io): Promise<number> {
+  const { values } = parse(args, {}, 0);
+  const { generateApiKey } = await import("../../runtime/server/api/auth.js");
+  const key = generateApiKey();
+  io.out(values.json ? `${JSON.stringify({ key })}\n` : `${key}\n`);
+  return 0;
 }
 
 async function cmdInvoke(args: string[], io: Io): Promise<number> {
@@ -234,7 +281,7 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   }
   const [distDir, name] = positionals as [string, string];
   const dist = await openDist(resolve(distDir), { onOutput }).catch((e: Error & { code?: string }) => {
-    io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
+    io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", displayPathsIn(e.message)) + "\n");
     return null;
   });
   if (!dist) return 1;
@@ -249,7 +296,7 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof FragmentCallError || (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string")) {
       const err = e as Error & { code: string };
-      io.out(errorJson(err.code, err.message) + "\n");
+      io.out(errorJson(err.code, displayPathsIn(err.message)) + "\n");
       return 1;
     }
     throw e;

@@ -6,8 +6,8 @@
  *   DCM_JWT_SECRET   the clients' token signing key (≥ 32 bytes); several,
  *                    comma-separated, for rotation: the first signs, all verify.
  *                    Unset: a random key for this run (tokens die with the process).
- *   DCM_API_KEYS     comma-separated keys for the API Controller; unset: one is
- *                    generated and printed once.
+ *   DCM_API_KEYS     comma-separated keys for the API Controller (`dcm key`
+ *                    prints a strong one); unset: one is generated and printed once.
  *   DCM_ALLOWED_ORIGINS  comma-separated origins, added to --origin.
  */
 import { randomBytes } from "node:crypto";
@@ -29,7 +29,7 @@ Serves the dist folder: WebSocket <prefix>/ws, POST <prefix>/auth/session and
 /auth/refresh, client files under <prefix>/dist/. Defaults: --port 8080,
 --host 127.0.0.1, --prefix /dcm, --target native, workers = cores. Allowed
 origins: --origin and DCM_ALLOWED_ORIGINS, plus the server's own URL.
-Secrets: DCM_JWT_SECRET, DCM_API_KEYS (see docs/protocol.md).`;
+Secrets: DCM_JWT_SECRET, DCM_API_KEYS (see docs/protocol.md; \`export DCM_API_KEYS=$(dcm key)\`).`;
 
 /**
  * Routes other components add to the server (the API Controller, the
@@ -120,8 +120,22 @@ export async function cmdRun(
       "dcm run: DCM_JWT_SECRET is not set: signing tokens with a random key made for this run (tokens end with the process).",
     );
   }
-  const { apiKeysFromEnv } = await import("../../runtime/server/api/index.js");
+  const { apiKeysFromEnv, MIN_API_KEY_LENGTH } = await import("../../runtime/server/api/index.js");
   let apiKeys = apiKeysFromEnv(process.env);
+  // Said here in the shell's terms; the library's own check names generateApiKey().
+  const weak = apiKeys.findIndex((k) => k.length < MIN_API_KEY_LENGTH || /\s/.test(k));
+  if (weak >= 0) {
+    const what = /\s/.test(apiKeys[weak]!) ? "contains whitespace" : `is shorter than ${MIN_API_KEY_LENGTH} characters`;
+    io.err(
+      `${formatDiagnostic(
+        diag("DCM_API_CONFIG", `DCM_API_KEYS: key #${weak + 1} ${what}.`, {
+          suggestion:
+            "make a strong key in the shell: `export DCM_API_KEYS=$(npx dcm key)` (32 random bytes; several keys: comma-separated), or unset DCM_API_KEYS and `dcm run` makes one for the run",
+        }),
+      )}\n`,
+    );
+    return 1;
+  }
   if (apiKeys.length === 0) {
     apiKeys = [`dcm_${randomBytes(24).toString("base64url")}`];
     notes.push(`dcm run: DCM_API_KEYS is not set: generated an API key for this run (shown once):\n  ${apiKeys[0]}`);

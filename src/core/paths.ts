@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 let root: string | undefined;
@@ -15,4 +15,23 @@ export function projectRoot(): string {
   }
   root = dir;
   return dir;
+}
+
+/**
+ * How every path in dcm's output is printed: relative to the current
+ * directory when the file is inside it, else absolute. A relative path is
+ * taken to be relative to the current directory already.
+ */
+export function displayPath(file: string, cwd = process.cwd()): string {
+  if (!isAbsolute(file)) return file;
+  const rel = relative(cwd, file);
+  if (rel === "") return ".";
+  if (rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return file;
+  return rel;
+}
+
+/** `displayPath` for every absolute path under the current directory that a message quotes. */
+export function displayPathsIn(text: string, cwd = process.cwd()): string {
+  const root = cwd.endsWith(sep) ? cwd : cwd + sep;
+  return text.split(root).join("");
 }

@@ -4,6 +4,7 @@
  * two in sync. Add new codes to the section of the component that raises
  * them; never reuse or rename a code.
  */
+import { displayPath } from "../core/paths.js";
 import type { Diagnostic, Severity, SourcePos } from "./diagnostic-types.js";
 
 export interface CatalogEntry {
@@ -12,6 +13,11 @@ export interface CatalogEntry {
   title: string;
   /** How to fix it, in general. A diagnostic may give a more specific suggestion. */
   fix: string;
+  /**
+   * A hint that only restates what dcm infers by itself: `validate` and
+   * `build` print it with `--verbose` only (`--json` always has it).
+   */
+  verboseOnly?: true;
 }
 
 export const CATALOG = {
@@ -30,16 +36,18 @@ export const CATALOG = {
   DCM_CFD_SYMBOL_NOT_FOUND: { severity: "error", title: "The fragment's `name` is not declared in its file", fix: "Use the name of a function, method, variable, constant or type declared in that file." },
   DCM_CFD_KIND_MISMATCH: { severity: "error", title: "The declared `kind` does not match the code", fix: "Set `kind` to what the symbol is, or remove `kind`." },
   DCM_CFD_UNKNOWN_LANGUAGE: { severity: "error", title: "No language adapter handles this file or `language`", fix: "Use a file of a supported language (see languages/README.md)." },
-  DCM_CFD_MISSING_LIBS: { severity: "hint", title: "Detected libraries are not listed in `libs`", fix: "Run `dcm validate --fix` to write them into the CFD." },
+  DCM_CFD_MISSING_LIBS: { severity: "hint", title: "Detected libraries are not listed in `libs`", fix: "Run `dcm validate --fix` to write them into the CFD.", verboseOnly: true },
   DCM_CFD_MISSING_DEPENDS_ON: { severity: "hint", title: "Detected fragment dependencies are not listed in `dependsOn`", fix: "Run `dcm validate --fix` to write them into the CFD." },
-  DCM_CFD_MISSING_GLOBAL_VAR: { severity: "hint", title: "Detected package-level variables are not listed in `globalVar`", fix: "Run `dcm validate --fix` to write them into the CFD." },
-  DCM_CFD_MISSING_TYPE_DEF: { severity: "hint", title: "Detected type definitions are not listed in `typeDef`", fix: "Run `dcm validate --fix` to write them into the CFD." },
+  DCM_CFD_MISSING_GLOBAL_VAR: { severity: "hint", title: "Detected package-level variables are not listed in `globalVar`", fix: "Run `dcm validate --fix` to write them into the CFD.", verboseOnly: true },
+  DCM_CFD_MISSING_TYPE_DEF: { severity: "hint", title: "Detected type definitions are not listed in `typeDef`", fix: "Run `dcm validate --fix` to write them into the CFD.", verboseOnly: true },
+  DCM_CFD_LIB_ALIAS: { severity: "hint", title: "A `libs` entry's alias differs from the alias the file imports the library under", fix: "Write the entry as `<alias> <path>` with the alias of the file's import (or the path alone for an import without alias)." },
   DCM_CFD_LOCATION_RANGE: { severity: "error", title: "`location.start`/`end` do not enclose the symbol", fix: "Correct the line range or remove `start` and `end`." },
 
   // ---- Analysis (languages/*) ----
   DCM_SOURCE_SYNTAX: { severity: "error", title: "The source file does not parse", fix: "Fix the syntax error at the reported line." },
   DCM_UNSUPPORTED_CONSTRUCT: { severity: "error", title: "The fragment uses a construct dcm does not support yet", fix: "Change the signature to use supported types (the value model table in docs/abi.md), or leave this function out of the CFD." },
   DCM_UNSUPPORTED_TYPE: { severity: "error", title: "A parameter or result type cannot cross the client/server boundary", fix: "Use a type of the value model (the value model table in docs/abi.md)." },
+  DCM_FRAGMENT_NOT_CALLABLE: { severity: "warning", title: "A fragment marked `runOn` has a signature that cannot cross the client/server boundary; it is compiled in as code other fragments use, but cannot be called", fix: "Change the signature to value-model types (docs/abi.md), or remove `runOn` to make the fragment a dependency; `--strict` turns this warning into an error." },
   DCM_TYPE_NAME_CLASH: { severity: "error", title: "Two languages of one build declare a record of the same name with different fields", fix: "Rename one of the types (record names are shared by all languages of a dist)." },
   DCM_TYPE_NOT_FOUND: { severity: "error", title: "A type used in a fragment signature cannot be found in the repository", fix: "Declare the type in the repository or use a supported built-in type." },
   DCM_REPO_NOT_FOUND: { severity: "error", title: "The repository folder cannot be read", fix: "Check the repository path." },
@@ -47,18 +55,22 @@ export const CATALOG = {
   // -- Rust (languages/rust) --
   // -- AssemblyScript (languages/assemblyscript) --
   // -- TypeScript (languages/typescript) --
+  DCM_TS_TYPE_ERROR: { severity: "error", title: "A TypeScript fragment, or a repository file it imports, does not type-check", fix: "Fix the error at the reported line; the TypeScript compiler's message follows (dcm checks with the repository's tsconfig.json, or strict defaults without one)." },
+  DCM_TS_CONFIG: { severity: "error", title: "The repository's tsconfig.json cannot be used to type-check the TypeScript fragments", fix: "Correct the option the TypeScript compiler names in the message, or remove it." },
 
   // ---- Toolchains and compilation (toolchains/, languages/*) ----
   DCM_TOOLCHAIN_MISSING: { severity: "error", title: "A required toolchain is not installed", fix: "Run `bash toolchains/install.sh` (or the language's install script named in the message)." },
   DCM_TOOLCHAIN_TOO_OLD: { severity: "error", title: "The installed toolchain is too old", fix: "Install the version named in the message." },
   DCM_COMPILE_FAILED: { severity: "error", title: "The compiler rejected the fragment code", fix: "Fix the error at the reported source line; the compiler's own message follows." },
   DCM_BUILD_OUTPUT: { severity: "error", title: "The output folder cannot be written", fix: "Choose a writable --out folder." },
+  DCM_DEPENDENCY_UNBUILDABLE: { severity: "error", title: "A package the fragment's code needs does not build for the module's target", fix: "Keep the package out of the fragment's code (and the helpers it calls), or require a version of it that builds for the target; the message shows the import chain." },
+  DCM_EXTRACTION_INCOMPLETE: { severity: "warning", title: "Extracting the fragments' code missed something the build needs; the module was built from whole packages", fix: "Nothing to change in your code: the build went on without extraction. Please report the gap (DCM_GO_EXTRACT=0 skips Go extraction)." },
 
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
   DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked", fix: "Fix the fragment; the panic message says what failed." },
   DCM_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id or name in the manifest, or a name that several fragments share", fix: "Use an id listed in dist/manifest.json (`dcm analyze` lists them), or a name (`Func`, `Type.Method`) that only one fragment has; the message lists the nearest or the sharing fragments." },
-  DCM_NOT_CALLABLE: { severity: "error", title: "The fragment is not a function or method", fix: "Only function and method fragments can be invoked." },
+  DCM_NOT_CALLABLE: { severity: "error", title: "The fragment cannot be called: it is a type or variable, a dependency without `runOn`, or its signature cannot cross the boundary", fix: "Call a function or method fragment that has `runOn` and a signature of value-model types; the message (and the manifest's `notCallable`) says why this one is not." },
   DCM_BAD_ARGUMENTS: { severity: "error", title: "The arguments do not match the fragment's signature", fix: "Pass one JSON value per parameter, of the parameter's type." },
   DCM_MANIFEST_INVALID: { severity: "error", title: "The dist folder has no valid manifest.json", fix: "Run `dcm build` to produce the dist folder." },
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
@@ -93,7 +105,7 @@ export const CATALOG = {
   DCM_API_UNKNOWN_CLIENT: { severity: "error", title: "No client with this id is known to the distributor", fix: "Use a clientId listed by GET <prefix>/clients." },
   DCM_API_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id is served by the distributor", fix: "Use a fragment id listed by GET <prefix>/fragments." },
   DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
-  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters (DCM_API_KEYS, comma-separated); `generateApiKey()` makes one." },
+  DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters in DCM_API_KEYS (comma-separated): `export DCM_API_KEYS=$(npx dcm key)` in the shell, `generateApiKey()` in JavaScript." },
   DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
 } as const satisfies Record<string, CatalogEntry>;
 
@@ -130,9 +142,9 @@ export function dcmError(code: ErrorCode, message: string, extra: Parameters<typ
   return new DcmError(diag(code, message, extra));
 }
 
-/** `file:line:col: error DCM_X: message\n  hint: suggestion` */
+/** `file:line:col: error DCM_X: message\n  fix: suggestion`, the file as displayPath prints it. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}: ` : "";
+  const where = d.pos ? `${displayPath(d.pos.file)}:${d.pos.line}:${d.pos.col}: ` : "";
   const hint = d.suggestion ? `\n  fix: ${d.suggestion}` : "";
   return `${where}${d.severity} ${d.code}: ${d.message}${hint}`;
 }

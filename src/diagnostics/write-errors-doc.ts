@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot } from "../core/paths.js";
-import { CATALOG } from "./catalog.js";
+import { CATALOG, type CatalogEntry } from "./catalog.js";
 
 export function renderErrorsDoc(): string {
   const lines = [
@@ -11,9 +11,14 @@ export function renderErrorsDoc(): string {
     "Every diagnostic dcm prints carries one of these stable codes, a position (`file:line:col`) where",
     "there is one, and a `fix:` line. Generated from `src/diagnostics/catalog.ts`; a test keeps the two in sync.",
     "",
+    "Severities: an *error* stops `dcm build` (and makes `dcm validate` exit 1); a *warning* does not,",
+    "unless `--strict` is given; a *hint* never does.",
+    "",
   ];
-  for (const [code, e] of Object.entries(CATALOG)) {
-    lines.push(`### ${code}`, "", `*${e.severity}* — ${e.title}.`, "", `Fix: ${e.fix}`, "");
+  for (const [code, entry] of Object.entries(CATALOG)) {
+    const e: CatalogEntry = entry;
+    const shown = e.verboseOnly ? " (printed with `--verbose`; always in `--json`)" : "";
+    lines.push(`### ${code}`, "", `*${e.severity}*${shown} — ${e.title}.`, "", `Fix: ${e.fix}`, "");
   }
   return lines.join("\n");
 }

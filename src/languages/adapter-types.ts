@@ -7,14 +7,28 @@
 import type { FragmentKind, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
 import type { CallAbi, Signature, TypeTable } from "../../runtime/abi/value-types.js";
 import type { CfdFragment } from "../cfd/cfd-types.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import type { Diagnostic, SourcePos } from "../diagnostics/diagnostic-types.js";
 import type { ToolchainDriver } from "../../toolchains/toolchain-types.js";
+
+/** A CFD fragment handed to an adapter. */
+export type AnalyzeFragment = CfdFragment & {
+  /** Repo-relative, resolved from location.filepath. */
+  file: string;
+  /**
+   * The `name`s of the fragments this one's `dependsOn` lists. The paper names
+   * a method by its bare name and ties it to its receiver's type fragment
+   * through `dependsOn` (`name: Area`, `dependsOn: [33]`, 33 = `Circle`):
+   * when a bare name matches several methods of the file, the adapter keeps
+   * those whose receiver type is one of these (src/languages/kit/receiver-hints.ts).
+   */
+  receiverHints?: string[];
+};
 
 export interface AnalyzeRequest {
   /** Absolute path of the repository root. */
   repo: string;
   /** The CFD fragments this adapter owns (already matched to files of its extensions). */
-  fragments: Array<CfdFragment & { file: string /** repo-relative, resolved from location.filepath */ }>;
+  fragments: AnalyzeFragment[];
   /** Parse cache shared across calls (content hash -> parsed data); adapters may ignore it. */
   cache?: Map<string, unknown>;
 }
@@ -36,8 +50,33 @@ export interface AnalyzedFragment {
   abi?: CallAbi;
   /** Inferred from the code (not copied from the CFD). */
   deps: { fragments: string[]; libs: string[]; globalVars: string[]; typeDefs: string[] };
+  /** Import path -> alias, for the libs of deps.libs that the fragment's file imports under an alias (`import mathematics "math"`). */
+  libAliases?: Record<string, string>;
+  /**
+   * Why this function or method cannot be called across the client/server
+   * boundary: each construct of its signature that cannot cross (a `func`
+   * result, an interface parameter, a channel, a receiver type with an `error`
+   * field, a generic function…), at its place in the source. Adapters report
+   * these here, never as diagnostics, and then omit `signature` and `abi`.
+   * Core decides what follows: a DCM_FRAGMENT_NOT_CALLABLE warning when the
+   * CFD gives the fragment `runOn` (nothing for a dependency), the fragment is
+   * left out of generate() and marked not callable in the manifest. Problems
+   * that are not about crossing (a type that cannot be found, a syntax error)
+   * stay error diagnostics. src/languages/kit/crossing.ts sorts them.
+   */
+  cannotCross?: CrossingProblem[];
   /** Language-specific facts the same adapter's generate() needs (Go: languages/go/go-types.ts). Opaque to core. */
   detail?: unknown;
+}
+
+/** One construct of a signature that cannot cross the boundary (AnalyzedFragment.cannotCross). */
+export interface CrossingProblem {
+  /** What it is, e.g. "func-typed result `func() int`". */
+  what: string;
+  /** Where it is in the source (repo-relative file). */
+  pos: SourcePos;
+  /** How to make it cross, when there is a way. */
+  suggestion?: string;
 }
 
 export interface AnalysisResult {
@@ -54,10 +93,24 @@ export interface AnalysisResult {
   detail?: unknown;
 }
 
+export interface CheckRequest {
+  repo: string;
+  /** This adapter's analysis of the fragments (its diagnostics included: a checker need not repeat them). */
+  analysis: AnalysisResult;
+  /** dcm's cache folder (BuildOptions.cacheDir), where a checker may keep results by content hash. Absent: the default cache folder. */
+  cacheDir?: string;
+}
+
 export interface GenerateRequest {
   repo: string;
   analysis: AnalysisResult;
-  /** The fragments to put in the module for this side. */
+  /**
+   * The fragments to put in the module for this side: the entry points
+   * (functions and methods with `runOn` and a signature that crosses) and the
+   * type and variable fragments. Functions and methods that cannot be called
+   * (no `runOn`, or AnalyzedFragment.cannotCross) are not among them: they
+   * are compiled in only as code the entry points use.
+   */
   fragments: AnalyzedFragment[];
   side: Side;
   /** Scratch folder for generated sources, owned by the build. */
@@ -106,6 +159,13 @@ export interface LanguageAdapter {
   /** Module targets this language builds per side. */
   targets: Record<Side, Array<ManifestModule["target"]>>;
   analyze(req: AnalyzeRequest): Promise<AnalysisResult>;
+  /**
+   * Optional: the language's own checker over what the build compiles, for
+   * languages whose compile step does not check (TypeScript: esbuild strips
+   * types). Run by `dcm validate` and `dcm build` after analyze (not by
+   * `dcm analyze`); its errors stop the build as analysis errors do.
+   */
+  check?(req: CheckRequest): Promise<Diagnostic[]>;
   generate(req: GenerateRequest, target: ManifestModule["target"]): Promise<GeneratedProject>;
   compile(project: GeneratedProject, target: ManifestModule["target"], outFile: string): Promise<CompileResult>;
   toolchains: ToolchainDriver[];

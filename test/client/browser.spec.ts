@@ -276,10 +276,10 @@ describe.skipIf(!haveChromium)("example page in Chromium", () => {
     }
   });
 
-  it("measures the warm call overhead of client WASM through the client distributor (worker pool and in-thread)", async () => {
+  it("runs warm client WASM calls through the worker pool's shared-memory fast path and in-thread", async () => {
+    // How fast: bench/browser-calls.ts (the same page's dcmDemo.bench, with more calls).
     const ctx = await browser.newContext();
     try {
-      const results: Record<string, unknown>[] = [];
       for (const query of ["?executor=worker&workers=2", "?executor=in-thread"]) {
         const page = await openPage(ctx, query);
         const id = await clientIdOf(page);
@@ -289,43 +289,17 @@ describe.skipIf(!haveChromium)("example page in Chromium", () => {
           ["add", "[1, 2]"],
           ["shout", '["hello"]'],
         ] as const) {
-          const r = (await page.evaluate(([i, a]) => (window as unknown as DemoWindow).dcmDemo.bench(i, a, 3000), [
+          const r = (await page.evaluate(([i, a]) => (window as unknown as DemoWindow).dcmDemo.bench(i, a, 300), [
             fragment,
             args,
           ] as const)) as Record<string, number | string>;
           expect(r.ranOn).toBe("client");
-          results.push(r);
-        }
-        if (query.includes("in-thread")) {
-          // For comparison: the same call placed on the server (a WebSocket round trip to the native plugin).
-          await restPut(id, "shout", "server");
-          await waitWhere(page, "shout", "server");
-          results.push(
-            (await page.evaluate(() =>
-              (window as unknown as DemoWindow).dcmDemo.bench("shout", '["hello"]', 500),
-            )) as Record<string, number | string>,
-          );
+          expect(r.executor).toBe(query.includes("in-thread") ? "in-thread" : "worker");
+          // The page is cross-origin isolated, so the worker pool uses its shared-memory fast path.
+          expect(r.crossOriginIsolated).toBe(true);
+          if (r.executor === "worker") expect(r.fastCalls as number).toBeGreaterThan(0);
         }
         await page.close();
-      }
-      console.log(
-        `browser warm call overhead (Chromium ${browser.version()}):\n${results
-          .map(
-            (r) =>
-              `  ${r.fragment} on the ${r.ranOn}${r.ranOn === "client" ? ` (${r.executor})` : ""}: ${(r.usPerCall as number).toFixed(1)} µs/call through the client distributor` +
-              (r.ranOn === "client"
-                ? `, ${(r.usPerExecutorCall as number).toFixed(1)} µs straight into the executor (median ${(r.usMedianExecutorCall as number).toFixed(1)} µs; fast-path calls: ${r.fastCalls})`
-                : ""),
-          )
-          .join("\n")}`,
-      );
-      for (const r of results) {
-        if (r.ranOn !== "client") continue;
-        // The page is cross-origin isolated, so the worker pool uses its shared-memory fast path.
-        expect(r.crossOriginIsolated).toBe(true);
-        if (r.executor === "worker") expect(r.fastCalls as number).toBeGreaterThan(0);
-        // Far below a runtime start per call (the paper: 44–60 ms).
-        expect(r.usPerCall as number).toBeLessThan(r.executor === "worker" ? 2000 : 200);
       }
     } finally {
       await ctx.close();

@@ -94,6 +94,21 @@ describe("client distributor against the real server", () => {
     ]);
   });
 
+  it("answers DCM_NOT_CALLABLE with the manifest's reason for a fragment the build marked not callable", async () => {
+    const s = await server(small);
+    // As `dcm build` writes a function without runOn: no signature, no export, the reason.
+    const reason = "fragment helper (`helper`) has no `runOn`: it is a dependency, not an entry point; add `runOn: client|server` to call it";
+    const add = small.manifest.fragments.find((f) => f.id === "add")!;
+    const { signature: _s, abi: _a, export: _e, runOn: _r, ...rest } = add;
+    const manifest = {
+      ...small.manifest,
+      fragments: [...small.manifest.fragments, { ...rest, id: "helper", symbol: "helper", notCallable: reason }],
+    };
+    const c = await client({ ...small, manifest }, s.wsUrl, () => s);
+    await expect(c.call("helper", [])).rejects.toMatchObject({ code: "DCM_NOT_CALLABLE", message: reason });
+    expect(await c.call("add", [40n, 2n])).toBe(42n);
+  });
+
   it("runs server-placed calls on the server with the same results as local ones, 64-bit exact", async () => {
     const s = await server(small);
     const c = await client(small, s.wsUrl, () => s);
@@ -180,7 +195,9 @@ describe("client distributor against the real server", () => {
 
     const idem = c.callWithInfo("nap", [600]);
     const once = c.callWithInfo("napOnce", [600]).catch((e) => e);
-    await sleep(150);
+    // Cut while both are in flight: the first runs on the server (the second waits behind it there:
+    // one connection's calls run in order).
+    await until(() => s.app.dcm.distributor.executerStats().busy === 1, 10_000, "the first nap to run on the server");
     proxy.cut();
     const r = await idem;
     expect(r).toMatchObject({ value: 600n, ranOn: "client", retried: true });
@@ -196,21 +213,23 @@ describe("client distributor against the real server", () => {
     const s = await server(napper);
     const c = await client(napper, s.wsUrl, () => s);
     await c.whenConnected(5000);
+    const busy = () => s.app.dcm.distributor.executerStats().busy;
+    const stats = () => s.app.dcm.distributor.stats().find((x) => x.fragment === "nap")?.server.calls ?? 0;
     const ac = new AbortController();
-    const t0 = performance.now();
-    const p = c.call("nap", [800], { signal: ac.signal });
-    setTimeout(() => ac.abort(), 100);
+    const p = c.call("nap", [3000], { signal: ac.signal });
+    await until(() => busy() === 1, 10_000, "the nap to run on the server");
+    ac.abort();
     await expect(p).rejects.toMatchObject({ code: "DCM_CALL_CANCELLED" });
-    expect(performance.now() - t0).toBeLessThan(600);
-    // cancelCall reached the server: the nap finished there at 800 ms but was not counted as a call
-    // (the server drops the outcome of a cancelled call).
-    await sleep(1100 - (performance.now() - t0));
-    const stats = () => s.app.dcm.distributor.stats().find((x) => x.fragment === "nap")!.server;
-    expect(stats().calls).toBe(0);
+    // At once: the nap still runs there (native code is not interrupted).
+    expect(busy()).toBe(1);
+    // cancelCall reached the server: the nap finished there but was not counted as a call (the
+    // server drops the outcome of a cancelled call); the next call, which ends after it, is.
+    await until(() => busy() === 0, 10_000, "the nap to end on the server");
+    expect(await c.callWithInfo("nap", [1])).toMatchObject({ value: 1n, ranOn: "server" });
+    expect(stats()).toBe(1);
 
-    const t1 = performance.now();
+    // The answer is the timeout, not the nap's value: the timeout ended the call.
     await expect(c.call("nap", [3000], { timeoutMs: 200 })).rejects.toMatchObject({ code: "DCM_CALL_TIMEOUT" });
-    expect(performance.now() - t1).toBeLessThan(1500);
 
     // The server still answers on the same connection.
     expect(await c.callWithInfo("nap", [1])).toMatchObject({ value: 1n, ranOn: "server" });
@@ -237,9 +256,12 @@ describe("client distributor against the real server", () => {
     const s = await server(small);
     const c = await client(small, s.wsUrl, () => s);
     await c.whenConnected(5000);
+    const t0 = performance.now();
     const rtt = await c.ping();
+    // Measured, not a default: positive and within the time the ping took here (how short it is:
+    // bench/runtime-echo.ts).
     expect(rtt).toBeGreaterThan(0);
-    expect(rtt).toBeLessThan(1000);
+    expect(rtt).toBeLessThanOrEqual(performance.now() - t0);
     const pending = c.call("shout", ["x"]);
     await c.close();
     await pending.then(
@@ -260,11 +282,10 @@ describe("client distributor against the real server", () => {
         const claims = n === 1 ? { clientId: "expiring", expiresInSeconds: -10 } : { clientId: "expiring" };
         return (await s.app.dcm.distributor.issueAccessToken(claims)).accessToken;
       },
-      reconnect: { initialMs: 5000, maxMs: 5000 },
+      // A back-off longer than the test may run: only an immediate reconnect can connect.
+      reconnect: { initialMs: 600_000, maxMs: 600_000 },
     });
-    const t0 = performance.now();
-    await c.whenConnected(3000);
+    await c.whenConnected(60_000);
     expect(n).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(2500);
   });
 });

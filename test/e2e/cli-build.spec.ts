@@ -8,6 +8,7 @@ import { cp, mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Manifest } from "../../runtime/abi/manifest-types.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 
 const FIX = join(ROOT, "test/e2e/fixtures");
@@ -83,13 +84,21 @@ describe("dcm build", () => {
     await expectNothingWritten(out);
   });
 
-  it("rejects a channel parameter naming the fragment, the construct and its line", async () => {
+  it("warns about a channel parameter naming the fragment, the construct and its line; --strict refuses the build", async () => {
     const repo = await copyFixture("bad-type");
     const out = join(repo, "dist");
-    const r = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/calc\/calc\.go:5:\d+: error DCM_UNSUPPORTED_(TYPE|CONSTRUCT): .*drain.*chan/is);
+    const strict = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", out, "--strict"]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/calc\/calc\.go:5:\d+: error DCM_FRAGMENT_NOT_CALLABLE: fragment \S+ \(`Drain`\).*chan.*refused by --strict/is);
     await expectNothingWritten(out);
+
+    const r = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/calc\/calc\.go:5:\d+: warning DCM_FRAGMENT_NOT_CALLABLE: fragment \S+ \(`Drain`\) .*channel parameter/is);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as Manifest;
+    const drain = manifest.fragments.find((f) => f.symbol === "Drain")!;
+    expect(drain.signature).toBeUndefined();
+    expect(drain.notCallable).toMatch(/channel parameter .* at calc\/calc\.go:5:\d+/);
   });
 
   it("rejects malformed YAML with its position", async () => {

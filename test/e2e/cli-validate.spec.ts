@@ -69,6 +69,57 @@ describe("dcm validate", () => {
     expect(r.stderr).toMatch(/bad\.yaml:10:\d+: error DCM_CFD_UNKNOWN_DEPENDENCY/);
   });
 
+  it("reports the CFD's errors and the code's together, in one pass, sorted by file and position", async () => {
+    const repo = await copyExample();
+    const cfd = join(repo, "mixed.yaml");
+    await writeFile(
+      cfd,
+      [
+        "fragments:",
+        "  - id: 0",
+        "    name: GetHash",
+        "    runOn: client",
+        "    libz: [crypto/sha256]",
+        "    location: { filepath: shared/hash.go }",
+        "  - id: 1",
+        "    name: Fibonacci",
+        "    runOn: client",
+        "    location: { filepath: mathx/nope.go }",
+        "  - id: 2",
+        "    name: Fibonaci",
+        "    location: { filepath: mathx/fib.go }",
+        "  - id: 3",
+        "    name: Add",
+        "    typeDef: true",
+        "    location: { filepath: mathx/ints.go }",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli(["validate", cfd, "--repo", repo]);
+    expect(r.code).toBe(1);
+    const found = [...r.stderr.matchAll(/mixed\.yaml:(\d+):\d+: error (DCM_[A-Z_]+)/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(found).toEqual([
+      [5, "DCM_CFD_UNKNOWN_KEY"],
+      [10, "DCM_CFD_FILE_NOT_FOUND"],
+      [12, "DCM_CFD_SYMBOL_NOT_FOUND"],
+      [16, "DCM_CFD_KIND_MISMATCH"],
+    ]);
+    expect(r.stderr).toContain("`Add` is a function in mathx/ints.go");
+    expect(r.stderr).toContain("4 error(s)");
+  });
+
+  it("prints paths relative to the current directory inside it, absolute outside it", async () => {
+    const repo = await copyExample();
+    const cfd = join(repo, "kind.yaml");
+    await writeFile(cfd, "fragments:\n  - { id: 0, name: Add, typeDef: true, location: { filepath: mathx/ints.go } }\n");
+    const inside = await runCli(["validate", "kind.yaml", "--repo", "."], { cwd: repo });
+    expect(inside.stderr).toMatch(/^kind\.yaml:2:\d+: error DCM_CFD_KIND_MISMATCH/m);
+    const outside = await runCli(["validate", cfd, "--repo", repo], { cwd: join(repo, "mathx") });
+    expect(outside.stderr).toContain(`${cfd}:2:`);
+    const json = JSON.parse((await runCli(["validate", "kind.yaml", "--json"], { cwd: repo })).stdout);
+    expect(json.diagnostics[0].pos.file).toBe("kind.yaml");
+  });
+
   it("offers the nearest names for a symbol that is not in its file", async () => {
     const repo = await copyExample();
     const cfd = join(repo, "typo.yaml");

@@ -139,11 +139,14 @@ describe("DistributorControl", () => {
   });
 
   it("measures the round trip with its own pings", async () => {
+    const t0 = performance.now();
     const { client, clientId } = await connectReady(server);
     await client.next((m) => m.type === "ping");
     await sleep(50);
+    // A measured round trip, not a default: positive, and within the time this test has waited.
+    // (How short it is: bench/runtime-echo.ts, dcm ping/pong against a bare ws echo.)
     expect(d().rttMs(clientId)).toBeGreaterThan(0);
-    expect(d().rttMs(clientId)).toBeLessThan(100);
+    expect(d().rttMs(clientId)).toBeLessThanOrEqual(performance.now() - t0);
     await client.close();
   });
 

@@ -6,13 +6,18 @@
  *
  * Known limitations: see map-types.ts (types), deps.ts (dependencies) and
  * workspace.ts (imports). A fragment whose signature has a problem is still
- * returned (kind, file, deps) but without `signature` and `abi`.
+ * returned (kind, file, deps) but without `signature` and `abi`; what keeps
+ * it from crossing the boundary is in AnalyzedFragment.cannotCross.
  */
-import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
-import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
+import type {
+  AnalysisResult,
+  AnalyzedFragment,
+  AnalyzeFragment,
+  AnalyzeRequest,
+} from "../../../src/languages/adapter-types.js";
 import type { AsAnalysisDetail, AsFragmentDetail } from "../as-types.js";
 import { collectDeps, type FragmentIndex } from "./deps.js";
 import { type Problem, TypeMapper } from "./map-types.js";
@@ -20,8 +25,10 @@ import { mapFunction } from "./signature.js";
 import { chooseAbi, recordTable, signatureOf } from "./vtypes.js";
 import { type AsDecl, AsWorkspace, type FileSummary } from "./workspace.js";
 import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
+import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";
 
-type Frag = CfdFragment & { file: string };
+type Frag = AnalyzeFragment;
 
 export const LANGUAGE_ID = "assemblyscript";
 
@@ -63,15 +70,8 @@ export async function analyzeAs(req: AnalyzeRequest): Promise<AnalysisResult> {
       }
       detail = mapFunction(decl, frag.file, mapper, problems);
     }
-    for (const p of problems) {
-      emit(
-        diag(p.code, `fragment \`${frag.id}\` (\`${decl.symbol}\`): ${p.message}`, {
-          pos: p.pos,
-          ...(p.suggestion ? { suggestion: p.suggestion } : {}),
-          fragment: frag.id,
-        }),
-      );
-    }
+    const { cannotCross, errors } = splitSignatureProblems(problems, { id: frag.id, symbol: decl.symbol });
+    for (const e of errors) emit(e);
     const out: AnalyzedFragment = {
       id: frag.id,
       language: LANGUAGE_ID,
@@ -82,6 +82,7 @@ export async function analyzeAs(req: AnalyzeRequest): Promise<AnalysisResult> {
       endLine: decl.endLine,
       unit: frag.file,
       deps: collectDeps(ws, frag.file, decl, index, frag.id),
+      ...(cannotCross.length ? { cannotCross } : {}),
     };
     if (detail) out.detail = detail;
     mapped.push({ out, ...(detail && problems.length === 0 ? { detail } : {}) });
@@ -150,7 +151,10 @@ function locate(frag: Frag, ws: AsWorkspace, emit: (d: Diagnostic) => void): AsD
   let cands = name.includes(".")
     ? callable.filter((d) => d.symbol === name)
     : callable.filter((d) => d.kind !== "method" && d.name === name);
-  if (cands.length === 0 && !name.includes(".")) cands = callable.filter((d) => d.kind === "method" && d.name === name);
+  if (cands.length === 0 && !name.includes(".")) {
+    const methods = callable.filter((d) => d.kind === "method" && d.name === name);
+    cands = narrowByReceiver(methods, frag.receiverHints, (d) => d.className);
+  }
   const { start, end } = frag.location;
   if (cands.length > 0 && (start !== undefined || end !== undefined)) {
     const inRange = cands.filter(
@@ -173,14 +177,19 @@ function locate(frag: Frag, ws: AsWorkspace, emit: (d: Diagnostic) => void): AsD
     }
     cands = inRange;
   }
-  if (cands.length !== 1) {
-    const names = callable.map((d) => d.symbol);
-    const hint =
-      cands.length > 1 ? `write ${cands.map((d) => `\`${d.symbol}\``).join(" or ")}` : didYouMean(name, names);
+  if (cands.length > 1) {
+    emit(ambiguousName(frag, name, cands.map((d) => d.symbol)));
+    return undefined;
+  }
+  if (cands.length === 0) {
+    const hint = didYouMean(
+      name,
+      callable.map((d) => d.symbol),
+    );
     emit(
       diag(
         "DCM_CFD_SYMBOL_NOT_FOUND",
-        cands.length > 1 ? `\`${name}\` is ambiguous in ${frag.file}` : `\`${name}\` is not declared in ${frag.file}`,
+        `\`${name}\` is not declared in ${frag.file}`,
         {
           pos: cfdPos(frag, "name"),
           ...(hint ? { suggestion: hint } : {}),

@@ -10,8 +10,9 @@
  *   imports into other modules of the repository count as third-party.
  * - filesParsed counts real tree-sitter parses; summaries taken from
  *   `req.cache` are not counted.
- * - A fragment whose signature has an error is still returned (kind, file,
- *   deps) but without `signature` and `abi`.
+ * - A fragment whose signature has an error, or cannot cross the boundary
+ *   (AnalyzedFragment.cannotCross), is still returned (kind, file, deps) but
+ *   without `signature` and `abi`.
  */
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
@@ -26,6 +27,7 @@ import { type MappedFunc, mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Found, GoWorkspace } from "./workspace.js";
 import { isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 
 interface Located {
   frag: CfdFragmentWithFile;
@@ -89,12 +91,9 @@ export async function analyzeGo(req: AnalyzeRequest): Promise<AnalysisResult> {
     const deps = collectDeps(ws, mapper, found, index, frag.id);
     if (func) deps.typeDefs = signatureTypeDefs(func.types, ctx.pkgPath, deps.typeDefs, mapper);
     reportSyntax(ws, frag, emit);
-    for (const p of problems) {
-      const message = `fragment \`${frag.id}\` (\`${decl.symbol}\`): ${p.message}`;
-      emit(
-        diag(p.code, message, { pos: p.pos, ...(p.suggestion ? { suggestion: p.suggestion } : {}), fragment: frag.id }),
-      );
-    }
+    const { cannotCross, errors } = splitSignatureProblems(problems, { id: frag.id, symbol: decl.symbol });
+    for (const e of errors) emit(e);
+    const libAliases = aliasesOf(found.summary, deps.libs);
     const out: AnalyzedFragment = {
       id: frag.id,
       language: "go",
@@ -105,6 +104,8 @@ export async function analyzeGo(req: AnalyzeRequest): Promise<AnalysisResult> {
       endLine: decl.endLine,
       unit: ctx.pkgPath,
       deps,
+      ...(Object.keys(libAliases).length ? { libAliases } : {}),
+      ...(cannotCross.length ? { cannotCross } : {}),
       detail,
     };
     mapped.push({ loc, out, ...(func ? { func } : {}), sigOk: problems.length === 0 });
@@ -203,6 +204,16 @@ function reportSyntax(ws: GoWorkspace, frag: CfdFragmentWithFile, emit: (d: Diag
       ),
     );
   }
+}
+
+/** Import path -> alias for the fragment's libs that its file imports under an explicit name. */
+function aliasesOf(summary: Found["summary"], libs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const used = new Set(libs);
+  for (const spec of summary.imports) {
+    if (spec.alias && spec.alias !== "_" && spec.alias !== "." && used.has(spec.path)) out[spec.path] = spec.alias;
+  }
+  return out;
 }
 
 /** deps.typeDefs plus the module's named types the signature reaches (through struct fields too). */

@@ -1,18 +1,20 @@
 /**
  * A CFD fragment's `name` -> the declaration in its file: `Func`,
- * `Type.Method`, a bare method name (unique among the file's methods), a
+ * `Type.Method`, a bare method name (unique among the file's methods, or
+ * narrowed by the receiver types the fragment's `dependsOn` names), a
  * package-level var or const, or a type. `location.start`/`end` must enclose
  * the declaration and pick among several candidates.
  */
 
-import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
-import type { Decl, FileSummary } from "./summary-types.js";
+import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import type { AnalyzeFragment } from "../../../src/languages/adapter-types.js";
 import { cfdPos } from "../../../src/languages/kit/analysis-kit.js";
+import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";
+import type { Decl, FileSummary } from "./summary-types.js";
 
-export type CfdFragmentWithFile = CfdFragment & { file: string };
+export type CfdFragmentWithFile = AnalyzeFragment;
 
 export function findSymbol(
   frag: CfdFragmentWithFile,
@@ -27,7 +29,10 @@ export function findSymbol(
     candidates = summary.decls.filter((d) => d.kind === "method" && d.name === method && d.recv?.typeName === typeName);
   } else {
     candidates = summary.decls.filter((d) => d.kind !== "method" && d.name === name);
-    if (candidates.length === 0) candidates = summary.decls.filter((d) => d.kind === "method" && d.name === name);
+    if (candidates.length === 0) {
+      const methods = summary.decls.filter((d) => d.kind === "method" && d.name === name);
+      candidates = narrowByReceiver(methods, frag.receiverHints, (d) => d.recv?.typeName);
+    }
   }
 
   const { start, end } = frag.location;
@@ -55,14 +60,7 @@ export function findSymbol(
 
   if (candidates.length === 1) return { decl: candidates[0]! };
   if (candidates.length > 1) {
-    const symbols = candidates.map((d) => `\`${d.symbol}\``);
-    return {
-      diagnostic: diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is ambiguous in ${frag.file}: ${symbols.join(", ")}`, {
-        pos: cfdPos(frag, "name"),
-        suggestion: `write ${symbols.join(" or ")}, or give location.start/end`,
-        fragment: frag.id,
-      }),
-    };
+    return { diagnostic: ambiguousName(frag, name, candidates.map((d) => d.symbol)) };
   }
   return {
     diagnostic: diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is not declared in ${frag.file}`, {

@@ -4,13 +4,12 @@
  * declarations.scm, imports.scm and references.scm.
  *
  * Known limitations:
- * - Locals are not scoped (see references.scm): a package-level name shadowed
- *   anywhere in a declaration is treated as local throughout it.
  * - Keys of struct literals with elided types (`[]T{{Name: x}}`) count as
  *   identifier references.
  */
 import type Parser from "tree-sitter";
 import { firstSyntaxError, goQuery, parseGo } from "./go-parser.js";
+import { LocalScopes } from "./scopes.js";
 import type { Decl, FileSummary, ImportSpec, Refs, SelectorRef, TypeExpr } from "./summary-types.js";
 import { constExpr, paramList, posOf, stringLiteral, typeExpr } from "./type-expr.js";
 
@@ -151,7 +150,8 @@ function declNode(tree: Parser.Tree, decl: Decl): Node {
 export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
   const node = declNode(tree, decl);
   const matches = goQuery("references").matches(node);
-  const locals = new Set<string>();
+  // A name is local where a binding covers it (scopes.ts), not throughout the declaration.
+  const locals = new LocalScopes();
   const typed = new Map<string, TypeExpr>();
   // Name nodes that are not references: definitions, struct literal keys, the function's own name.
   const excluded = new Set<number>();
@@ -167,7 +167,7 @@ export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
     for (const c of m.captures) {
       switch (c.name) {
         case "local.definition":
-          locals.add(c.node.text);
+          locals.add(c.node);
           excluded.add(c.node.startIndex);
           break;
         case "local.typed.name":
@@ -197,17 +197,22 @@ export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
     switch (first.name) {
       case "reference.identifier": {
         const text = first.node.text;
-        if (text !== "_" && !locals.has(text) && !idents.has(text) && !excluded.has(first.node.startIndex))
+        if (
+          text !== "_" &&
+          !idents.has(text) &&
+          !excluded.has(first.node.startIndex) &&
+          !locals.isLocal(text, first.node)
+        )
           idents.add(text);
         break;
       }
       case "reference.type": {
         const text = first.node.text;
         if (
-          !locals.has(text) &&
           !types.has(text) &&
           first.node.parent?.type !== "qualified_type" &&
-          !excluded.has(first.node.startIndex)
+          !excluded.has(first.node.startIndex) &&
+          !locals.isLocal(text, first.node)
         )
           types.add(text);
         break;
@@ -221,13 +226,22 @@ export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
         const field = m.captures[1]?.node;
         if (!field) break;
         const sel: SelectorRef = { name: field.text, operandLocal: false, call: calls.has(field.startIndex) };
+        let via = "";
         if (first.node.type === "identifier") {
           sel.operand = first.node.text;
-          sel.operandLocal = locals.has(sel.operand);
+          sel.operandLocal = locals.isLocal(sel.operand, first.node);
           const t = sel.operandLocal ? typed.get(sel.operand) : undefined;
           if (t) sel.operandType = t;
+        } else if (first.node.type === "selector_expression") {
+          const root = first.node.childForFieldName("operand");
+          const f = first.node.childForFieldName("field");
+          const t = root?.type === "identifier" && locals.isLocal(root.text, root) ? typed.get(root.text) : undefined;
+          if (t && f) {
+            sel.operandField = { ownerType: t, field: f.text };
+            via = `${root!.text}.${f.text}`;
+          }
         }
-        const key = `${sel.operand ?? ""}.${sel.name}.${sel.call}`;
+        const key = `${sel.operand ?? via}.${sel.name}.${sel.call}`;
         if (!selectors.has(key)) selectors.set(key, sel);
         break;
       }

@@ -75,6 +75,12 @@ export interface SelectorRef {
   operandLocal: boolean;
   /** The declared type of a local operand, when written down. */
   operandType?: TypeExpr;
+  /**
+   * The operand is a field of a local whose type is written down (`w.pos.String()`
+   * with `w *wireErr`): that type and the field name, so that the field's
+   * declared type can pick the method.
+   */
+  operandField?: { ownerType: TypeExpr; field: string };
   /** The selector is called: `x.Name(...)`. */
   call: boolean;
 }

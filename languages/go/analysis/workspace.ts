@@ -113,14 +113,19 @@ export class GoWorkspace {
    */
   refs(found: Found): Refs {
     if (found.decl.refs) return found.decl.refs;
-    let tree = this.trees.get(found.file);
+    found.decl.refs = declRefs(this.tree(found.file), found.decl);
+    return found.decl.refs;
+  }
+
+  /** The file's syntax tree (parsed again when its summary came from the cache). */
+  tree(file: string): Parser.Tree {
+    let tree = this.trees.get(file);
     if (!tree) {
-      tree = parseGo(this.read(found.file));
-      this.trees.set(found.file, tree);
+      tree = parseGo(this.read(file));
+      this.trees.set(file, tree);
       this.filesParsed++;
     }
-    found.decl.refs = declRefs(tree, found.decl);
-    return found.decl.refs;
+    return tree;
   }
 
   resetTouched(): void {
@@ -151,6 +156,33 @@ export class GoWorkspace {
       if (decl) return { decl, file, summary };
     }
     return undefined;
+  }
+
+  /** Every package-level function, var, const or type `name` of a package (one per build variant, and every `init`). */
+  findAllTopLevel(dir: string, name: string): Found[] {
+    const out: Found[] = [];
+    for (const file of sorted(this.index(dir).names.get(name))) {
+      const summary = this.summary(file);
+      for (const decl of summary.decls)
+        if (decl.kind !== "method" && decl.name === name) out.push({ decl, file, summary });
+    }
+    return out;
+  }
+
+  /** Every method declared on the type `typeName` of a package. */
+  methodsOf(dir: string, typeName: string): Found[] {
+    const files = new Set<string>();
+    for (const entries of this.index(dir).methods.values()) {
+      for (const e of entries) if (e.recv === typeName) files.add(e.file);
+    }
+    const out: Found[] = [];
+    for (const file of sorted(files)) {
+      const summary = this.summary(file);
+      for (const decl of summary.decls) {
+        if (decl.kind === "method" && decl.recv?.typeName === typeName) out.push({ decl, file, summary });
+      }
+    }
+    return out;
   }
 
   /** Method `name` of type `typeName`; `typeName` undefined: every method so named. */

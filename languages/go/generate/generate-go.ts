@@ -11,7 +11,13 @@
  *  - `<workDir>/go-<target>/go.work` puts it in a workspace with the user's
  *    module (go-work.ts);
  *  - `<workDir>/go-<target>/overlay.json` (go build -overlay) adds alias files
- *    and `package main` copies to the user's packages (user-overlay.ts).
+ *    and `package main` copies to the user's packages (user-overlay.ts), and
+ *    replaces every file of every package of the module the build reaches by
+ *    a copy pruned to the closure of the fragments (extract.ts; the copies
+ *    are under `extract/`, files with nothing kept map to "", which Go reads
+ *    as deleted). `overlay-whole.json` is the same build without pruning:
+ *    compile-go.ts falls back to it when a gap in the closure breaks the
+ *    build. With DCM_GO_EXTRACT=0, overlay.json is that whole-package overlay.
  *
  * This file plans the fragments (call-plan.ts), hands each part to its
  * renderer and writes the result. The output is a function of the inputs only
@@ -29,6 +35,7 @@ import type { GoBuildSpec, GoTarget } from "./build-spec.js";
 import { type CallPlan, planCall, reachableNamed } from "./call-plan.js";
 import { Codec } from "./codec-gen.js";
 import { computeContentKey } from "./content-key.js";
+import { type Extraction, extractClosure, extractionEnabled } from "./extract.js";
 import { renderBufferCall, renderExport } from "./fragment-wrappers.js";
 import { MIN_GO_VERSION } from "./go-version.js";
 import { renderGoWork } from "./go-work.js";
@@ -136,6 +143,23 @@ export async function generateGo(
   for (const p of [...blankPkgs].sort((a, b) => compareStrings(a.effPath, b.effPath))) imports.blank(p.effPath);
   const mainGo = renderMainGo(target, imports, body);
 
+  // The closure of the fragments, roots: every fragment and every type the generated code names.
+  const driver = opts.driver ?? goToolchain;
+  let extraction: Extraction | undefined;
+  if (extractionEnabled()) {
+    const types = reachableNamed(calls, named, req.analysis.types)
+      .map((k) => named[k]!)
+      .filter((n) => n.file && !isAbsolute(n.file) && !n.file.startsWith(".."))
+      .map((n) => ({ file: n.file, name: n.name }));
+    extraction = extractClosure({
+      repo,
+      analysis: req.analysis,
+      fragments,
+      types,
+      gomodcache: (await driver.detect())?.gomodcache,
+    });
+  }
+
   // Files, keyed by path relative to workDir.
   const files = new Map<string, string>();
   files.set("main/main.go", mainGo);
@@ -148,28 +172,56 @@ export async function generateGo(
   files.set("main/go.mod", `module ${mainPath}\n\ngo ${MIN_GO_VERSION}\n`);
   files.set("go.work", await renderGoWork(repo, moduleRoot, detail.module.goVersion));
 
-  const overlay: Record<string, string> = {};
+  // `whole`: alias files and full package main copies; `pruned`: the same with the closure's copies.
+  const whole: Record<string, string> = {};
+  const pruned: Record<string, string> = {};
   const shadows: Record<string, string> = {};
   const sortedPkgs = [...pkgs.values()].sort((a, b) => compareStrings(a.effPath, b.effPath));
+  const mainDirs = new Set<string>();
   for (const p of sortedPkgs) {
     if (p.fnAliases.size > 0 || p.typeAliases.size > 0) {
       const rel = posix.join("overlay", p.effDir, EXPORT_FILE);
       files.set(rel, renderExportFile(p));
-      overlay[join(repo, p.effDir, EXPORT_FILE)] = join(workDir, rel);
+      whole[join(repo, p.effDir, EXPORT_FILE)] = join(workDir, rel);
+      pruned[join(repo, p.effDir, EXPORT_FILE)] = join(workDir, rel);
     }
-    if (p.isMain) {
-      for (const [name, text] of await shadowCopies(repo, p.dir)) {
-        const rel = posix.join("overlay", p.effDir, name);
-        files.set(rel, text);
-        overlay[join(repo, p.effDir, name)] = join(workDir, rel);
-        shadows[join(workDir, rel)] = posix.join(p.dir, name);
-      }
+    if (!p.isMain) continue;
+    mainDirs.add(p.dir);
+    for (const [name, text] of await shadowCopies(repo, p.dir)) {
+      const rel = posix.join("overlay", p.effDir, name);
+      files.set(rel, text);
+      whole[join(repo, p.effDir, name)] = join(workDir, rel);
+      shadows[join(workDir, rel)] = posix.join(p.dir, name);
+    }
+    if (!extraction) continue;
+    for (const [name, text] of await shadowCopies(repo, p.dir, extraction.files)) {
+      const rel = posix.join("extract", p.effDir, name);
+      files.set(rel, text);
+      pruned[join(repo, p.effDir, name)] = join(workDir, rel);
+      shadows[join(workDir, rel)] = posix.join(p.dir, name);
     }
   }
-  files.set("overlay.json", `${JSON.stringify({ Replace: sortKeys(overlay) }, null, 2)}\n`);
+  if (extraction) {
+    for (const [file, text] of extraction.files) {
+      if (mainDirs.has(posix.dirname(file))) continue; // its pruned copies are the shadow copies above
+      if (text === "") {
+        pruned[join(repo, file)] = "";
+        continue;
+      }
+      const rel = posix.join("extract", file);
+      files.set(rel, text);
+      pruned[join(repo, file)] = join(workDir, rel);
+      shadows[join(workDir, rel)] = file;
+    }
+    files.set("overlay.json", `${JSON.stringify({ Replace: sortKeys(pruned) }, null, 2)}\n`);
+    files.set("overlay-whole.json", `${JSON.stringify({ Replace: sortKeys(whole) }, null, 2)}\n`);
+  } else {
+    files.set("overlay.json", `${JSON.stringify({ Replace: sortKeys(whole) }, null, 2)}\n`);
+  }
 
   // Files of an earlier generation in the same work folder must not linger.
-  for (const sub of ["main", "overlay"]) await rm(join(workDir, sub), { recursive: true, force: true });
+  for (const sub of ["main", "overlay", "extract"]) await rm(join(workDir, sub), { recursive: true, force: true });
+  await rm(join(workDir, "overlay-whole.json"), { force: true });
   const out: GeneratedProject["files"] = [];
   for (const [rel, contents] of [...files].sort((a, b) => compareStrings(a[0], b[0]))) {
     const abs = join(workDir, rel);
@@ -194,21 +246,30 @@ export async function generateGo(
     mainDir,
     goWork: join(workDir, "go.work"),
     overlay: join(workDir, "overlay.json"),
+    ...(extraction ? { wholeOverlay: join(workDir, "overlay-whole.json"), extraction: extraction.stats } : {}),
+    modulePath: detail.module.path,
+    moduleDir: detail.module.dir,
     exports,
     abi,
-    fragments: fragments.map((f) => ({ id: f.id, file: f.file, line: f.line, endLine: f.endLine })),
+    fragments: fragments.map((f) => {
+      const d = f.detail as GoFragmentDetail | undefined;
+      const pkg = d?.pkg ? pkgs.get(d.pkg.pkgPath) : undefined;
+      return {
+        id: f.id,
+        symbol: f.symbol,
+        file: f.file,
+        line: f.line,
+        endLine: f.endLine,
+        pkgPath: pkg?.effPath ?? d?.pkg.pkgPath ?? f.unit,
+        libs: f.deps.libs,
+      };
+    }),
     shadows,
     generated: [...files.keys()]
       .filter((rel) => rel.endsWith(".go") && !shadows[join(workDir, rel)])
       .map((rel) => join(workDir, rel)),
   };
-  const contentKey = await computeContentKey(
-    req,
-    target,
-    files,
-    { repo, moduleRoot, workDir },
-    opts.driver ?? goToolchain,
-  );
+  const contentKey = await computeContentKey(req, target, files, { repo, moduleRoot, workDir }, driver);
   return { files: out, exports, contentKey, buildSpec: spec };
 }
 

@@ -13,6 +13,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { isGoSource } from "../analysis/workspace.js";
 import type { GoFragmentDetail } from "../go-types.js";
 import { HEADER } from "./main-package.js";
 import { compareStrings } from "./naming.js";
@@ -85,18 +86,26 @@ export function renderExportFile(p: PkgPlan): string {
 /**
  * Copies of the non-test .go files of a `package main` folder, with the package
  * clause renamed (same line count, so compiler positions map back 1:1).
+ * `pruned` (repo-relative file -> text, see extract.ts) replaces a file's text;
+ * a file pruned to "" is left out.
  */
-export async function shadowCopies(repo: string, dir: string): Promise<Array<[string, string]>> {
+export async function shadowCopies(
+  repo: string,
+  dir: string,
+  pruned?: Map<string, string>,
+): Promise<Array<[string, string]>> {
   const abs = join(repo, dir);
   let names: string[];
   try {
-    names = (await readdir(abs)).filter((n) => n.endsWith(".go") && !n.endsWith("_test.go") && n !== EXPORT_FILE);
+    names = (await readdir(abs)).filter((n) => isGoSource(n) && n !== EXPORT_FILE);
   } catch {
     throw dcmError("DCM_REPO_NOT_FOUND", `cannot read the folder ${dir} of a package main that holds fragments`);
   }
   const out: Array<[string, string]> = [];
   for (const name of names.sort(compareStrings)) {
-    const text = await readFile(join(abs, name), "utf8");
+    const replaced = pruned?.get(posix.join(dir, name));
+    if (replaced === "") continue;
+    const text = replaced ?? (await readFile(join(abs, name), "utf8"));
     out.push([name, renamePackageClause(text, "main", SHADOW_PKG)]);
   }
   return out;

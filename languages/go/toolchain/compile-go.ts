@@ -10,8 +10,19 @@ import type { CompileResult, GeneratedProject } from "../../../src/languages/ada
 import { which } from "../../../toolchains/local-driver.js";
 import type { CompileJob } from "../../../toolchains/toolchain-types.js";
 import { GO_BUILD_FLAGS, type GoBuildSpec, type GoTarget, isGoBuildSpec } from "../generate/build-spec.js";
+import { extractionEnabled } from "../generate/extract.js";
 import { compareGoVersions, MIN_GO_VERSION } from "../generate/go-version.js";
-import { goBuildDiagnostics } from "./go-errors.js";
+import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { extractionGaps, type ExtractionGap } from "./extraction-gaps.js";
+import {
+  fragmentAt,
+  type GoBuildError,
+  type GoBuildOutput,
+  goBuildDiagnostics,
+  parseGoBuildOutput,
+  userFileOf,
+} from "./go-errors.js";
+import { importChainDiagnostics, parseGoList } from "./import-chain.js";
 import { type GoToolchainDriver, type GoToolchainInfo, goToolchain } from "./go-toolchain.js";
 
 export interface CompileGoOptions {
@@ -19,14 +30,12 @@ export interface CompileGoOptions {
   timeoutMs?: number;
 }
 
-/** The `go build` job for a project (exposed for tests and for the cache key). */
-export function goBuildJob(
+/** The environment of every `go` command of a build. */
+function goEnv(
   spec: GoBuildSpec,
   target: GoTarget,
-  tmpOut: string,
   info: Pick<GoToolchainInfo, "goos" | "goarch">,
-  timeoutMs?: number,
-): CompileJob {
+): Record<string, string> {
   const env: Record<string, string> = {
     GOWORK: spec.goWork,
     GOTOOLCHAIN: "local",
@@ -34,10 +43,22 @@ export function goBuildJob(
   };
   if (target === "wasm") Object.assign(env, { GOOS: "wasip1", GOARCH: "wasm", CGO_ENABLED: "0" });
   else Object.assign(env, { GOOS: info.goos, GOARCH: info.goarch, CGO_ENABLED: "1" });
+  return env;
+}
+
+/** The `go build` job for a project (exposed for tests and for the cache key); `overlay` defaults to the spec's. */
+export function goBuildJob(
+  spec: GoBuildSpec,
+  target: GoTarget,
+  tmpOut: string,
+  info: Pick<GoToolchainInfo, "goos" | "goarch">,
+  timeoutMs?: number,
+  overlay: string = spec.overlay,
+): CompileJob {
   const job: CompileJob = {
     cwd: spec.mainDir,
-    args: ["build", ...GO_BUILD_FLAGS, `-overlay=${spec.overlay}`, "-o", tmpOut, "."],
-    env,
+    args: ["build", ...GO_BUILD_FLAGS, `-overlay=${overlay}`, "-o", tmpOut, "."],
+    env: goEnv(spec, target, info),
     readOnly: [spec.repo, spec.moduleRoot],
   };
   if (timeoutMs !== undefined) job.timeoutMs = timeoutMs;
@@ -80,6 +101,17 @@ export async function compileGo(
   }
   const platform = target === "wasm" ? "wasip1/wasm" : `${info.goos}/${info.goarch}`;
   const toolchain = `${info.version} ${platform}`;
+  // What the module was built from, for the manifest: the closure, or whole packages.
+  const built = (fellBack: boolean) =>
+    `${toolchain}, ${
+      spec.wholeOverlay
+        ? fellBack
+          ? "whole packages (extraction fell back)"
+          : "closure extraction"
+        : extractionEnabled()
+          ? "whole packages (no closure: a fragment's declaration was not found again)"
+          : "whole packages (DCM_GO_EXTRACT=0)"
+    }`;
   if (compareGoVersions(info.version, MIN_GO_VERSION) < 0) {
     return fail(
       toolchain,
@@ -113,14 +145,89 @@ export async function compileGo(
   await rm(tmpOut, { force: true });
   const job = goBuildJob(spec, target, tmpOut, info, opts.timeoutMs);
   const outcome = await driver.compile(job);
+  const warnings: Diagnostic[] = [];
+  let fellBack = false;
   if (!outcome.ok) {
-    return fail(
-      toolchain,
-      ...goBuildDiagnostics(outcome.stderr, { spec, cwd: job.cwd, installHint: driver.installHint }),
-    );
+    const parsed = parseGoBuildOutput(outcome.stderr, job.cwd);
+    // A gap in the closure must not block the user: build the whole packages once.
+    const gaps = spec.wholeOverlay ? extractionGaps(parsed, spec) : undefined;
+    if (gaps && spec.wholeOverlay) {
+      await rm(tmpOut, { force: true });
+      const whole = await driver.compile(goBuildJob(spec, target, tmpOut, info, opts.timeoutMs, spec.wholeOverlay));
+      if (whole.ok) {
+        fellBack = true;
+        warnings.push(gapWarning(spec, gaps));
+      }
+    }
+    if (!fellBack) {
+      const diagnostics = goBuildDiagnostics(outcome.stderr, { spec, cwd: job.cwd, installHint: driver.installHint });
+      const chained = await withImportChains(diagnostics, parsed, spec, target, info, platform, driver, opts.timeoutMs);
+      if (gaps) {
+        for (const d of chained) {
+          d.suggestion = `${d.suggestion ? `${d.suggestion} ` : ""}(dcm compiled only the code the fragments reach; the build of whole packages failed too.)`;
+        }
+      }
+      return fail(toolchain, ...chained);
+    }
   }
   // c-shared also writes a C header next to the library; only the library goes to outFile.
   await mkdir(dirname(outFile), { recursive: true });
   await copyFile(tmpOut, outFile);
-  return { file: outFile, target, toolchain, diagnostics: [] };
+  return { file: outFile, target, toolchain: built(fellBack), diagnostics: warnings };
+}
+
+/** DCM_EXTRACTION_INCOMPLETE: what the closure missed, at the first place it shows. */
+function gapWarning(spec: GoBuildSpec, gaps: ExtractionGap[]): Diagnostic {
+  const first = gaps[0]!;
+  const list = gaps
+    .slice(0, 5)
+    .map((g) => `${g.message} (${g.file}:${g.line}:${g.col})`)
+    .join("; ");
+  const more = gaps.length > 5 ? `; and ${gaps.length - 5} more` : "";
+  const frag = fragmentAt(spec, first.file, first.line);
+  return diag(
+    "DCM_EXTRACTION_INCOMPLETE",
+    `dcm's extraction of the fragments' code missed something the ${spec.target} build needs: ${list}${more}. The module was built from whole packages instead.`,
+    {
+      pos: { file: first.file, line: first.line, col: first.col },
+      ...(frag ? { fragment: frag.id } : {}),
+      suggestion:
+        "Nothing to change in your code; please report this gap in dcm's analysis. DCM_GO_EXTRACT=0 builds whole packages without trying extraction first.",
+    },
+  );
+}
+
+/** Failing packages outside the module, explained by fragment and import chain (go list runs only here). */
+async function withImportChains(
+  diagnostics: Diagnostic[],
+  parsed: GoBuildOutput,
+  spec: GoBuildSpec,
+  target: GoTarget,
+  info: GoToolchainInfo,
+  platform: string,
+  driver: GoToolchainDriver,
+  timeoutMs?: number,
+): Promise<Diagnostic[]> {
+  const foreign = (e: GoBuildError) => userFileOf(spec, e.file) === undefined && !spec.generated.includes(e.file);
+  if (!parsed.errors.some((e) => e.pkg && foreign(e))) return diagnostics;
+  const list: CompileJob = {
+    cwd: spec.mainDir,
+    args: ["list", "-e", "-deps", "-json=ImportPath,Name,Imports", `-overlay=${spec.overlay}`, "."],
+    env: goEnv(spec, target, info),
+    readOnly: [spec.repo, spec.moduleRoot],
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+  const listed = await driver.compile(list);
+  if (!listed.stdout.trim()) return diagnostics;
+  const { diagnostics: chained, handled } = importChainDiagnostics(
+    parsed,
+    spec,
+    parseGoList(listed.stdout),
+    platform,
+    foreign,
+  );
+  if (chained.length === 0) return diagnostics;
+  const handledAt = new Set([...handled].map((e) => `${e.file}:${e.line}:${e.col}`));
+  const rest = diagnostics.filter((d) => !(d.pos && handledAt.has(`${d.pos.file}:${d.pos.line}:${d.pos.col}`)));
+  return [...chained, ...rest];
 }

@@ -22,17 +22,41 @@ export interface GoErrorContext {
   installHint?: string;
 }
 
-export function goBuildDiagnostics(stderr: string, ctx: GoErrorContext): Diagnostic[] {
-  const { spec } = ctx;
-  const out: Diagnostic[] = [];
-  const loose: string[] = [];
-  const generated = new Set(spec.generated);
-  let last: Diagnostic | undefined;
+/** One positioned error of `go build`'s stderr. */
+export interface GoBuildError {
+  /** Absolute path as the compiler printed it (relative ones resolved against the build's folder). */
+  file: string;
+  line: number;
+  col: number;
+  /** The message, continuation lines joined with newlines. */
+  message: string;
+  /** The package being compiled (from the `# import/path` header above it). */
+  pkg?: string;
+}
 
+export interface GoBuildOutput {
+  errors: GoBuildError[];
+  /** Lines that are neither positioned errors nor package headers. */
+  loose: string[];
+}
+
+export function parseGoBuildOutput(stderr: string, cwd: string): GoBuildOutput {
+  const errors: GoBuildError[] = [];
+  const loose: string[] = [];
+  let pkg: string | undefined;
+  let last: GoBuildError | undefined;
   for (const raw of stderr.split("\n")) {
     const line = raw.replace(/\r$/, "");
     if (line.trim() === "") continue;
-    if (line.startsWith("# ")) continue; // `# example.com/pkg` package header
+    if (line.startsWith("# ")) {
+      // `# example.com/pkg` package header (`# [example.com/pkg]` for tests)
+      pkg = line
+        .slice(2)
+        .trim()
+        .replace(/^\[(.*)\]$/, "$1");
+      last = undefined;
+      continue;
+    }
     if (/^\s/.test(line) && last) {
       // Continuation of the previous message (e.g. "have (…) want (…)").
       last.message += `\n${line.trim()}`;
@@ -45,34 +69,56 @@ export function goBuildDiagnostics(stderr: string, ctx: GoErrorContext): Diagnos
       continue;
     }
     const [, file, lineNo, colNo, msg] = m;
-    const abs = isAbsolute(file!) ? file! : resolve(ctx.cwd, file!);
-    const pos = { line: Number(lineNo), col: colNo ? Number(colNo) : 1 };
+    last = {
+      file: isAbsolute(file!) ? file! : resolve(cwd, file!),
+      line: Number(lineNo),
+      col: colNo ? Number(colNo) : 1,
+      message: msg!,
+      ...(pkg ? { pkg } : {}),
+    };
+    errors.push(last);
+  }
+  return { errors, loose };
+}
+
+/** The repo-relative user file an error stands in (through package main and pruned copies), if any. */
+export function userFileOf(spec: GoBuildSpec, abs: string): string | undefined {
+  if (new Set(spec.generated).has(abs)) return undefined;
+  return spec.shadows[abs] ?? toRepoRelative(spec.repo, abs);
+}
+
+export function goBuildDiagnostics(stderr: string, ctx: GoErrorContext): Diagnostic[] {
+  const { spec } = ctx;
+  const out: Diagnostic[] = [];
+  const generated = new Set(spec.generated);
+  const parsed = parseGoBuildOutput(stderr, ctx.cwd);
+
+  for (const e of parsed.errors) {
+    const pos = { line: e.line, col: e.col };
     let d: Diagnostic;
-    if (generated.has(abs)) {
+    if (generated.has(e.file)) {
       d = diag(
         "DCM_COMPILE_FAILED",
-        `go build failed in code dcm generated (${abs}): ${msg} — this is a dcm generator bug, please report it`,
+        `go build failed in code dcm generated (${e.file}): ${e.message} — this is a dcm generator bug, please report it`,
         {
-          pos: { file: abs, ...pos },
+          pos: { file: e.file, ...pos },
           suggestion: "Report this with the generated file; it is kept in the build's work folder.",
         },
       );
     } else {
-      const shadow = spec.shadows[abs];
-      const repoRel = shadow ?? toRepoRelative(spec.repo, abs);
+      const repoRel = userFileOf(spec, e.file);
       const frag = repoRel ? fragmentAt(spec, repoRel, pos.line) : undefined;
-      const where = repoRel ?? abs;
+      const where = repoRel ?? e.file;
       d = diag(
         "DCM_COMPILE_FAILED",
-        frag ? `go build: ${msg} (fragment ${frag.id})` : `go build: ${msg}`,
+        frag ? `go build: ${e.message} (fragment ${frag.id})` : `go build: ${e.message}`,
         frag ? { pos: { file: where, ...pos }, fragment: frag.id } : { pos: { file: where, ...pos } },
       );
     }
     if (out.length < MAX_DIAGNOSTICS) out.push(d);
-    last = d;
   }
 
-  const text = loose
+  const text = parsed.loose
     .filter((l) => !/^go: downloading /.test(l))
     .join("\n")
     .trim();
@@ -131,7 +177,7 @@ function toRepoRelative(repo: string, abs: string): string | undefined {
 
 /** The fragment whose declaration holds the line, else the nearest one in the file. */
 export function fragmentAt(
-  spec: Pick<GoBuildSpec, "fragments">,
+  spec: { fragments: Array<{ id: string; file: string; line: number; endLine: number }> },
   file: string,
   line: number,
 ): { id: string } | undefined {
@@ -144,7 +190,7 @@ export function fragmentAt(
   return best ? { id: best.id } : undefined;
 }
 
-function truncate(text: string, maxLines = 40): string {
+export function truncate(text: string, maxLines = 40): string {
   const lines = text.split("\n");
   return lines.length <= maxLines
     ? text

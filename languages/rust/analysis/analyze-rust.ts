@@ -9,11 +9,10 @@
  * file convention; trait impl methods are not fragments.
  */
 import { posix } from "node:path";
-import type { CfdFragment } from "../../../src/cfd/cfd-types.js";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../src/diagnostics/catalog.js";
 import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
-import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
+import type { AnalysisResult, AnalyzedFragment, AnalyzeFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { RustAnalysisDetail, RustCrateInfo, RustFragmentDetail, RustType } from "../rust-types.js";
 import { crateRoot, dirOf, findCargoToml } from "./cargo-toml.js";
 import { crateSourceFiles, hashFiles } from "./crate-files.js";
@@ -23,8 +22,10 @@ import { mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Decl, type FileSummary, modPathOf, RustWorkspace } from "./workspace.js";
 import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
+import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";
 
-type Frag = CfdFragment & { file: string };
+type Frag = AnalyzeFragment;
 
 export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> {
   const ws = new RustWorkspace(req.repo, req.cache);
@@ -130,15 +131,8 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
       );
     }
     reportSyntax(ws, frag, emit);
-    for (const p of problems) {
-      emit(
-        diag(p.code, `fragment \`${frag.id}\` (\`${decl.symbol}\`): ${p.message}`, {
-          pos: p.pos,
-          fragment: frag.id,
-          ...(p.suggestion ? { suggestion: p.suggestion } : {}),
-        }),
-      );
-    }
+    const { cannotCross, errors } = splitSignatureProblems(problems, { id: frag.id, symbol: decl.symbol });
+    for (const e of errors) emit(e);
     const out: AnalyzedFragment = {
       id: frag.id,
       language: "rust",
@@ -149,6 +143,7 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
       endLine: decl.endLine,
       unit: ["crate", ...ctx.modPath].join("::"),
       deps,
+      ...(cannotCross.length ? { cannotCross } : {}),
       ...(detail ? { detail } : {}),
     };
     mapped.push({ out, ...(detail ? { detail } : {}), ...(receiver ? { receiver } : {}), ok: problems.length === 0 });
@@ -183,7 +178,10 @@ function hasSelf(decl: Decl): boolean {
 function findDecl(frag: Frag, summary: FileSummary, emit: (d: Diagnostic) => void): Decl | undefined {
   const name = frag.name.trim().replace(/^crate::/, "").replace(".", "::");
   let candidates = summary.decls.filter((d) => d.symbol === name);
-  if (candidates.length === 0) candidates = summary.decls.filter((d) => d.implType && d.name === name);
+  if (candidates.length === 0) {
+    const methods = summary.decls.filter((d) => d.implType && d.name === name);
+    candidates = narrowByReceiver(methods, frag.receiverHints, (d) => d.symbol.split("::")[0]);
+  }
   const { start, end } = frag.location;
   if (candidates.length > 0 && (start !== undefined || end !== undefined)) {
     const inRange = candidates.filter((d) => (start === undefined || d.line >= start) && (end === undefined || d.endLine <= end));
@@ -202,8 +200,7 @@ function findDecl(frag: Frag, summary: FileSummary, emit: (d: Diagnostic) => voi
   }
   if (candidates.length === 1) return candidates[0];
   if (candidates.length > 1) {
-    const symbols = candidates.map((d) => `\`${d.symbol}\``).join(", ");
-    emit(diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is ambiguous in ${frag.file}: ${symbols}`, { pos: cfdPos(frag, "name"), suggestion: `write ${symbols}, or give location.start/end`, fragment: frag.id }));
+    emit(ambiguousName(frag, name, candidates.map((d) => d.symbol)));
     return undefined;
   }
   const suggestion = didYouMean(name, summary.decls.map((d) => d.symbol));

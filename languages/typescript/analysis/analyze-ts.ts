@@ -20,6 +20,7 @@ import { fragmentKind, functionNode, mapSignature } from "./signature.js";
 import type { TsDecl } from "./summarize.js";
 import { TsWorkspace } from "./workspace.js";
 import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 
 type Frag = AnalyzeRequest["fragments"][number];
 
@@ -113,15 +114,15 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
       }
     }
     reportSyntax(ws, frag.id, emit);
-    for (const p of problems) {
-      emit(
-        diag(p.code, `fragment \`${frag.id}\` (\`${decl.name}\`): ${p.message} (${p.file}:${p.line})`, {
-          pos: { file: p.file, line: p.line, col: p.col ?? 1 },
-          ...(p.suggestion ? { suggestion: p.suggestion } : {}),
-          fragment: frag.id,
-        }),
-      );
-    }
+    const signatureProblems = problems.map((p) => ({
+      code: p.code,
+      message: p.message,
+      pos: { file: p.file, line: p.line, col: p.col ?? 1 },
+      ...(p.suggestion ? { suggestion: p.suggestion } : {}),
+    }));
+    const { cannotCross, errors } = splitSignatureProblems(signatureProblems, { id: frag.id, symbol: decl.name });
+    for (const e of errors) emit(e);
+    if (cannotCross.length) out.cannotCross = cannotCross;
     fragments.push(out);
   }
 

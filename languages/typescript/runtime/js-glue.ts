@@ -275,6 +275,8 @@ export class JsFragmentInstance implements FragmentInstance {
   private readonly known: string[];
   /** The bundle's console capture (absent in bundles built before it existed). */
   private readonly take: (() => CallOutput | null) | null;
+  /** The manifest's reason for each fragment this module holds but cannot call. */
+  private readonly refusals = new Map<string, string>();
 
   constructor(ns: Record<string, unknown>, req: LoadRequest) {
     this.take = typeof ns.dcm_take_output === "function" ? (ns.dcm_take_output as () => CallOutput | null) : null;
@@ -286,6 +288,7 @@ export class JsFragmentInstance implements FragmentInstance {
     for (const f of req.fragments) {
       const plan = this.plan(f, ns, meta, lift, lower, req);
       if (plan) this.plans.set(f.id, plan);
+      else if (f.notCallable) this.refusals.set(f.id, f.notCallable);
     }
   }
 
@@ -315,7 +318,8 @@ export class JsFragmentInstance implements FragmentInstance {
     const plan = this.plans.get(fragmentId);
     if (!plan) {
       if (this.known.includes(fragmentId)) {
-        throw new FragmentCallError("DCM_NOT_CALLABLE", `fragment \`${fragmentId}\` is not a function or method`, fragmentId);
+        const why = this.refusals.get(fragmentId) ?? `fragment \`${fragmentId}\` is not a function or method`;
+        throw new FragmentCallError("DCM_NOT_CALLABLE", why, fragmentId);
       }
       throw new FragmentCallError(
         "DCM_UNKNOWN_FRAGMENT",

@@ -219,8 +219,10 @@ function handlers(
             if (side) placement[side]++;
           }
           const s = stats.get(id);
+          const refusal = control.notCallable?.(id);
           return {
             id,
+            ...(refusal !== undefined ? { notCallable: refusal } : {}),
             ...(defaults[id] ? { defaultRunOn: defaults[id] } : {}),
             placement,
             stats: { client: s?.client ?? EMPTY_STATS, server: s?.server ?? EMPTY_STATS },

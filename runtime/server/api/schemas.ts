@@ -59,6 +59,11 @@ export const FragmentSummarySchema: JsonSchema = {
   required: ["id", "placement", "stats"],
   properties: {
     id: { type: "string" },
+    notCallable: {
+      type: "string",
+      description:
+        "Why the fragment cannot be called (DCM_NOT_CALLABLE's message): a type or variable, a dependency without `runOn`, or a signature that cannot cross the boundary. Absent when it can be called.",
+    },
     defaultRunOn: { ...side, description: "Side new clients start with (absent if the fragment has no default)." },
     placement: {
       type: "object",

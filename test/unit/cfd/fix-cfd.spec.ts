@@ -122,7 +122,7 @@ fragments:
 
   it("quotes ids declared as strings and values that would not read back as strings", () => {
     const text =
-      'fragments:\n  - { id: a, runOn: client, location: { filepath: a.go } }\n  - { id: "6", runOn: client, location: { filepath: b.go } }\n';
+      'fragments:\n  - { id: a, runOn: client, location: { filepath: a.go } }\n  - { id: "6", runOn: client, location: { filepath: b.go }, globalVar: [] }\n';
     const detected = new Map([["a", deps({ fragments: ["6"], globalVars: ["true", "x y", "ok"] })]]);
     const fixed = fixCfdText(text, detected);
     expect(fixed.split("\n")[1]).toBe(
@@ -136,18 +136,20 @@ fragments:
       "fragments:\r\n  - id: a\r\n    runOn: client\r\n    libs: # none yet\r\n    location: {filepath: a.go}";
     const detected = new Map([["a", deps({ libs: ["os"], typeDefs: ["T"] })]]);
     const fixed = fixCfdText(text, detected);
+    // No `typeDef: [T]`: this CFD uses no list form of typeDef, so it is in the paper's dialect.
     expect(fixed).toBe(
-      "fragments:\r\n  - id: a\r\n    runOn: client\r\n    libs: [os] # none yet\r\n    location: {filepath: a.go}\r\n    typeDef: [T]",
+      "fragments:\r\n  - id: a\r\n    runOn: client\r\n    libs: [os] # none yet\r\n    location: {filepath: a.go}",
     );
     expectClean(fixed, detected);
   });
 
   it("writes new lists in block style with the fragment's dash indentation", () => {
-    const text = "fragments:\n- id: a\n  runOn: client\n  libs:\n  - fmt\n  location: {filepath: a.go}\n";
+    const b = "- id: b\n  location: {filepath: b.go}\n  globalVar: []\n";
+    const text = `fragments:\n- id: a\n  runOn: client\n  libs:\n  - fmt\n  location: {filepath: a.go}\n${b}`;
     const detected = new Map([["a", deps({ libs: ["os"], globalVars: ["x"] })]]);
     const fixed = fixCfdText(text, detected);
     expect(fixed).toBe(
-      "fragments:\n- id: a\n  runOn: client\n  libs:\n  - fmt\n  - os\n  location: {filepath: a.go}\n  globalVar:\n  - x\n",
+      `fragments:\n- id: a\n  runOn: client\n  libs:\n  - fmt\n  - os\n  location: {filepath: a.go}\n  globalVar:\n  - x\n${b}`,
     );
     expectClean(fixed, detected);
   });

@@ -217,23 +217,20 @@ describe("loadCfdText: diagnostics", () => {
     ]);
   });
 
-  it("DCM_CFD_MISSING_KEY: id, name (integer id), runOn and filepath, at the fragment item", () => {
+  it("DCM_CFD_MISSING_KEY: id, name (integer id) and filepath, at the fragment item; runOn is optional", () => {
     const { cfd, diagnostics } = load("missing-keys.yaml");
     expect(cfd).toBeNull();
     expect(diagnostics.map((d) => [d.code, d.pos?.line, d.pos?.col, d.fragment])).toEqual([
       ["DCM_CFD_MISSING_KEY", 2, 5, "6"],
       ["DCM_CFD_MISSING_KEY", 5, 5, undefined],
-      ["DCM_CFD_MISSING_KEY", 8, 5, "hash"],
       ["DCM_CFD_MISSING_KEY", 9, 15, "hash"],
     ]);
     expect(diagnostics[0]!.message).toBe("fragment 6 has an integer id and no `name`");
     expect(diagnostics[0]!.suggestion).toContain("add `name: <symbol>`");
     expect(diagnostics[1]!.message).toBe("a fragment has no `id`");
-    // The string id `hash` doubles as the name, so only runOn is missing there.
-    expect(diagnostics[2]!.message).toBe("fragment hash has no `runOn`");
-    expect(diagnostics[2]!.suggestion).toContain("add `runOn: client` or `runOn: server`");
-    expect(diagnostics[3]!.message).toBe("`location` has no `filepath`");
-    expect(diagnostics[3]!.suggestion).toBe("add `filepath: <path of the source file>` to `location`");
+    // The string id `hash` doubles as the name; without runOn it is a dependency, which is not an error.
+    expect(diagnostics[2]!.message).toBe("`location` has no `filepath`");
+    expect(diagnostics[2]!.suggestion).toBe("add `filepath: <path of the source file>` to `location`");
   });
 
   it("DCM_CFD_MISSING_KEY: a fragment with neither id nor name gets one diagnostic, for the id", () => {

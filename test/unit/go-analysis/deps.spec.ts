@@ -33,6 +33,22 @@ describe("analyzeGo dependencies", () => {
     });
   });
 
+  it("follows the declared type of a field of the receiver: `c.name.String()` is Name's String only", async () => {
+    const F = "fieldsel/card.go";
+    const r = await deps(
+      [1, F, "Card.Title"],
+      [2, F, "Name.String"],
+      [3, F, "Label.String"],
+      [4, F, "Card.Plain"],
+      [5, F, "Card.Caption"],
+    );
+    const byId = new Map(r.fragments.map((f) => [f.id, f.deps]));
+    expect(byId.get("1")?.fragments).toEqual(["2"]);
+    expect(byId.get("5")?.fragments).toEqual(["3"]);
+    // strings.Builder.String is the standard library's: no fragment of this package.
+    expect(byId.get("4")?.fragments).toEqual([]);
+  });
+
   it("resolves import aliases of go.mod-required modules", async () => {
     const r = await deps([1, "payroll/payroll.go", "NewID"]);
     expect(r.fragments[0]?.deps.libs).toEqual(["github.com/google/uuid"]);

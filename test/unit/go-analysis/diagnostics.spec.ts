@@ -38,7 +38,26 @@ describe("CFD symbol diagnostics", () => {
     const d = await only(3, "payroll/employee.go", "String");
     expect(d.code).toBe("DCM_CFD_SYMBOL_NOT_FOUND");
     expect(d.message).toBe("`String` is ambiguous in payroll/employee.go: `Celsius.String`, `Employee.String`");
-    expect(d.suggestion).toBe("write `Celsius.String` or `Employee.String`, or give location.start/end");
+    expect(d.suggestion).toBe(
+      "add the receiver type's fragment to `dependsOn`, or write `Celsius.String` or `Employee.String`, or give location.start/end",
+    );
+  });
+
+  it("the receiver types `dependsOn` names pick one of several methods of a bare name (the paper's form)", async () => {
+    const r = await analyzeGo({
+      repo: APP,
+      fragments: [
+        frag(1, "payroll/employee.go", "String", { dependsOn: ["2"], receiverHints: ["Celsius"] }),
+        frag(3, "payroll/employee.go", "String", { dependsOn: ["4"], receiverHints: ["Employee"] }),
+        // Hints that name no receiver of `String` leave it ambiguous.
+        frag(5, "payroll/employee.go", "String", { dependsOn: ["6"], receiverHints: ["Raise"] }),
+      ],
+    });
+    expect(r.fragments.map((f) => [f.id, f.symbol, f.kind])).toEqual([
+      ["1", "Celsius.String", "method"],
+      ["3", "Employee.String", "method"],
+    ]);
+    expect(r.diagnostics.map((d) => [d.code, d.fragment])).toEqual([["DCM_CFD_SYMBOL_NOT_FOUND", "5"]]);
   });
 
   it("location.start/end disambiguate a bare method name", async () => {
@@ -248,14 +267,27 @@ describe("unsupported signatures", () => {
   for (const [name, code, [line, col], what, suggestion] of cases as Array<
     [string, string, [number, number], string, string?]
   >) {
-    it(`${code} for ${name}: ${what}`, async () => {
+    // A type that cannot be found is an error; a construct that cannot cross only keeps the fragment from being called.
+    const crossing = code !== "DCM_TYPE_NOT_FOUND";
+    it(`${crossing ? "cannot cross" : code} for ${name}: ${what}`, async () => {
       const r = await analyzeGo({ repo: APP, fragments: [frag(1, F, name)] });
-      expect(r.diagnostics).toHaveLength(1);
-      const d = r.diagnostics[0]!;
       const symbol = name === "Hidden" ? "employee.Hidden" : name;
-      expect(d).toMatchObject({ code, severity: "error", fragment: "1", pos: at(F, line, col) });
-      expect(d.message).toBe(`fragment \`1\` (\`${symbol}\`): ${what}`);
-      if (suggestion) expect(d.suggestion).toBe(suggestion);
+      if (crossing) {
+        expect(r.diagnostics).toEqual([]);
+        expect(r.fragments[0]?.cannotCross).toHaveLength(1);
+        expect(r.fragments[0]?.cannotCross?.[0]).toMatchObject({
+          what,
+          pos: at(F, line, col),
+          ...(suggestion ? { suggestion } : {}),
+        });
+      } else {
+        expect(r.diagnostics).toHaveLength(1);
+        const d = r.diagnostics[0]!;
+        expect(d).toMatchObject({ code, severity: "error", fragment: "1", pos: at(F, line, col) });
+        expect(d.message).toBe(`fragment \`1\` (\`${symbol}\`): ${what}`);
+        if (suggestion) expect(d.suggestion).toBe(suggestion);
+        expect(r.fragments[0]?.cannotCross).toBeUndefined();
+      }
       // Still located, but without a signature.
       expect(r.fragments[0]).toMatchObject({ symbol, kind: name === "Hidden" ? "method" : "function" });
       expect(r.fragments[0]?.signature).toBeUndefined();
@@ -268,9 +300,10 @@ describe("unsupported signatures", () => {
       repo: APP,
       fragments: [frag(1, F, "Log"), frag(2, F, "Log", { location: { filepath: F, start: 69 } })],
     });
-    expect(r.diagnostics.map((d) => [d.code, d.fragment, d.pos?.line])).toEqual([
-      ["DCM_UNSUPPORTED_TYPE", "1", 66],
-      ["DCM_UNSUPPORTED_TYPE", "2", 66],
+    expect(r.diagnostics).toEqual([]);
+    expect(r.fragments.map((f) => [f.id, f.cannotCross?.map((p) => p.pos.line)])).toEqual([
+      ["1", [66]],
+      ["2", [66]],
     ]);
   });
 });

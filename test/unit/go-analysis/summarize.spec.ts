@@ -125,6 +125,34 @@ describe("summarize", () => {
     expect(refsOf("Table").idents).toEqual(["Key"]);
   });
 
+  it("scopes locals by block, as Go does", () => {
+    const src = `package demo
+
+import version "example.com/go-version"
+
+var limit, count = 3, 0
+
+func traversal(n int) int { return n }
+
+func Scoped(version *version.Version, n int) int {
+	if limit := 1; limit > n {
+		return limit
+	}
+	traversal := traversal(n)
+	for count := range n {
+		_ = count
+	}
+	return limit + traversal + count
+}
+`;
+    const { summary, tree: t } = summarize(src);
+    const refs = declRefs(t, summary.decls.find((d) => d.symbol === "Scoped")!);
+    // limit and count are locals in their blocks only; traversal's right-hand side is the function;
+    // the parameter \`version\` does not hide the package in its own type.
+    expect(refs.idents.sort()).toEqual(["count", "limit", "traversal"]);
+    expect(refs.qualTypes).toEqual([{ pkg: "version", name: "Version" }]);
+  });
+
   it("locates the first syntax error", () => {
     expect(summarize("package p\n\nfunc F() {\n\tx := \n}\n").summary.syntaxError).toEqual({
       line: 4,

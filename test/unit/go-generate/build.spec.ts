@@ -130,7 +130,7 @@ describe.skipIf(!haveGo)("go build of fixtures/mod1", () => {
   test("both targets compile without diagnostics", () => {
     expect(results.wasm!.diagnostics).toEqual([]);
     expect(results.native!.diagnostics).toEqual([]);
-    expect(results.wasm!.toolchain).toMatch(/^go1\.\d+.* wasip1\/wasm$/);
+    expect(results.wasm!.toolchain).toMatch(/^go1\.\d+.* wasip1\/wasm, closure extraction$/);
     expect(results.native!.target).toBe("native");
   });
 

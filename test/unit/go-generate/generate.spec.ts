@@ -69,12 +69,15 @@ describe("generateGo golden files", () => {
     test(`${target}: files match test/golden/go/mod1`, async () => {
       const { project, workDir } = await generate(target);
       expect(project.files.map((f) => f.path)).toEqual([
+        // The closure's pruned copies: package main without its func main (and fmt).
+        `go-${target}/extract/cmd/app/zz_dcm_shadow/main.go`,
         `go-${target}/go.work`,
         `go-${target}/main/dcm_abi.go`,
         // A native plugin captures what fragments print itself (docs/abi.md, "Output"); WASM uses WASI.
         ...(target === "native" ? [`go-${target}/main/dcm_output.go`, `go-${target}/main/dcm_output_linux.go`] : []),
         `go-${target}/main/go.mod`,
         `go-${target}/main/main.go`,
+        `go-${target}/overlay-whole.json`,
         `go-${target}/overlay.json`,
         `go-${target}/overlay/cmd/app/zz_dcm_shadow/main.go`,
         `go-${target}/overlay/cmd/app/zz_dcm_shadow/zz_dcm_export.go`,
@@ -87,7 +90,10 @@ describe("generateGo golden files", () => {
 
     test.skipIf(!gofmt)(`${target}: the generated Go is gofmt-clean`, async () => {
       const { project, workDir } = await generate(target);
-      const goFiles = project.files.filter((f) => f.path.endsWith(".go") && !f.path.includes("zz_dcm_shadow/main.go"));
+      // Copies of user files (package main shadows, pruned copies) keep the user's formatting.
+      const goFiles = project.files.filter(
+        (f) => f.path.endsWith(".go") && !f.path.includes("zz_dcm_shadow/main.go") && !f.path.includes("/extract/"),
+      );
       const unformatted = execFileSync(gofmt!, ["-l", ...goFiles.map((f) => join(workDir, f.path))], {
         encoding: "utf8",
       });

@@ -45,6 +45,9 @@ function frag(id: string, abi: CallAbi, signature: Signature): ManifestFragment 
 
 const p = (name: string, type: VType, variadic = false) => ({ name, type, ...(variadic ? { variadic } : {}) });
 
+export const NOT_CALLABLE_REASON =
+  "fragment helper (`helper`) has no `runOn`: it is a dependency, not an entry point; add `runOn: client|server` to call it";
+
 export const FRAGMENTS: ManifestFragment[] = [
   frag("add", "scalar", { params: [p("a", i64), p("b", i64)], results: [i64], error: false }),
   frag("boom", "scalar", { params: [p("x", i32)], results: [i32], error: false }),
@@ -71,6 +74,14 @@ export const FRAGMENTS: ManifestFragment[] = [
     signature: undefined,
     abi: undefined,
     export: undefined,
+  },
+  /** As `dcm build` writes a function it cannot call: no signature or export, the reason instead. */
+  {
+    ...frag("helper", "buffer", { params: [], results: [], error: false }),
+    signature: undefined,
+    abi: undefined,
+    export: undefined,
+    notCallable: NOT_CALLABLE_REASON,
   },
 ];
 

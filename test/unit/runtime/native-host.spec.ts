@@ -7,7 +7,7 @@ import nativeGlue from "../../../languages/go/runtime/native-glue.js";
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
 import { type NativeHost, startNativeHost } from "../../../runtime/native/native-host.js";
-import { buildFixture, loadRequest } from "./abi-go-fixture.js";
+import { buildFixture, loadRequest, NOT_CALLABLE_REASON } from "./abi-go-fixture.js";
 
 let host: NativeHost;
 let soPath = "";
@@ -60,6 +60,8 @@ describe.each(modes)("native host %s", (_name, mode) => {
     expect([bad.code, bad.message]).toEqual(["DCM_BAD_ARGUMENTS", "s: expected string, got number 3"]);
     expect((await failure(call("nope", []))).code).toBe("DCM_UNKNOWN_FRAGMENT");
     expect((await failure(call("Config", []))).code).toBe("DCM_NOT_CALLABLE");
+    const helper = await failure(call("helper", []));
+    expect([helper.code, helper.message]).toEqual(["DCM_NOT_CALLABLE", NOT_CALLABLE_REASON]);
   });
 
   it("passes variadic lists and large results", async () => {

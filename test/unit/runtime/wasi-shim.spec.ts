@@ -126,9 +126,14 @@ describe("WasiShim", () => {
 
   it("reads realtime and monotonic clocks in nanoseconds", () => {
     const { fns, dv } = setup();
+    // Realtime is the wall clock: between two readings of Date.now() around the call (the shim
+    // reads performance.timeOrigin + now(), which may drift from Date.now() by a little).
+    const before = Date.now();
     expect(fns.clock_time_get!(0, 1n, 8)).toBe(0);
-    const real = dv.getBigUint64(8, true);
-    expect(Number(real / 1_000_000n) - Date.now()).toBeLessThan(1000);
+    const after = Date.now();
+    const realMs = Number(dv.getBigUint64(8, true) / 1_000_000n);
+    expect(realMs).toBeGreaterThanOrEqual(before - 1000);
+    expect(realMs).toBeLessThanOrEqual(after + 1000);
     fns.clock_time_get!(1, 1n, 8);
     const t0 = dv.getBigUint64(8, true);
     fns.clock_time_get!(1, 1n, 8);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import { type DcmWasmInstance, loadWasmInstance } from "../../../runtime/abi/dcm-wasm-instance.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
-import { buildFixture, loadRequest } from "./abi-go-fixture.js";
+import { buildFixture, loadRequest, NOT_CALLABLE_REASON } from "./abi-go-fixture.js";
 
 let wasmPath = "";
 let inst: DcmWasmInstance;
@@ -119,6 +119,8 @@ describe("instance errors", () => {
   it("reports unknown and non-callable fragments", () => {
     expect(failure(() => inst.call("nope", [])).code).toBe("DCM_UNKNOWN_FRAGMENT");
     expect(failure(() => inst.call("Config", [])).code).toBe("DCM_NOT_CALLABLE");
+    const helper = failure(() => inst.call("helper", []));
+    expect([helper.code, helper.message]).toEqual(["DCM_NOT_CALLABLE", NOT_CALLABLE_REASON]);
   });
 
   it("marks the instance dead after the module exits", async () => {

@@ -1,0 +1,3 @@
+module example.com/paperwebserver
+
+go 1.24
