@@ -15,6 +15,9 @@ if (!existsSync(fileURLToPath(entry))) {
   console.error("dcm is not built yet: run `npm run build` in " + fileURLToPath(new URL("..", import.meta.url)));
   process.exitCode = 1;
 } else {
-  const { main } = await import(entry.href);
+  const { main, hasStuckThreads, hardExit } = await import(entry.href);
   process.exitCode = await main(process.argv.slice(2));
+  // A fragment stuck inside native code (abandoned after its timeout) keeps a thread Node cannot stop:
+  // a normal exit would wait for it forever.
+  if (hasStuckThreads()) await hardExit(process.exitCode);
 }

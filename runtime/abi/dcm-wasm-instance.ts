@@ -6,10 +6,16 @@
  * call their export directly with converted numbers and then read the status
  * cell; buffer fragments encode into the module's input buffer and decode the
  * frame straight out of its memory.
+ *
+ * Output (docs/abi.md, "Output"): what the module writes through WASI fd 1
+ * and 2 lands in its shim's capture; a module that captures its own prints
+ * (Rust, whose wasm32 target has no stdout) exports `dcm_output_ptr` and
+ * `dcm_take_output`. takeOutput() merges both, once per call.
  */
 
 import { WasiExit, type WasiOptions, WasiShim } from "../wasi/wasi-shim.js";
 import { FragmentCallError } from "./call-error.js";
+import { readOutputFrame } from "./call-output.js";
 import {
   arityError,
   type BufferPlan,
@@ -23,6 +29,7 @@ import {
 } from "./call-plan.js";
 import type { JsValue } from "./js-values.js";
 import type { FragmentInstance, LoadRequest, ModuleLoader } from "./module-types.js";
+import type { CallOutput } from "./output-types.js";
 import { badArgument } from "./value-errors.js";
 import { Reader, Writer } from "./wire-io.js";
 
@@ -37,6 +44,9 @@ interface DcmExports {
   dcm_status_ptr: () => number;
   dcm_in: (len: number) => number;
   dcm_out: () => number;
+  /** Optional (docs/abi.md, "Output"): the module's own capture of what it printed. */
+  dcm_output_ptr?: () => number;
+  dcm_take_output?: () => number;
   [name: string]: unknown;
 }
 
@@ -53,6 +63,8 @@ export class DcmWasmInstance implements FragmentInstance {
   private readonly writer = new Writer(4096);
   private readonly reader = new Reader();
   private readonly statusIndex: number;
+  /** Index in `i32` of the module's output cell (non-zero: output waits), or -1 without one. */
+  private readonly outputIndex: number = -1;
   private u8: Uint8Array;
   private dv: DataView;
   private i32: Int32Array;
@@ -75,6 +87,11 @@ export class DcmWasmInstance implements FragmentInstance {
     const statusPtr = this.ex.dcm_status_ptr();
     if (statusPtr % 4 !== 0) throw loadError(name, `status cell at ${statusPtr} is not 4-byte aligned`);
     this.statusIndex = statusPtr / 4;
+    if (typeof this.ex.dcm_output_ptr === "function" && typeof this.ex.dcm_take_output === "function") {
+      const cell = this.ex.dcm_output_ptr();
+      if (cell % 4 !== 0) throw loadError(name, `output cell at ${cell} is not 4-byte aligned`);
+      this.outputIndex = cell / 4;
+    }
     this.u8 = new Uint8Array(this.ex.memory.buffer);
     this.dv = new DataView(this.ex.memory.buffer);
     this.i32 = new Int32Array(this.ex.memory.buffer);
@@ -103,6 +120,31 @@ export class DcmWasmInstance implements FragmentInstance {
 
   isDead(): boolean {
     return this.dead !== null;
+  }
+
+  /** What the last call printed (hosts call this after every call, whether it returned or threw). */
+  takeOutput(): CallOutput | null {
+    const cap = this.wasi.output;
+    if (this.outputIndex >= 0) {
+      let cell = this.i32[this.outputIndex];
+      if (cell === undefined) {
+        this.refresh();
+        cell = this.i32[this.outputIndex];
+      }
+      if (cell) this.takeModuleOutput();
+    }
+    return cap.pending ? cap.take() : null;
+  }
+
+  private takeModuleOutput(): void {
+    try {
+      const n = this.ex.dcm_take_output!();
+      const out = this.ex.dcm_out();
+      this.refresh();
+      if (n > 0 && out + n <= this.u8.length) readOutputFrame(this.u8.subarray(out, out + n), this.wasi.output);
+    } catch {
+      // A module that trapped may not hand its output over: what it printed is lost, the error is not.
+    }
   }
 
   close(): void {
@@ -144,7 +186,7 @@ export class DcmWasmInstance implements FragmentInstance {
       e instanceof WasiExit
         ? `the module exited with code ${e.code}`
         : `the module trapped: ${(e as Error)?.message ?? e}`;
-    const stderr = this.wasi.stderr.slice(-2000).trim();
+    const stderr = this.wasi.stderrTail.trim();
     this.dead = what;
     throw new FragmentCallError("DCM_FRAGMENT_PANIC", stderr ? `${what}\n${stderr}` : what, id);
   }

@@ -6,6 +6,7 @@
  */
 import type { JsValue } from "./js-values.js";
 import type { ManifestFragment, ManifestModule } from "./manifest-types.js";
+import type { CallOutput, OutputHandler } from "./output-types.js";
 import type { TypeTable } from "./value-types.js";
 
 export interface LoadRequest {
@@ -16,6 +17,12 @@ export interface LoadRequest {
   /** The fragments the module holds, from the manifest. */
   fragments: ManifestFragment[];
   types: TypeTable;
+  /**
+   * For hosts whose calls end in another thread (NativeFragmentHost): receives
+   * each call's output (docs/abi.md, "Output"). Synchronous instances leave it
+   * to their caller, which takes the output after each call (takeOutput).
+   */
+  onOutput?: OutputHandler;
 }
 
 /** A loaded module. Calls are synchronous inside the thread that loaded it. */
@@ -24,6 +31,12 @@ export interface FragmentInstance {
   call(fragmentId: string, args: JsValue[]): JsValue;
   /** True once the instance can no longer be trusted (it trapped or exited); hosts then load a fresh one. */
   isDead?(): boolean;
+  /**
+   * What the last call printed to stdout and stderr (docs/abi.md, "Output"),
+   * null when nothing. Hosts call it right after every call, whether the call
+   * returned or threw; instances of modules that cannot print may omit it.
+   */
+  takeOutput?(): CallOutput | null;
   close(): void;
 }
 

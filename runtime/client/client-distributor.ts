@@ -17,8 +17,10 @@
  * compiled file loads in browsers without a bundler.
  */
 import { FragmentCallError } from "../abi/call-error.js";
+import { outputLines, outputPrefix } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import type { FragmentOutput, OutputHandler, OutputStream } from "../abi/output-types.js";
 import type { Signature } from "../abi/value-types.js";
 import {
   type CallFunctionMessage,
@@ -104,6 +106,14 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Verify each module's sha256 against the manifest (needs crypto.subtle). Default true. */
   verifyModules?: boolean;
+  /**
+   * Receives what fragments run here print (docs/abi.md, "Output"), per call.
+   * Default: the console, each line prefixed `[fragment <id>] ` (stdout with
+   * console.log, stderr with console.warn: a fragment's stderr is its log,
+   * not an error of the page). Fragments run on the server
+   * print into the server's log, never here.
+   */
+  onOutput?: OutputHandler;
 }
 
 export interface CallOptions {
@@ -264,6 +274,23 @@ async function verify(m: ManifestModule, code: Uint8Array | WebAssembly.Module):
   }
 }
 
+/** The default OutputHandler: the console, prefixed with the fragment id; consecutive lines of one stream in one console call. */
+export function consoleOutput(o: FragmentOutput): void {
+  const prefix = outputPrefix(o);
+  let run: string[] = [];
+  let stream: OutputStream | null = null;
+  const flush = () => {
+    if (run.length) (stream === "stdout" ? console.log : console.warn)(run.join("\n"));
+    run = [];
+  };
+  for (const l of outputLines(o)) {
+    if (l.stream !== stream) flush();
+    stream = l.stream;
+    run.push(prefix + l.line);
+  }
+  flush();
+}
+
 /** Connects a client: fetches the manifest and the client modules, starts the executor, opens the WebSocket. */
 export async function createClient(opts: ClientOptions): Promise<DcmClient> {
   const doFetch = opts.fetch ?? globalThis.fetch;
@@ -305,7 +332,7 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
         return { module: mod, wasm: code, glue: new TextDecoder().decode(glue) };
       }),
     );
-    const init: ExecutorInit = { manifest: m, modules };
+    const init: ExecutorInit = { manifest: m, modules, onOutput: opts.onOutput ?? consoleOutput };
     const kind =
       opts.executor ?? (typeof (globalThis as { Worker?: unknown }).Worker === "function" ? "worker" : "in-thread");
     if (typeof kind === "function") executor = kind(init);

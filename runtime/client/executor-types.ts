@@ -8,7 +8,7 @@
  */
 import type { JsValue } from "../abi/js-values.js";
 import type { Manifest, ManifestModule } from "../abi/manifest-types.js";
-import type { WasiOptions } from "../wasi/wasi-shim.js";
+import type { CallOutput, OutputHandler } from "../abi/output-types.js";
 
 export interface ExecCallOptions {
   /** Aborting rejects the call with FragmentCallError `DCM_CALL_CANCELLED`. */
@@ -42,8 +42,8 @@ export interface ExecutorInit {
   manifest: Manifest;
   /** The WASM modules to run; each fragment is run by the module that lists it. */
   modules: ModuleSource[];
-  /** WASI options (stdout/stderr callbacks) for in-thread instances. */
-  wasi?: Pick<WasiOptions, "onStdout" | "onStderr" | "sinkLimit">;
+  /** Receives what each local call printed (docs/abi.md, "Output"); without it the output is dropped. */
+  onOutput?: OutputHandler;
 }
 
 export type ExecutorFactory = (init: ExecutorInit) => Executor;
@@ -81,6 +81,8 @@ export type FromWorker =
   | { t: "ready" }
   | { t: "initError"; error: WorkerError }
   | { t: "ok"; id: number; value: JsValue }
+  /** What a call printed, posted before its answer (whichever way the answer travels). */
+  | { t: "output"; fragment: string; output: CallOutput }
   | {
       t: "err";
       id: number;

@@ -33,6 +33,12 @@ import {
 } from "./fast-channel.js";
 import { ModuleHost, toCallError } from "./module-host.js";
 
+/** Posts what the last call of `fragment` printed, if anything, ahead of the call's answer. */
+function sendOutput(host: ModuleHost, fragment: string, send: (m: FromWorker) => void): void {
+  const output = host.takeOutput(fragment);
+  if (output) send({ t: "output", fragment, output });
+}
+
 /**
  * The worker side of the shared-memory fast path (fast-channel.ts): a loop
  * that waits for calls in the control block and returns to the event loop on
@@ -108,9 +114,11 @@ function serveChannel(
     try {
       value = host.callSync(fragment, args);
     } catch (e) {
+      sendOutput(host, fragment, send);
       fail(e, host.deadFor(fragment));
       return;
     }
+    sendOutput(host, fragment, send);
     let bytes: Uint8Array | null = null;
     try {
       w.pos = 0;
@@ -180,8 +188,10 @@ export function serveExecutor(ep: Endpoint): void {
   const run = (id: number, fragment: string, args: JsValue[]) => {
     try {
       const value = host!.callSync(fragment, args);
+      sendOutput(host!, fragment, send);
       send({ t: "ok", id, value });
     } catch (e) {
+      sendOutput(host!, fragment, send);
       const err = toCallError(e, fragment);
       const fatal = host!.deadFor(fragment);
       send({ t: "err", id, error: { code: err.code, message: err.message, fragment: err.fragment }, fatal });

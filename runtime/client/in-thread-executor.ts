@@ -6,6 +6,7 @@
  */
 import type { FragmentCallError } from "../abi/call-error.js";
 import type { JsValue } from "../abi/js-values.js";
+import type { OutputHandler } from "../abi/output-types.js";
 import type { ExecCallOptions, Executor, ExecutorInit } from "./executor-types.js";
 import { callErrors, ModuleHost, toCallError } from "./module-host.js";
 
@@ -13,11 +14,13 @@ export class InThreadExecutor implements Executor {
   readonly kind = "in-thread" as const;
   readonly ready: Promise<void>;
   private readonly host: ModuleHost;
+  private readonly onOutput: OutputHandler | undefined;
   private loaded = false;
   private closed = false;
 
   constructor(init: ExecutorInit) {
-    this.host = new ModuleHost(init.modules, init.manifest.fragments, init.manifest.types, init.wasi);
+    this.host = new ModuleHost(init.modules, init.manifest.fragments, init.manifest.types);
+    this.onOutput = init.onOutput;
     this.ready = this.host.load().then(() => {
       this.loaded = true;
     });
@@ -33,10 +36,18 @@ export class InThreadExecutor implements Executor {
     if (opts?.signal?.aborted) return Promise.reject(callErrors.aborted(fragmentId, opts.signal.reason));
     if (!this.loaded) return this.ready.then(() => this.call(fragmentId, args, opts));
     try {
-      return Promise.resolve(this.host.callSync(fragmentId, args));
+      const v = this.host.callSync(fragmentId, args);
+      this.output(fragmentId);
+      return Promise.resolve(v);
     } catch (e) {
+      this.output(fragmentId);
       return Promise.reject(this.failed(e, fragmentId));
     }
+  }
+
+  private output(fragmentId: string): void {
+    const o = this.host.takeOutput(fragmentId);
+    if (o) this.onOutput?.({ fragment: fragmentId, ...o });
   }
 
   /** A trap kills the instance: replace it so that the next call runs on a fresh one. */

@@ -12,12 +12,15 @@ export { FragmentCallError } from "../abi/call-error.js";
 export type { JsValue } from "../abi/js-values.js";
 export { parseJsonArgs, toCanonicalJson } from "../abi/json-values.js";
 export type { Manifest, ManifestFragment, Side } from "../abi/manifest-types.js";
+export { OUTPUT_LIMIT_BYTES, outputLines, outputPrefix } from "../abi/call-output.js";
+export type { CallOutput, FragmentOutput, OutputChunk, OutputHandler } from "../abi/output-types.js";
 export {
   type CallOptions,
   type CallRecord,
   type CallResult,
   ClientDistributor,
   type ClientEvents,
+  consoleOutput,
   type ClientOptions,
   type ConnectionState,
   createClient,

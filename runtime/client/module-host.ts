@@ -11,6 +11,7 @@ import { DcmWasmInstance, loadWasmInstance } from "../abi/dcm-wasm-instance.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js";
 import type { FragmentInstance, LoadRequest, ModuleLoader } from "../abi/module-types.js";
+import type { CallOutput } from "../abi/output-types.js";
 import type { TypeTable } from "../abi/value-types.js";
 import type { ModuleSource } from "./executor-types.js";
 import { type WasiOptions, WasiShim } from "../wasi/wasi-shim.js";
@@ -59,7 +60,6 @@ export class ModuleHost {
     private readonly modules: ModuleSource[],
     private readonly fragments: ManifestFragment[],
     private readonly types: TypeTable,
-    private readonly wasi: WasiOptions = {},
   ) {
     modules.forEach((m, i) => {
       for (const id of m.module.fragments) if (!this.byFragment.has(id)) this.byFragment.set(id, i);
@@ -84,7 +84,7 @@ export class ModuleHost {
       types: this.types,
     };
     if (m.glue === undefined) {
-      this.instances[i] = await instantiateModule(m.wasm, req, this.wasi);
+      this.instances[i] = await instantiateModule(m.wasm, req);
       return;
     }
     const loader = await importGlue(m.glue, m.module.file);
@@ -109,6 +109,13 @@ export class ModuleHost {
       throw new FragmentCallError("DCM_MODULE_CORRUPT", `The module of \`${fragmentId}\` is not loaded.`, fragmentId);
     }
     return inst.call(fragmentId, args);
+  }
+
+  /** What the last call of `fragmentId` printed; call right after every callSync, whether it returned or threw. */
+  takeOutput(fragmentId: string): CallOutput | null {
+    const i = this.byFragment.get(fragmentId);
+    const inst = i === undefined ? null : this.instances[i];
+    return inst?.takeOutput?.() ?? null;
   }
 
   /** Whether the module running `fragmentId` has trapped. */

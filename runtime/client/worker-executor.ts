@@ -18,6 +18,7 @@
 import { FragmentCallError } from "../abi/call-error.js";
 import { type SigCodec, sigCodec } from "../abi/codec.js";
 import type { JsValue } from "../abi/js-values.js";
+import type { OutputHandler } from "../abi/output-types.js";
 import { Reader, Writer } from "../abi/wire-io.js";
 import type {
   Endpoint,
@@ -153,8 +154,10 @@ export class WorkerExecutor implements Executor {
   private readonly r = new Reader();
   /** Calls that went through the fast path (for tests and the page). */
   fastCalls = 0;
+  private readonly onOutput: OutputHandler | undefined;
 
   constructor(init: ExecutorInit, opts: WorkerExecutorOptions = {}) {
+    this.onOutput = init.onOutput;
     this.spawn = opts.spawn ?? browserWorkerSpawner(opts.workerUrl);
     this.fragments = new Set(init.modules.flatMap((m) => m.module.fragments));
     this.fast = (opts.fastPath ?? true) && fastPathAvailable();
@@ -270,6 +273,9 @@ export class WorkerExecutor implements Executor {
         return;
       case "initError":
         this.breakPool(new FragmentCallError(msg.error.code, msg.error.message, ""));
+        return;
+      case "output":
+        this.onOutput?.({ fragment: msg.fragment, ...msg.output });
         return;
       case "ok": {
         const p = slot.inflight.get(msg.id);

@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { FragmentCallError } from "../abi/call-error.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { LoadRequest } from "../abi/module-types.js";
+import type { CallOutput } from "../abi/output-types.js";
 import { Writer } from "../abi/wire-io.js";
 import { NativeInstance } from "./native-instance.js";
 import { RESP_ERROR, RESP_FRAME, SyncChannel } from "./sync-channel.js";
@@ -23,15 +24,18 @@ export interface CallMsg {
   id: string;
   args: JsValue[];
 }
+/** `output`: what the call printed (docs/abi.md, "Output"), when it printed anything. */
 export type Reply =
-  | { cid: number; ok: true; value: JsValue }
-  | { cid: number; ok: false; code: string; message: string };
+  | { cid: number; ok: true; value: JsValue; output?: CallOutput }
+  | { cid: number; ok: false; code: string; message: string; output?: CallOutput };
 /** Calls made in one tick travel as one message, and so do their replies. */
 export type ToWorker = { t: "calls"; calls: CallMsg[] } | { t: "close" };
 export type FromWorker =
   | { t: "ready" }
   | { t: "fatal"; code: string; message: string }
   | { t: "replies"; replies: Reply[] }
+  /** Output of a sync call (those answer through the channel, which carries results only). */
+  | { t: "output"; id: string; output: CallOutput }
   | { t: "closed" };
 
 export function errorInfo(e: unknown): { code: string; message: string } {
@@ -57,11 +61,15 @@ if (inst) {
       return;
     }
     const replies: Reply[] = m.calls.map((c) => {
+      let r: Reply;
       try {
-        return { cid: c.cid, ok: true, value: instance.call(c.id, c.args) };
+        r = { cid: c.cid, ok: true, value: instance.call(c.id, c.args) };
       } catch (e) {
-        return { cid: c.cid, ok: false, ...errorInfo(e) };
+        r = { cid: c.cid, ok: false, ...errorInfo(e) };
       }
+      const output = instance.takeOutput();
+      if (output) r.output = output;
+      return r;
     });
     try {
       port.postMessage({ t: "replies", replies } satisfies FromWorker);
@@ -100,12 +108,17 @@ if (inst) {
     return [kind, bytes.length];
   };
   channel.serve((index, len) => {
+    const id = ids[index] ?? "";
+    let res: [number, number];
     try {
-      instance.callFrame(ids[index] ?? "", channel.data.subarray(0, len), out);
-      return answer(RESP_FRAME, out.buf.subarray(0, out.pos));
+      instance.callFrame(id, channel.data.subarray(0, len), out);
+      res = answer(RESP_FRAME, out.buf.subarray(0, out.pos));
     } catch (e) {
-      return answer(RESP_ERROR, encoder.encode(JSON.stringify(errorInfo(e))));
+      res = answer(RESP_ERROR, encoder.encode(JSON.stringify(errorInfo(e))));
     }
+    const output = instance.takeOutput();
+    if (output) port.postMessage({ t: "output", id, output } satisfies FromWorker);
+    return res;
   }, data.workerSpinMicros);
 
   port.postMessage({ t: "ready" } satisfies FromWorker);

@@ -7,6 +7,10 @@
  * be in flight, answered in order). `callSync` blocks this thread: arguments
  * are encoded here, travel as bytes over a SharedArrayBuffer, and the result
  * frame is decoded here.
+ *
+ * What calls print reaches `req.onOutput` (docs/abi.md, "Output"): with the
+ * reply of an async call, before it settles; a little after a sync call
+ * (the channel carries results only, the output follows as a message).
  */
 import type { Worker } from "node:worker_threads";
 import { FragmentCallError } from "../abi/call-error.js";
@@ -15,6 +19,7 @@ import { type SigCodec, sigCodec } from "../abi/codec.js";
 import type { NativeFragmentHost } from "../abi/host-types.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { LoadRequest } from "../abi/module-types.js";
+import type { OutputHandler } from "../abi/output-types.js";
 import { Reader, Writer } from "../abi/wire-io.js";
 import type { CallMsg, FromWorker, NativeWorkerData, ToWorker } from "./native-host-worker.js";
 import { siblingModule, spawnModuleWorker } from "./spawn-worker.js";
@@ -54,6 +59,7 @@ class WorkerHost implements NativeHost {
   private nextCid = 1;
   private outbox: CallMsg[] = [];
   private closed: string | null = null;
+  private readonly onOutput: OutputHandler | undefined;
 
   constructor(
     readonly worker: Worker,
@@ -63,6 +69,7 @@ class WorkerHost implements NativeHost {
   ) {
     this.channel = new SyncChannel(sab);
     this.dv = new DataView(sab, HEADER_BYTES);
+    this.onOutput = req.onOutput;
     req.fragments.forEach((f, index) => {
       this.targets.set(
         f.id,
@@ -84,9 +91,14 @@ class WorkerHost implements NativeHost {
   }
 
   private onMessage(m: FromWorker): void {
+    if (m.t === "output") {
+      this.onOutput?.({ fragment: m.id, ...m.output });
+      return;
+    }
     if (m.t !== "replies") return;
     for (const r of m.replies) {
       const p = this.pending.get(r.cid);
+      if (r.output) this.onOutput?.({ fragment: p?.id ?? "", ...r.output });
       if (!p) continue;
       this.pending.delete(r.cid);
       if (r.ok) p.resolve(r.value);
@@ -178,6 +190,19 @@ class WorkerHost implements NativeHost {
     return t.codec.readResultValue(this.reader.reset(ch.data, this.dv, 0, n), fragmentId);
   }
 
+  abandon(why: string, graceMs: number): Promise<boolean> {
+    this.fail(why);
+    this.worker.removeAllListeners("message");
+    this.worker.unref();
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), graceMs);
+      void this.worker.terminate().then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed === null) {
       this.fail("the native host was closed");
@@ -202,7 +227,7 @@ class WorkerHost implements NativeHost {
 /** Starts a worker that loads the plugin at `req.path`; resolves once it is ready to take calls. */
 export async function startNativeHost(req: LoadRequest, opts: NativeHostOptions = {}): Promise<NativeHost> {
   const sab = createChannelBuffer();
-  const { bytes: _bytes, ...plain } = req;
+  const { bytes: _bytes, onOutput: _onOutput, ...plain } = req;
   const workerData: NativeWorkerData = { req: plain, sab, workerSpinMicros: opts.workerSpinMicros ?? 50 };
   const worker = spawnModuleWorker(siblingModule("native-host-worker", import.meta.url), { workerData });
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,11 @@
  * Pointers come back as numbers (uintptr_t) so that the views over the
  * plugin's input and output buffers can be cached per address: creating a
  * koffi view costs more than the whole call.
+ *
+ * Output (docs/abi.md, "Output"): a plugin that captures what its fragments
+ * print exports `dcm_output_ptr` and `dcm_take_output`. After each call the
+ * host reads the output cell (a plain memory read) and only when it is
+ * non-zero makes the second FFI call that hands the output over.
  */
 import koffi from "koffi";
 import { FragmentCallError } from "../abi/call-error.js";
@@ -17,9 +22,11 @@ import {
   scalarPanic,
   unknownFragment,
 } from "../abi/call-plan.js";
+import { OutputCapture, readOutputFrame } from "../abi/call-output.js";
 import { type SigCodec, sigCodec } from "../abi/codec.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { LoadRequest } from "../abi/module-types.js";
+import type { CallOutput } from "../abi/output-types.js";
 import { DecodeError } from "../abi/value-errors.js";
 import type { VType } from "../abi/value-types.js";
 import { Reader, Writer } from "../abi/wire-io.js";
@@ -78,6 +85,10 @@ export class NativeInstance {
   private readonly outView = new MemView();
   private readonly writer = new Writer(4096);
   private readonly reader = new Reader();
+  /** The plugin's output cell (non-zero: output waits), when it captures output. */
+  private readonly outputCell: Int32Array | null = null;
+  private readonly takeOutputFn: ((ctx: unknown) => number) | null = null;
+  private readonly output = new OutputCapture();
 
   constructor(req: LoadRequest) {
     const name = req.module.file;
@@ -112,6 +123,19 @@ export class NativeInstance {
     this.status = new Int32Array(koffi.view(statusAddr, 4));
     this.dcmIn = fn("dcm_in", "uintptr_t", ["void *", "int32_t"]) as (ctx: unknown, len: number) => number;
     this.dcmOut = fn("dcm_out", "uintptr_t", ["void *"]) as (ctx: unknown) => number;
+    const optional = (n: string, ret: string, args: string[]) => {
+      try {
+        return lib.func(n, ret, args) as NativeFn;
+      } catch {
+        return null;
+      }
+    };
+    const outputPtr = optional("dcm_output_ptr", "uintptr_t", ["void *"]);
+    const take = optional("dcm_take_output", "int32_t", ["void *"]);
+    if (outputPtr && take) {
+      this.outputCell = new Int32Array(koffi.view(outputPtr(this.ctx) as number, 4));
+      this.takeOutputFn = take as (ctx: unknown) => number;
+    }
     for (const f of req.fragments) {
       const plan = planFragment(f, req.types);
       if (!plan || !f.signature) {
@@ -201,6 +225,15 @@ export class NativeInstance {
       out.pos = 0;
       e.codec.writeResult(out, { status: 2, message: err.message });
     }
+  }
+
+  /** What the last call printed (call after every call, whether it returned or threw). */
+  takeOutput(): CallOutput | null {
+    if (this.outputCell !== null && this.outputCell[0] !== 0 && this.ctx !== null) {
+      const n = this.takeOutputFn!(this.ctx);
+      if (n > 0) readOutputFrame(new Uint8Array(koffi.view(this.dcmOut(this.ctx), n)), this.output);
+    }
+    return this.output.pending ? this.output.take() : null;
   }
 
   close(): void {

@@ -1,26 +1,50 @@
 /**
  * The in-process Node API over a built dist/: `loadDist(dir)` then
- * `call(id, args, { on })`. Client placement runs the WASM module in this
+ * `call(idOrName, args, { on })`. Client placement runs the WASM module in this
  * thread; server placement runs the native plugin in a worker thread (Go's
  * runtime makes native calls on Node's main thread cost ~140 µs, see
  * docs/abi.md) or, with `target: "wasm"`, the WASM module on the server.
  * Language glue is found through the manifest's module language and the
  * adapter registry's glue paths, never by branching on a language.
+ *
+ * Fragments are named by id or by symbol (fragment-lookup.ts). What a call
+ * prints goes to `onOutput` (default: process.stderr, prefixed with the
+ * fragment id), never into its result.
+ *
+ * Timeouts (`timeoutMs`): a call in this thread (wasm, js) runs under V8's
+ * watchdog (node:vm's `timeout`, about 0.1 ms a call), which interrupts even
+ * a WASM loop; the instance is then dropped and the next call loads a fresh
+ * one. A native plugin's worker is terminated; a thread inside native code
+ * cannot be stopped by anyone in-process: it is abandoned and counted in
+ * `stuck`, and only ending the process stops it (the CLI does that).
  */
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { FragmentCallError } from "../abi/call-error.js";
+import { outputPrinter } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
 import type { FragmentInstance, LoadRequest } from "../abi/module-types.js";
+import type { OutputHandler } from "../abi/output-types.js";
+import { lookupFragment } from "../abi/fragment-lookup.js";
+import { Watchdog } from "./watchdog.js";
 
 /** Something that can run calls of one module: an in-thread instance or a worker host. */
 export interface LoadedModule {
   call(fragmentId: string, args: JsValue[]): JsValue | Promise<JsValue>;
   isDead?(): boolean;
+  /** In-thread instances: what the last call printed (FragmentInstance.takeOutput). */
+  takeOutput?: FragmentInstance["takeOutput"];
+  /** Worker hosts: stop the worker now, without waiting for a call stuck in native code; resolves false when its thread did not stop within graceMs. */
+  abandon?(why: string, graceMs: number): Promise<boolean>;
   close(): void | Promise<void>;
+}
+
+export interface LoadDistOptions {
+  /** Receives what each call printed (docs/abi.md, "Output"). Default: process.stderr, each line prefixed `[fragment <id>] `. */
+  onOutput?: OutputHandler;
 }
 
 export interface GlueResolver {
@@ -32,17 +56,30 @@ export interface CallOptions {
   on: Side;
   /** Server only: run the `wasm` module instead of the `native` plugin. */
   target?: ManifestModule["target"];
+  /** Stop the call after this many ms with DCM_CALL_TIMEOUT (see the header). Default: no limit. callSync applies it to in-thread modules only. */
+  timeoutMs?: number;
 }
 
 export interface LoadedDist {
   dir: string;
   manifest: Manifest;
-  fragment(id: string): ManifestFragment;
-  call(id: string, args: JsValue[], opts: CallOptions): Promise<JsValue>;
+  /**
+   * The callable fragment named by `idOrName`: its id, else its symbol (`Func`,
+   * `Type.Method`) or a method's bare name where that is unique. Throws
+   * DCM_UNKNOWN_FRAGMENT listing the candidates when the name is unknown or
+   * ambiguous, DCM_NOT_CALLABLE for a variable or a type.
+   */
+  fragment(idOrName: string): ManifestFragment;
+  call(idOrName: string, args: JsValue[], opts: CallOptions): Promise<JsValue>;
   /** Synchronous call: client WASM runs in this thread; a native plugin answers over a shared-memory channel from its worker. */
-  callSync(id: string, args: JsValue[], opts: CallOptions): JsValue;
+  callSync(idOrName: string, args: JsValue[], opts: CallOptions): JsValue;
+  /** Worker threads abandoned after a timeout that did not stop (inside native code); they run until the process ends. */
+  readonly stuck: number;
   close(): Promise<void>;
 }
+
+/** How long a terminated native host's thread may take to stop before it counts as stuck. */
+const ABANDON_GRACE_MS = 500;
 
 export class DistError extends Error {
   constructor(
@@ -66,21 +103,21 @@ export async function readManifest(dir: string): Promise<Manifest> {
   }
 }
 
-export async function loadDist(dirArg: string, glue: GlueResolver): Promise<LoadedDist> {
+export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDistOptions = {}): Promise<LoadedDist> {
   const dir = resolve(dirArg);
   const manifest = await readManifest(dir);
-  const byId = new Map(manifest.fragments.map((f) => [f.id, f]));
   const loaded = new Map<string, Promise<LoadedModule>>();
+  const onOutput = opts.onOutput ?? outputPrinter((text) => process.stderr.write(text));
+  let watchdog: Watchdog | null = null;
+  let stuck = 0;
 
-  const fragment = (id: string): ManifestFragment => {
-    const f = byId.get(id);
-    if (!f) {
-      const ids = manifest.fragments.map((x) => x.id).join(", ");
-      throw new FragmentCallError("DCM_UNKNOWN_FRAGMENT", `No fragment \`${id}\` in ${dir}/manifest.json (fragments: ${ids}).`, id);
-    }
+  const byId = new Map(manifest.fragments.map((f) => [f.id, f]));
+  const fragment = (idOrName: string): ManifestFragment => {
+    // Ids first, without a scan: this runs on every call.
+    const f = byId.get(idOrName) ?? lookupFragment(manifest, idOrName, join(dir, "manifest.json"));
     if (!f.signature) {
-      const why = f.notCallable ?? `Fragment \`${id}\` is a ${f.kind}, not a function or method.`;
-      throw new FragmentCallError("DCM_NOT_CALLABLE", why, id);
+      const why = f.notCallable ?? `Fragment \`${f.id}\` is a ${f.kind}, not a function or method.`;
+      throw new FragmentCallError("DCM_NOT_CALLABLE", why, f.id);
     }
     return f;
   };
@@ -140,6 +177,7 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
           bytes: m.target !== "native" ? bytes : undefined,
           fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
           types: manifest.types,
+          onOutput,
         };
         return mod.default.load(req);
       })();
@@ -149,37 +187,104 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
   };
 
   const syncInstances = new Map<string, LoadedModule>();
+  const forget = (m: ManifestModule, inst: LoadedModule) => {
+    loaded.delete(m.file);
+    if (syncInstances.get(m.file) === inst) syncInstances.delete(m.file);
+  };
   // A module that trapped cannot be trusted: the next call loads a fresh instance.
   const forgetIfDead = (m: ManifestModule, inst: LoadedModule) => {
     if (!inst.isDead?.()) return;
-    loaded.delete(m.file);
-    syncInstances.delete(m.file);
+    forget(m, inst);
     void inst.close();
+  };
+  const takeOutput = (id: string, inst: LoadedModule) => {
+    const o = inst.takeOutput?.();
+    if (o) onOutput({ fragment: id, ...o });
+  };
+  const timeoutError = (f: ManifestFragment, ms: number, how: string) =>
+    new FragmentCallError("DCM_CALL_TIMEOUT", `\`${f.id}\` did not finish within ${formatMs(ms)}; ${how}.`, f.id);
+  /** Runs one call on an instance, under the watchdog when there is a time limit; output is taken either way. */
+  const runIn = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule, args: JsValue[], timeoutMs: number | undefined) => {
+    if (timeoutMs === undefined) {
+      try {
+        return inst.call(f.id, args);
+      } finally {
+        if (inst.takeOutput) takeOutput(f.id, inst);
+      }
+    }
+    try {
+      watchdog ??= new Watchdog();
+      return watchdog.run(() => inst.call(f.id, args), timeoutMs);
+    } catch (e) {
+      if (!Watchdog.timedOut(e)) throw e;
+      // Stopped halfway: whatever state the module was in is not to be trusted.
+      forget(m, inst);
+      void inst.close();
+      throw timeoutError(f, timeoutMs!, "it was stopped");
+    } finally {
+      takeOutput(f.id, inst);
+    }
+  };
+  /** Terminations in progress of hosts whose call ran past its deadline; close() waits for them. */
+  const abandoning = new Set<Promise<void>>();
+  /** A worker-hosted call past its deadline: the host is dropped and its worker terminated. */
+  const giveUp = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule): void => {
+    forget(m, inst);
+    if (!inst.abandon) {
+      void inst.close();
+      return;
+    }
+    const p = inst.abandon(`\`${f.id}\` ran past its time limit`, ABANDON_GRACE_MS).then((stopped) => {
+      if (!stopped) stuck++;
+      abandoning.delete(p);
+    });
+    abandoning.add(p);
   };
   return {
     dir,
     manifest,
     fragment,
-    async call(id, args, opts) {
-      const f = fragment(id);
+    get stuck() {
+      return stuck;
+    },
+    async call(idOrName, args, opts) {
+      const f = fragment(idOrName);
       const m = pickModule(f, opts);
       const inst = await load(m);
       syncInstances.set(m.file, inst);
+      const started = performance.now();
       try {
-        return await inst.call(id, args);
+        const r = runIn(f, m, inst, args, opts.timeoutMs);
+        if (!(r instanceof Promise)) return r;
+        if (opts.timeoutMs === undefined) return await r;
+        const left = Math.max(0, opts.timeoutMs - (performance.now() - started));
+        let timer: NodeJS.Timeout | undefined;
+        const ms = opts.timeoutMs;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            // The timeout settles the call first; the host's own rejection of it comes after and is ignored.
+            reject(timeoutError(f, ms, "its worker was terminated"));
+            giveUp(f, m, inst);
+          }, left);
+        });
+        try {
+          return await Promise.race([r, deadline]);
+        } finally {
+          clearTimeout(timer);
+        }
       } finally {
         forgetIfDead(m, inst);
       }
     },
-    callSync(id, args, opts) {
-      const f = fragment(id);
+    callSync(idOrName, args, opts) {
+      const f = fragment(idOrName);
       const m = pickModule(f, opts);
       const inst = syncInstances.get(m.file) as (LoadedModule & { callSync?: LoadedModule["call"] }) | undefined;
       if (!inst) throw new Error(`Module ${m.file} is not loaded yet: make one awaited call() first.`);
       // A worker-hosted native plugin answers synchronously over a SharedArrayBuffer channel.
       let r: JsValue | Promise<JsValue>;
       try {
-        r = inst.callSync ? inst.callSync(id, args) : inst.call(id, args);
+        r = inst.callSync ? inst.callSync(f.id, args) : runIn(f, m, inst, args, opts.timeoutMs);
       } finally {
         forgetIfDead(m, inst);
       }
@@ -187,6 +292,9 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
       return r;
     },
     async close() {
+      watchdog = null;
+      // Whether an abandoned thread stopped is known once these settle (`stuck`).
+      await Promise.all(abandoning);
       for (const p of loaded.values()) {
         const inst = await p.catch(() => null);
         await inst?.close();
@@ -194,4 +302,8 @@ export async function loadDist(dirArg: string, glue: GlueResolver): Promise<Load
       loaded.clear();
     },
   };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

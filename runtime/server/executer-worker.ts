@@ -14,6 +14,7 @@ import { FragmentCallError } from "../abi/call-error.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js";
 import type { LoadRequest } from "../abi/module-types.js";
+import type { CallOutput } from "../abi/output-types.js";
 import type { TypeTable } from "../abi/value-types.js";
 import { NativeInstance } from "../native/native-instance.js";
 
@@ -35,13 +36,17 @@ export type ToExecWorker = { t: "call"; cid: number; id: string; args: JsValue[]
 export type FromExecWorker =
   | { t: "ready" }
   | { t: "fatal"; code: string; message: string }
-  /** `broken`: the module instance can no longer be trusted (a trap); the pool replaces this worker. */
-  | { t: "result"; cid: number; ok: true; value: JsValue }
-  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean };
+  /**
+   * `broken`: the module instance can no longer be trusted (a trap); the pool replaces this worker.
+   * `output`: what the call printed (docs/abi.md, "Output"), when it printed anything.
+   */
+  | { t: "result"; cid: number; ok: true; value: JsValue; output?: CallOutput }
+  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput };
 
 interface Runner {
   call(id: string, args: JsValue[]): JsValue | Promise<JsValue>;
   isDead?(): boolean;
+  takeOutput?(): CallOutput | null;
 }
 
 const BROKEN = /^(the module trapped|the module exited|module instance is unusable)/;
@@ -88,13 +93,14 @@ async function main(): Promise<void> {
     try {
       port.postMessage(m);
     } catch (e) {
-      // A result that cannot be cloned.
+      // A result that cannot be cloned (the output is plain strings and always can be).
       port.postMessage({
         t: "result",
         cid: (m as { cid: number }).cid,
         ok: false,
         ...errorInfo(e),
         broken: false,
+        ...((m as { output?: CallOutput }).output ? { output: (m as { output?: CallOutput }).output } : {}),
       } satisfies FromExecWorker);
     }
   };
@@ -115,15 +121,19 @@ async function main(): Promise<void> {
     }
     try {
       const v = r.call(m.id, m.args);
-      reply({ t: "result", cid: m.cid, ok: true, value: v instanceof Promise ? await v : v });
+      const value = v instanceof Promise ? await v : v;
+      const output = r.takeOutput?.();
+      reply({ t: "result", cid: m.cid, ok: true, value, ...(output ? { output } : {}) });
     } catch (e) {
       const info = errorInfo(e);
+      const output = r.takeOutput?.();
       reply({
         t: "result",
         cid: m.cid,
         ok: false,
         ...info,
         broken: r.isDead?.() ?? (info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message)),
+        ...(output ? { output } : {}),
       });
     }
   });

@@ -20,6 +20,7 @@
  */
 import type { Worker } from "node:worker_threads";
 import type { JsValue } from "../abi/js-values.js";
+import type { CallOutput } from "../abi/output-types.js";
 import { siblingModule, spawnModuleWorker } from "../native/spawn-worker.js";
 import type { CallError } from "../protocol/messages.js";
 import type { ExecWorkerData, FromExecWorker, ToExecWorker, WorkerModuleSpec } from "./executer-worker.js";
@@ -31,6 +32,8 @@ export interface CallJob {
   /** Jobs of one lane run in order, one at a time; null runs freely. */
   lane: string | null;
   timeoutMs: number;
+  /** Receives what the call printed (docs/abi.md, "Output"), even when the call was cancelled meanwhile. */
+  onOutput?: (output: CallOutput) => void;
 }
 
 /** `ms`: time on the worker (dispatch to answer); null when the call never finished there. */
@@ -214,6 +217,7 @@ export class Executer {
     if (!j || j.cid !== m.cid) return;
     slot.job = null;
     const ms = performance.now() - j.startedAt;
+    if (m.output) j.onOutput?.(m.output);
     this.finish(j, m.ok ? { ok: true, value: m.value, ms } : { ok: false, error: err(m.code, m.message), ms });
     if (!m.ok && m.broken) this.replace(slot, `the module instance broke: ${m.message.split("\n")[0]}`);
     this.pump();

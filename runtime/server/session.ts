@@ -6,6 +6,7 @@
  */
 import type { WebSocket } from "ws";
 import { FragmentCallError } from "../abi/call-error.js";
+import { outputPrinter } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { ManifestFragment } from "../abi/manifest-types.js";
 import type { TypeTable } from "../abi/value-types.js";
@@ -223,6 +224,7 @@ export class Session implements ClientConnection {
       args,
       lane: msg.defer ? null : `s${this.id}`,
       timeoutMs: Math.min(msg.timeoutMs ?? Infinity, this.host.opts.callTimeoutMs),
+      onOutput: (o) => this.logOutput({ fragment: id, client: this.client.clientId, ...o }),
     });
     this.pending.set(callId, handle);
     void handle.outcome.then((o) => {
@@ -243,6 +245,11 @@ export class Session implements ClientConnection {
       this.send({ type: "functionResult", callId, ok: true, value });
     });
   }
+
+  /** What a fragment printed goes to the server's logger, a line per message, never to the client (docs/protocol.md). */
+  private readonly logOutput = outputPrinter((text) => {
+    for (const line of text.slice(0, -1).split("\n")) this.host.opts.logger.info(line);
+  });
 
   /** Why this client may not run fragment `id` here, or null. */
   private refusal(id: string, f: ManifestFragment | undefined): CallError | null {

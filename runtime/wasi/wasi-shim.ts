@@ -1,12 +1,17 @@
 /**
  * A minimal wasi_snapshot_preview1 for reactor modules (Go wasip1 and
- * others): no files, no arguments, no environment. stdout/stderr are kept in
- * per-instance sinks. No node: imports, so it runs in browsers too.
+ * others): no files, no arguments, no environment. What the module writes to
+ * fd 1 and 2 goes into `output`, an OutputCapture the host takes after every
+ * call (docs/abi.md, "Output"); one instance runs one call at a time, so the
+ * output of a call is exactly what it wrote. No node: imports, so it runs in
+ * browsers too.
  *
  * The import object is built from the module's own import list, because a
  * WebAssembly import must be a concrete function: names the shim does not
  * know get a stub that returns ENOSYS.
  */
+
+import { OutputCapture } from "../abi/call-output.js";
 
 export const ERRNO = { SUCCESS: 0, BADF: 8, INVAL: 28, NOSYS: 52, SPIPE: 70 } as const;
 
@@ -19,11 +24,13 @@ export class WasiExit extends Error {
 }
 
 export interface WasiOptions {
+  /** Called with each decoded piece of stdout as the module writes it (besides the capture). */
   onStdout?: (text: string) => void;
   onStderr?: (text: string) => void;
-  /** Characters kept per sink; older output is dropped. Default 1 MiB. */
-  sinkLimit?: number;
 }
+
+/** Characters of stderr kept across calls, for the message of a module that dies (Go prints its fatal error there). */
+const STDERR_TAIL = 2000;
 
 type Fn = (...args: never[]) => number | undefined;
 
@@ -46,27 +53,18 @@ function monotonicNs(): bigint {
 }
 
 export class WasiShim {
-  stdout = "";
-  stderr = "";
+  /** The current call's stdout and stderr; the host takes it after each call. */
+  readonly output = new OutputCapture();
+  /** The last characters written to stderr, whatever was taken. */
+  stderrTail = "";
   private memory: WebAssembly.Memory | undefined;
   private readonly decoders = [new TextDecoder(), new TextDecoder()];
-  private readonly limit: number;
 
-  constructor(private readonly opts: WasiOptions = {}) {
-    this.limit = opts.sinkLimit ?? 1 << 20;
-  }
+  constructor(private readonly opts: WasiOptions = {}) {}
 
   /** Binds the instance's memory; call right after instantiation, before `_initialize`. */
   bind(memory: WebAssembly.Memory): void {
     this.memory = memory;
-  }
-
-  /** Returns and clears what the module wrote to stdout and stderr. */
-  drain(): { stdout: string; stderr: string } {
-    const out = { stdout: this.stdout, stderr: this.stderr };
-    this.stdout = "";
-    this.stderr = "";
-    return out;
   }
 
   /** The import object for `module`: every wasi_snapshot_preview1 import it declares. */
@@ -99,14 +97,16 @@ export class WasiShim {
   }
 
   private write(fd: 1 | 2, chunk: Uint8Array): void {
+    this.output.bytes(fd === 1 ? "stdout" : "stderr", chunk);
+    const { onStdout, onStderr } = this.opts;
+    if (fd === 1 && !onStdout) return;
     const text = this.decoders[fd - 1]!.decode(chunk, { stream: true });
     if (!text) return;
-    const cb = fd === 1 ? this.opts.onStdout : this.opts.onStderr;
-    if (cb) cb(text);
-    let sink = (fd === 1 ? this.stdout : this.stderr) + text;
-    if (sink.length > this.limit) sink = sink.slice(sink.length - this.limit);
-    if (fd === 1) this.stdout = sink;
-    else this.stderr = sink;
+    if (fd === 1) onStdout!(text);
+    else {
+      onStderr?.(text);
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+    }
   }
 
   private functions(): Record<string, Fn> {

@@ -24,7 +24,7 @@ import { emitStubs } from "./emit-stubs.js";
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
 /** Bump when generated code changes in a way the inputs don't show. */
-const GENERATOR_VERSION = "dcm-gen-1";
+const GENERATOR_VERSION = "dcm-gen-2"; // 2: output capture in every language's generated code
 
 export interface BuildOptions {
   repo: string;

@@ -11,6 +11,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
 import { hasErrors } from "../diagnostics/has-errors.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
+import { noteStuckThreads } from "./hard-exit.js";
 import { Progress } from "./progress.js";
 
 // Each command imports what it needs when it runs (the dispatch in main() calls `load`), so that
@@ -27,6 +28,7 @@ let buildDist: typeof import("../build/build-dist.js").buildDist;
 let fixCfdText: typeof import("../cfd/fix-cfd.js").fixCfdText;
 let openDist: typeof import("../index.js").openDist;
 let invokeBatch: typeof import("./invoke-batch.js").invokeBatch;
+let outputPrinter: typeof import("../../runtime/abi/call-output.js").outputPrinter;
 let cmdRun: typeof import("./run-command.js").cmdRun;
 
 const load = {
@@ -45,11 +47,15 @@ const load = {
     ({ errorJson, parseJsonArgs, toCanonicalJson } = await import("../../runtime/abi/json-values.js"));
     ({ openDist } = await import("../index.js"));
     ({ invokeBatch } = await import("./invoke-batch.js"));
+    ({ outputPrinter } = await import("../../runtime/abi/call-output.js"));
   },
   async run() {
     ({ cmdRun } = await import("./run-command.js"));
   },
 };
+
+// The CLI entry (bin/dcm.js) ends a process whose thread is stuck in native code; the bundle has its own copy of this module.
+export { hardExit, hasStuckThreads } from "./hard-exit.js";
 
 const USAGE = `dcm — dynamic client/server code migration
 
@@ -57,8 +63,10 @@ Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
   dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
-  dcm invoke <dist> <fragment-id> --args '<json array>' --on client|server [--target wasm|native|js]
-  dcm invoke <dist> --batch <cases.json> --on client|server [--target ...]   (one output line per case)
+  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
+  dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
+      <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
+      (default 30). Results go to stdout; what fragments print goes to stderr as \`[fragment <id>] …\`.
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
@@ -269,6 +277,14 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** `--timeout <seconds>`: a positive number (default 30); `0` means no limit. Returns ms, or undefined for none. */
+function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return 30_000;
+  const s = Number(text);
+  if (text.trim() === "" || !Number.isFinite(s) || s < 0) throw new UsageError(`--timeout must be a number of seconds (0 for no limit), got \`${text}\`.`);
+  return s === 0 ? undefined : s * 1000;
+}
+
 /** A strong API key for DCM_API_KEYS (32 random bytes, base64url), from the shell. */
 async function cmdKey(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {}, 0);
@@ -279,7 +295,13 @@ async function cmdKey(args: string[], io: Io): Promise<number> {
 }
 
 async function cmdInvoke(args: string[], io: Io): Promise<number> {
-  const spec = { args: { type: "string" }, on: { type: "string" }, target: { type: "string" }, batch: { type: "string" } } as const;
+  const spec = {
+    args: { type: "string" },
+    on: { type: "string" },
+    target: { type: "string" },
+    batch: { type: "string" },
+    timeout: { type: "string" },
+  } as const;
   const batch = args.includes("--batch") || args.some((a) => a.startsWith("--batch="));
   const { values, positionals } = parse(args, spec, batch ? 1 : 2);
   const on = values.on as string | undefined;
@@ -288,21 +310,25 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   if (target !== undefined && target !== "wasm" && target !== "native" && target !== "js")
     throw new UsageError("--target must be wasm, native or js.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
+  const timeoutMs = parseTimeout(values.timeout as string | undefined);
+  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
+  // What fragments print goes to stderr, prefixed; stdout holds the results only.
+  const onOutput = outputPrinter((text) => io.err(text));
   if (batch) {
     if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
-    return invokeBatch(positionals[0]!, values.batch as string, { on, ...(target ? { target: target as ModuleTarget } : {}) }, io);
+    return invokeBatch(positionals[0]!, values.batch as string, opts, io, onOutput);
   }
-  const [distDir, id] = positionals as [string, string];
-  const dist = await openDist(resolve(distDir)).catch((e: Error & { code?: string }) => {
+  const [distDir, name] = positionals as [string, string];
+  const dist = await openDist(resolve(distDir), { onOutput }).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", displayPathsIn(e.message)) + "\n");
     return null;
   });
   if (!dist) return 1;
   try {
-    const f = dist.fragment(id);
+    const f = dist.fragment(name);
     const sig = f.signature!;
     const argv = parseJsonArgs((values.args as string | undefined) ?? "[]", sig, dist.manifest.types);
-    const value = await dist.call(id, argv, { on, ...(target ? { target: target as ModuleTarget } : {}) });
+    const value = await dist.call(f.id, argv, opts);
     const type = sig.results.length === 1 ? sig.results[0]! : sig.results;
     io.out(toCanonicalJson(value, type, dist.manifest.types) + "\n");
     return 0;
@@ -315,5 +341,6 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     throw e;
   } finally {
     await dist.close();
+    noteStuckThreads(dist.stuck);
   }
 }

@@ -69,7 +69,7 @@ export const CATALOG = {
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
   DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked", fix: "Fix the fragment; the panic message says what failed." },
-  DCM_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id in the manifest", fix: "Use an id listed in dist/manifest.json (`dcm analyze` lists them)." },
+  DCM_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id or name in the manifest, or a name that several fragments share", fix: "Use an id listed in dist/manifest.json (`dcm analyze` lists them), or a name (`Func`, `Type.Method`) that only one fragment has; the message lists the nearest or the sharing fragments." },
   DCM_NOT_CALLABLE: { severity: "error", title: "The fragment cannot be called: it is a type or variable, a dependency without `runOn`, or its signature cannot cross the boundary", fix: "Call a function or method fragment that has `runOn` and a signature of value-model types; the message (and the manifest's `notCallable`) says why this one is not." },
   DCM_BAD_ARGUMENTS: { severity: "error", title: "The arguments do not match the fragment's signature", fix: "Pass one JSON value per parameter, of the parameter's type." },
   DCM_MANIFEST_INVALID: { severity: "error", title: "The dist folder has no valid manifest.json", fix: "Run `dcm build` to produce the dist folder." },
@@ -81,7 +81,7 @@ export const CATALOG = {
 
   // ---- Runtime (runtime/server, runtime/protocol) ----
   DCM_WRONG_SIDE: { severity: "error", title: "The fragment runs on the client for this client; the server refused to run it", fix: "Run the fragment locally, as the client's last `updateFragments` says, or move it to the server first." },
-  DCM_CALL_TIMEOUT: { severity: "error", title: "The call did not finish within its time limit", fix: "Make the fragment faster, raise `timeoutMs` (capped by the server's callTimeoutMs), or run it with `defer`." },
+  DCM_CALL_TIMEOUT: { severity: "error", title: "The call did not finish within its time limit", fix: "Make the fragment faster, raise `timeoutMs` (capped by the server's callTimeoutMs) or `dcm invoke --timeout <seconds>`, or run it with `defer`." },
   DCM_CALL_CANCELLED: { severity: "error", title: "The call was cancelled before it finished", fix: "Nothing to fix: the client sent `cancelCall` (or the server shut down) for this call." },
   DCM_BAD_MESSAGE: { severity: "error", title: "A protocol message is not valid JSON or lacks a required field", fix: "Send one JSON object per text frame with the fields docs/protocol.md lists for its `type`." },
   DCM_UNKNOWN_MESSAGE: { severity: "error", title: "A protocol message has an unknown `type`", fix: "Use a message type of docs/protocol.md." },

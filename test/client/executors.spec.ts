@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
+import type { FragmentOutput } from "../../runtime/abi/output-types.js";
 import type { Executor, ExecutorInit } from "../../runtime/client/executor-types.js";
 import { createInThreadExecutor } from "../../runtime/client/in-thread-executor.js";
 import { nodeWorkerSpawner } from "../../runtime/client/node-endpoint.js";
@@ -354,6 +355,39 @@ describe("worker executor shared-memory fast path", () => {
       expect(ex.fastCalls).toBe(before + 1);
       expect(ex.replaced).toBe(2);
       expect(await ex.call("nap", [1n])).toBe(1n);
+    } finally {
+      await ex.close();
+    }
+  });
+});
+
+describe("what fragments print", () => {
+  const withOutput = (seen: FragmentOutput[]): ExecutorInit => ({ ...napInit, onOutput: (o) => seen.push(o) });
+  const chirp = (s: string): FragmentOutput => ({
+    fragment: "chirp",
+    chunks: [
+      { stream: "stdout", text: `${s}\n` },
+      { stream: "stderr", text: "chirped\n" },
+    ],
+    dropped: 0,
+  });
+  const makers: Array<[string, (init: ExecutorInit) => Executor]> = [
+    ["in-thread", (i) => createInThreadExecutor(i)],
+    ["worker (shared memory)", (i) => new WorkerExecutor(i, { size: 1, spawn: nodeWorkerSpawner() })],
+    ["worker (messages)", (i) => new WorkerExecutor(i, { size: 1, spawn: nodeWorkerSpawner(), fastPath: false })],
+  ];
+
+  it.each(makers)("reaches onOutput once per call that printed, with the fragment id (%s)", async (_n, make) => {
+    const seen: FragmentOutput[] = [];
+    const ex = make(withOutput(seen));
+    try {
+      await ex.ready;
+      expect(await ex.call("chirp", ["one"])).toBe(3n);
+      expect(await ex.call("nap", [1n])).toBe(1n);
+      expect(await ex.call("chirp", ["two!"])).toBe(4n);
+      // A worker posts the output before its answer; by message it may still be on its way.
+      for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual([chirp("one"), chirp("two!")]);
     } finally {
       await ex.close();
     }

@@ -13,7 +13,10 @@
  * Each call must run where it was placed (first time, no retry), and its
  * result must equal what the function returns natively, compared exactly
  * as parity.spec.ts compares `dcm invoke` (harness/compare.ts, with the
- * per-language case overrides). No page errors may be logged.
+ * per-language case overrides). No page errors may be logged. What
+ * `print-lines` prints shows in the page's console, prefixed with the
+ * fragment id, when it runs in the browser, and never when it runs on the
+ * server (its output stays in the server's log).
  *
  * One Chromium for all languages, a fresh server and page per language; the
  * cases of one placement run in one page.evaluate loop.
@@ -89,6 +92,8 @@ for (const lang of LANGUAGES) {
     let ref: Results;
     const pageErrors: string[] = [];
     const times: string[] = [];
+    /** Lines of fragment output the page showed in its console: [console type, line]. */
+    let fragmentConsole: Array<[string, string]> = [];
 
     beforeAll(async () => {
       tmp = await mkdtemp(join(scratch, `${lang}-`));
@@ -108,6 +113,8 @@ for (const lang of LANGUAGES) {
       ctx.on("console", (m) => {
         if (m.type() === "error")
           pageErrors.push(`console.error: ${m.text()} (${m.location().url})`);
+        if (m.text().startsWith("[fragment "))
+          for (const line of m.text().split("\n")) fragmentConsole.push([m.type(), line]);
       });
       page = await openExamplePage(ctx, server.base, pageErrors);
     });
@@ -136,6 +143,7 @@ for (const lang of LANGUAGES) {
     it.each(SIDES)("every case placed on the %s", async (side) => {
       const t0 = performance.now();
       await placeAllInPage(page, Object.keys(raw), side);
+      fragmentConsole = [];
       const got = await runCasesInPage(page, raw);
       const codes: Record<string, number> = {};
       for (const o of Object.values(got).flat()) {
@@ -161,6 +169,24 @@ for (const lang of LANGUAGES) {
       expect(misplaced, `${misplaced.length} call(s) did not run on the ${side}:\n${misplaced.join("\n")}`).toEqual([]);
       expect(mismatches, `${mismatches.length} mismatch(es):\n${mismatches.join("\n")}`).toEqual([]);
       expect(pageErrors, "errors the page logged or threw").toEqual([]);
+      // Console messages arrive asynchronously: give the last ones a moment.
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+      const printed = fragmentConsole.filter(([, l]) => l.startsWith("[fragment print-lines] "));
+      if (side === "server") {
+        expect(printed, "output of a fragment run on the server shows in the page").toEqual([]);
+        return;
+      }
+      expect(printed.slice(0, 4)).toEqual([
+        ["log", "[fragment print-lines] hello"],
+        ["warning", "[fragment print-lines] printed 1"],
+        ["warning", "[fragment print-lines] printed 0"],
+        ["log", "[fragment print-lines] ünï 👋"],
+      ]);
+      expect(printed).toContainEqual([
+        "warning",
+        "[fragment print-lines] … 19477 bytes of output dropped (the limit is 65536 bytes per call)",
+      ]);
+      expect(fragmentConsole.filter(([, l]) => !l.startsWith("[fragment print-lines] "))).toEqual([]);
     });
 
     it("has a native reference that read every argument (no DCM_BAD_ARGUMENTS)", () => {

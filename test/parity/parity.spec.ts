@@ -64,7 +64,8 @@ for (const lang of LANGUAGES) {
 
     it.each(placements.map((p) => [placementName(p), p] as const))("every case with %s", async (_name, p) => {
       const raw = Object.fromEntries(Object.entries(cases).map(([id, list]) => [id, list.map((c) => c.args)]));
-      const got = await invokeBatch(dist, raw, p, tmp);
+      const run: { stderr?: string } = {};
+      const got = await invokeBatch(dist, raw, p, tmp, run);
       const mismatches: string[] = [];
       for (const [id, list] of Object.entries(cases)) {
         list.forEach((c, k) => {
@@ -76,6 +77,16 @@ for (const lang of LANGUAGES) {
         });
       }
       expect(mismatches, `${mismatches.length} mismatch(es):\n${mismatches.join("\n")}`).toEqual([]);
+      // What print-lines printed is on stderr (never a stdout line: invokeBatch counted them), prefixed, in order.
+      const printed = run.stderr!.split("\n").filter((l) => l.startsWith("[fragment print-lines] "));
+      expect(printed.slice(0, 5)).toEqual([
+        "[fragment print-lines] hello",
+        "[fragment print-lines] printed 1",
+        "[fragment print-lines] printed 0",
+        "[fragment print-lines] ünï 👋",
+        "[fragment print-lines] ünï 👋",
+      ]);
+      expect(printed).toContain("[fragment print-lines] … 19477 bytes of output dropped (the limit is 65536 bytes per call)");
     });
   });
 }

@@ -104,6 +104,19 @@ describe("dcm run", () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it("logs what a fragment prints with the fragment and client ids, and never sends it to the client", async () => {
+    const c = await ready(await session());
+    const r = await c.call("chatter", ["run-test"]);
+    expect(r).toMatchObject({ ok: true, value: "RUN-TEST" });
+    await until(() => /logged: run-test/.test(stderr));
+    for (const line of ["chatter: run-test", "to stderr: run-test", "logged: run-test"]) {
+      expect(stderr).toMatch(new RegExp(`^\\[fragment chatter client [\\w-]+\\] ${line}$`, "m"));
+    }
+    expect(stdout).not.toContain("run-test");
+    expect(JSON.stringify(c.messages)).not.toContain("chatter:");
+    await c.close();
+  });
+
   it("shuts down on SIGTERM: clients get 1001, the process ends although a thread is stuck in native code", async () => {
     const c = await ready(await session());
     const done = exited();

@@ -23,8 +23,9 @@ export const SRC_DIR = "src";
 
 /**
  * asc flags: -O3 with the incremental GC (memory stays correct across calls);
- * abort/trace/seed are replaced by dcm_abi functions so that the module
- * imports nothing from `env`.
+ * abort/trace/seed and `console` are replaced by dcm_abi functions so that
+ * the module imports nothing from `env` (console and trace print through
+ * WASI fd_write, which the host captures per call).
  */
 export const ASC_FLAGS = [
   "entry.ts",
@@ -37,5 +38,7 @@ export const ASC_FLAGS = [
   "trace=dcm_abi/dcmTrace",
   "--use",
   "seed=dcm_abi/dcmSeed",
+  "--use",
+  "console=dcm_abi/dcmConsole",
   "--noColors",
 ];

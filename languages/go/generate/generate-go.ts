@@ -164,6 +164,11 @@ export async function generateGo(
   const files = new Map<string, string>();
   files.set("main/main.go", mainGo);
   files.set("main/dcm_abi.go", await template("dcm_abi.go.tmpl"));
+  if (target === "native") {
+    // What fragments print is captured per call (docs/abi.md, "Output"); WASM output goes through WASI instead.
+    files.set("main/dcm_output.go", await template("dcm_output.go.tmpl"));
+    files.set("main/dcm_output_linux.go", await template("dcm_output_linux.go.tmpl"));
+  }
   files.set("main/go.mod", `module ${mainPath}\n\ngo ${MIN_GO_VERSION}\n`);
   files.set("go.work", await renderGoWork(repo, moduleRoot, detail.module.goVersion));
 

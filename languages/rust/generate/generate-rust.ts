@@ -7,7 +7,9 @@
  *    module at the end of the crate root,
  *  - each fragment's export appended to the fragment's own file and each
  *    type's DcmEnc/DcmDec impls to the type's own file (wrappers.ts), so
- *    private items stay reachable and user line numbers do not move.
+ *    private items stay reachable and user line numbers do not move,
+ *  - the print macros that capture output (print-macros.ts) at the top of
+ *    the crate root, on a line of its own inner attributes.
  * The output is a function of the inputs only.
  */
 import { createHash } from "node:crypto";
@@ -24,6 +26,7 @@ import type { RustBuildSpec, RustTarget } from "./build-spec.js";
 import { rustcFitsBindgen } from "../toolchain/bindgen-version.js";
 import { type BindgenTools, wasmBindgenToolchain } from "../toolchain/wasm-bindgen-tools.js";
 import { BINDGEN_PROFILE, PROFILES, renderCargoToml } from "./cargo-manifest.js";
+import { withPrintMacros } from "./print-macros.js";
 import { bindgenExports, noMangle, renderTypeImpls, renderWrapper } from "./wrappers.js";
 
 /** Version of the generated code's shape (part of the content key). */
@@ -115,6 +118,7 @@ export async function generateRust(
     let text = await readFile(join(repo, repoFile), "utf8");
     if (!text.endsWith("\n")) text += "\n";
     userFiles[rel] = { repoFile, lines: text.split("\n").length - 1 };
+    if (repoFile === crate.root) text = withPrintMacros(text);
     files.set(rel, `${text}\n${APPEND_MARK}\n\n${blocks.join("\n")}`);
   }
   const rootInCrate = toCrate(crate.root);
@@ -123,7 +127,7 @@ export async function generateRust(
   files.set(
     abiRel,
     exportStyle(
-      `${(await template("dcm_codec.rs.tmpl")).replace("{{TARGET}}", bindgen ? `${target} (wasm-bindgen)` : target)}${plumbing}`.replaceAll(
+      `${(await template("dcm_codec.rs.tmpl")).replace("{{TARGET}}", bindgen ? `${target} (wasm-bindgen)` : target)}${plumbing}${await template("output.rs.tmpl")}`.replaceAll(
         "{{NO_MANGLE}}",
         noMangle(crate.edition),
       ),

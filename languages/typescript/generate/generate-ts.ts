@@ -3,7 +3,9 @@
  * callable fragment from the user's file (by absolute path: the repository
  * is never written), re-exports it under its manifest export name, and
  * exports `dcm_meta` (the null -> undefined lifting the glue applies, see
- * ts-types.ts). The entry is then bundled right away (esbuild is fast), so
+ * ts-types.ts) and `dcm_take_output` from the console capture written next
+ * to it (templates/dcm-console.mjs, injected in place of the fragments'
+ * global `console` by the bundle). The entry is then bundled right away (esbuild is fast), so
  * the content key can cover every file the bundle read; compile() only
  * writes the result.
  *
@@ -14,14 +16,17 @@ import { createHash } from "node:crypto";
 import { readFile, mkdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { projectRoot } from "../../../src/core/paths.js";
 import type { AnalyzedFragment, GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
 import type { TsAnalysisDetail, TsFragmentDetail, TsModuleMeta } from "../ts-types.js";
 import { BUNDLE_OPTIONS, bundle } from "../toolchain/bundle.js";
 import { type EsbuildToolchainDriver, esbuildToolchain } from "../toolchain/esbuild-toolchain.js";
 
 /** Version of the generated entry's shape; part of the content key. */
-export const TS_GENERATOR_VERSION = 1;
+export const TS_GENERATOR_VERSION = 2;
 export const ENTRY_FILE = "dcm-entry.mjs";
+/** The console capture (docs/abi.md, "Output"), next to the entry. */
+export const CONSOLE_FILE = "dcm-console.mjs";
 
 export interface TsBuildSpec {
   kind: "typescript";
@@ -91,6 +96,8 @@ export function renderEntry(req: { repo: string; analysis: GenerateRequest["anal
   lines.push("  },", "  records: {");
   for (const [k, v] of Object.entries(meta.records)) lines.push(`    ${JSON.stringify(k)}: ${JSON.stringify(v)},`);
   lines.push("  },", "};", "");
+  lines.push("// What the fragments print, per call (the glue takes it after each call).");
+  lines.push(`export { dcm_take_output } from "./${CONSOLE_FILE}";`, "");
   return { text: lines.join("\n"), exports };
 }
 
@@ -109,10 +116,13 @@ export async function generateTs(
   const { text, exports } = renderEntry({ repo, analysis: req.analysis, fragments: req.fragments });
   const entry = join(workDir, ENTRY_FILE);
   await writeFile(entry, text);
+  const consoleText = await readFile(join(projectRoot(), "languages", "typescript", "templates", CONSOLE_FILE), "utf8");
+  const consoleFile = join(workDir, CONSOLE_FILE);
+  await writeFile(consoleFile, consoleText);
 
   const esbuild = await driver.api();
   const detail = req.analysis.detail as TsAnalysisDetail | undefined;
-  const out = await bundle(esbuild, { entry, repo, reach: detail?.reach ?? {} });
+  const out = await bundle(esbuild, { entry, repo, reach: detail?.reach ?? {}, inject: [consoleFile] });
 
   const portable = (p: string) => p.replaceAll(workDir, "$WORK").replaceAll(repo, "$REPO");
   const h = createHash("sha256");
@@ -144,7 +154,10 @@ export async function generateTs(
     diagnostics: out.diagnostics,
   };
   return {
-    files: [{ path: `ts-js/${ENTRY_FILE}`, contents: text }],
+    files: [
+      { path: `ts-js/${CONSOLE_FILE}`, contents: consoleText },
+      { path: `ts-js/${ENTRY_FILE}`, contents: text },
+    ],
     exports,
     contentKey: h.digest("hex"),
     buildSpec: spec,

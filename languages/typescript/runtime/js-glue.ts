@@ -21,12 +21,16 @@
  * (stack overflow included), ReferenceError, SyntaxError, EvalError or
  * URIError is DCM_FRAGMENT_PANIC "<Name>: <message>"; a thrown non-Error
  * value is DCM_FRAGMENT_PANIC.
+ *
+ * Output: the bundle's console capture (templates/dcm-console.mjs) collects
+ * what a call prints; takeOutput() hands it over after each call.
  */
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import { type SigCodec, sigCodec } from "../../../runtime/abi/codec.js";
 import { int64Value, intRange, MAX64, MAXU64, MIN64, smallIntSlow } from "../../../runtime/abi/int-checks.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
 import type { ManifestFragment } from "../../../runtime/abi/manifest-types.js";
+import type { CallOutput } from "../../../runtime/abi/output-types.js";
 import type { FragmentInstance, LoadRequest, ModuleLoader } from "../../../runtime/abi/module-types.js";
 import { badArgument, expected, ValueError } from "../../../runtime/abi/value-errors.js";
 import type { Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
@@ -269,10 +273,13 @@ async function importBundle(req: LoadRequest): Promise<Record<string, unknown>> 
 export class JsFragmentInstance implements FragmentInstance {
   private readonly plans = new Map<string, Plan>();
   private readonly known: string[];
+  /** The bundle's console capture (absent in bundles built before it existed). */
+  private readonly take: (() => CallOutput | null) | null;
   /** The manifest's reason for each fragment this module holds but cannot call. */
   private readonly refusals = new Map<string, string>();
 
   constructor(ns: Record<string, unknown>, req: LoadRequest) {
+    this.take = typeof ns.dcm_take_output === "function" ? (ns.dcm_take_output as () => CallOutput | null) : null;
     const meta = ns.dcm_meta as TsModuleMeta | undefined;
     if (!meta || typeof meta !== "object" || !meta.params) throw corrupt(req.module.file, "no `dcm_meta` export (not a dcm TypeScript module)");
     const lift = new LiftCompiler(meta.records ?? {});
@@ -321,6 +328,10 @@ export class JsFragmentInstance implements FragmentInstance {
       );
     }
     return plan.run(args);
+  }
+
+  takeOutput(): CallOutput | null {
+    return this.take ? this.take() : null;
   }
 
   close(): void {

@@ -3,6 +3,9 @@
  * module that runs in browsers and in Node alike: format esm, platform
  * neutral, target es2022, minified, no Node built-ins. Nothing is written
  * by esbuild itself (write: false); the caller decides where the text goes.
+ * The fragments' global `console` becomes the generated console capture's
+ * `dcm_console` (define + inject), so what they print is captured per call
+ * and never reaches the host's console (docs/abi.md, "Output").
  *
  * A fragment that imports a Node built-in (`node:fs`, `path`…) or a package
  * that cannot be resolved gets DCM_COMPILE_FAILED naming the fragment(s) that
@@ -27,6 +30,7 @@ export const BUNDLE_OPTIONS = {
   conditions: ["import", "module", "default"],
   treeShaking: true,
   sourcemap: false,
+  define: { console: "dcm_console" },
 } as const;
 
 export interface BundleOutcome {
@@ -65,13 +69,15 @@ const noNodeBuiltins: Plugin = {
 
 export async function bundle(
   esbuild: EsbuildApi,
-  opts: { entry: string; repo: string; reach: Record<string, string[]> },
+  opts: { entry: string; repo: string; reach: Record<string, string[]>; inject?: string[] },
 ): Promise<BundleOutcome> {
   try {
     const res = await esbuild.build({
       ...BUNDLE_OPTIONS,
       mainFields: [...BUNDLE_OPTIONS.mainFields],
       conditions: [...BUNDLE_OPTIONS.conditions],
+      define: { ...BUNDLE_OPTIONS.define },
+      ...(opts.inject ? { inject: opts.inject } : {}),
       entryPoints: [opts.entry],
       absWorkingDir: opts.repo,
       write: false,

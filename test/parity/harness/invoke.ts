@@ -17,17 +17,20 @@ export function placementName(p: Placement): string {
   return `--on ${p.on}${p.target ? ` --target ${p.target}` : ""}`;
 }
 
+/** Per fragment id, each case's stdout line; `stderr`: everything else the run printed (fragment output included). */
 export async function invokeBatch(
   dist: string,
   cases: Record<string, string[]>,
   p: Placement,
   tmp: string,
+  captured: { stderr?: string } = {},
 ): Promise<Record<string, string[]>> {
   const file = join(tmp, `cases-${p.on}-${p.target ?? "default"}.json`);
   await writeFile(file, `{\n${Object.entries(cases).map(([id, list]) => `${JSON.stringify(id)}: [${list.join(", ")}]`).join(",\n")}\n}\n`);
   const total = Object.values(cases).reduce((n, l) => n + l.length, 0);
   const args = ["invoke", dist, "--batch", file, "--on", p.on, ...(p.target ? ["--target", p.target] : [])];
   const r = await runCli(args);
+  captured.stderr = r.stderr;
   const lines = r.stdout.split("\n").filter((l) => l !== "");
   if (r.code !== 0 || lines.length !== total) {
     throw new Error(`parity: dcm ${args.join(" ")} printed ${lines.length} lines for ${total} cases (exit ${r.code}):\n${r.stderr}`);

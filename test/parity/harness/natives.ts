@@ -8,7 +8,7 @@
  *  - AssemblyScript: `asc --bindings esm` glue, called from Node;
  *  - TypeScript: the sources bundled by esbuild, called from Node.
  */
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build as esbuild } from "esbuild";
@@ -60,8 +60,12 @@ async function rustNative(): Promise<Results> {
   const cases = rawCases("rust");
   const calls = Object.entries(cases).flatMap(([id, list]) => list.map((args) => ({ id, args })));
   const input = `[${calls.map((c) => `{"id":${JSON.stringify(c.id)},"args":${c.args}}`).join(",\n")}]`;
-  const exec = await run(join(RUST_TARGET_DIR, "release", "parity-native"), [], PARITY, { input });
-  const lines = exec.stdout.split("\n").filter((l) => l !== "");
+  const tmp = await mkdtemp(join(tmpdir(), "dcm-parity-rust-"));
+  const resultsFile = join(tmp, "results.txt");
+  // Results go to a file: the functions print to stdout themselves (print-lines).
+  const exec = await run(join(RUST_TARGET_DIR, "release", "parity-native"), [resultsFile], PARITY, { input });
+  const lines = (await readFile(resultsFile, "utf8").catch(() => "")).split("\n").filter((l) => l !== "");
+  await rm(tmp, { recursive: true, force: true });
   if (exec.code !== 0 || lines.length !== calls.length) {
     throw new Error(`parity: rust-native exited with ${exec.code} after ${lines.length} of ${calls.length} cases:\n${exec.stderr}`);
   }

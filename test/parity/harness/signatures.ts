@@ -92,6 +92,7 @@ export const SIGNATURES: Record<string, FragmentSig> = {
   "method-area": { params: ["Rect"], results: ["f64"] },
   "divide-checked": { params: ["i64", "i64"], results: ["i64"] },
   "index-panic": { params: ["list<i32>", "i32"], results: ["i32"] },
+  "print-lines": { params: ["string", "i32"], results: ["i32"] },
 };
 
 /** Where a language's signature differs by nature (see ../README.md). */

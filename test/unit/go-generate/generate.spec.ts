@@ -73,6 +73,8 @@ describe("generateGo golden files", () => {
         `go-${target}/extract/cmd/app/zz_dcm_shadow/main.go`,
         `go-${target}/go.work`,
         `go-${target}/main/dcm_abi.go`,
+        // A native plugin captures what fragments print itself (docs/abi.md, "Output"); WASM uses WASI.
+        ...(target === "native" ? [`go-${target}/main/dcm_output.go`, `go-${target}/main/dcm_output_linux.go`] : []),
         `go-${target}/main/go.mod`,
         `go-${target}/main/main.go`,
         `go-${target}/overlay-whole.json`,

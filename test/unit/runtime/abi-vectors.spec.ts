@@ -1,5 +1,5 @@
 /**
- * The test vectors of docs/abi.md against the JS codec. Each row below
+ * The test vectors of docs/abi.md against the JS codec and the output-frame reader. Each row below
  * repeats a doc row verbatim (type, value and bytes columns) next to the JS
  * it means; a test parses the doc so that a row added there fails here until
  * it is mirrored.
@@ -7,8 +7,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { OutputCapture, readOutputFrame } from "../../../runtime/abi/call-output.js";
 import { decodeResultFrame, decodeValue, encodeResultFrame, encodeValue } from "../../../runtime/abi/codec.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
+import type { CallOutput } from "../../../runtime/abi/output-types.js";
 import type { Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
 
 const i = (bits: 8 | 16 | 32 | 64, signed: boolean): VType => ({ kind: "int", bits, signed });
@@ -159,6 +161,47 @@ describe("docs/abi.md result frames", () => {
     it(`${row.doc[1]} is ${row.doc[2]}`, () => {
       expect(hex(encodeResultFrame(row.sig, types, row.frame))).toBe(bytesOf(row.doc[2]));
       expect(decodeResultFrame(row.sig, types, unhex(bytesOf(row.doc[2])))).toEqual(row.frame);
+    });
+  }
+});
+
+const outputRows: Array<{ doc: [string, string, string]; output: CallOutput }> = [
+  {
+    doc: ["`hi` and a newline to stdout", 'stdout `"hi\\n"`', "`01 03 00 00 00 68 69 0a`"],
+    output: { chunks: [{ stream: "stdout", text: "hi\n" }], dropped: 0 },
+  },
+  {
+    doc: [
+      "`a` to stdout, `é` to stderr, `b` to stdout",
+      'stdout `"a"`, stderr `"é"`, stdout `"b"`',
+      "`01 01 00 00 00 61 02 02 00 00 00 c3 a9 01 01 00 00 00 62`",
+    ],
+    output: {
+      chunks: [
+        { stream: "stdout", text: "a" },
+        { stream: "stderr", text: "é" },
+        { stream: "stdout", text: "b" },
+      ],
+      dropped: 0,
+    },
+  },
+  {
+    doc: ["`x`, then 70000 bytes past the limit", 'stdout `"x"`, 70000 dropped', "`01 01 00 00 00 78 03 70 11 01 00`"],
+    output: { chunks: [{ stream: "stdout", text: "x" }], dropped: 70000 },
+  },
+];
+
+describe("docs/abi.md output frames", () => {
+  it("mirrors every row of the doc", () => {
+    const doc = docTable("Output frames (");
+    expect(doc.map((r) => r.join(" | "))).toEqual(outputRows.map((r) => r.doc.join(" | ")));
+  });
+
+  for (const row of outputRows) {
+    it(`${row.doc[0]} reads as ${row.doc[1]}`, () => {
+      const capture = new OutputCapture();
+      readOutputFrame(unhex(bytesOf(row.doc[2])), capture);
+      expect(capture.take()).toEqual(row.output);
     });
   }
 });

@@ -85,18 +85,36 @@ describe("WasiShim", () => {
     expect(dv.getUint32(50, true)).toBe(4);
     expect(fns.fd_write!(2, 8, 1, 50)).toBe(0); // a stray continuation byte
     expect(fns.fd_write!(3, 0, 1, 50)).toBe(ERRNO.BADF);
-    expect(shim.drain()).toEqual({ stdout: "hé\n", stderr: "\ufffd\n" });
-    expect(shim.stdout).toBe("");
+    expect(shim.output.take()).toEqual({
+      chunks: [
+        { stream: "stdout", text: "hé\n" },
+        { stream: "stderr", text: "\ufffd\n" },
+      ],
+      dropped: 0,
+    });
+    expect(shim.output.take()).toBeNull();
+    expect(shim.stderrTail).toBe("\ufffd\n");
     expect(seen).toEqual(["h", "é\n"]);
   });
 
-  it("keeps only the tail of a sink past its limit", () => {
-    const { shim, fns, dv, memory } = setup({ sinkLimit: 4 });
-    new Uint8Array(memory.buffer).set(new TextEncoder().encode("abcdef"), 100);
+  it("keeps 64 KiB of a call's output and counts the rest as dropped", () => {
+    const { shim, fns, dv, memory } = setup();
+    const text = "0123456789abcdef".repeat(1024); // 16 KiB
+    new Uint8Array(memory.buffer).set(new TextEncoder().encode(text), 100);
     dv.setUint32(0, 100, true);
-    dv.setUint32(4, 6, true);
+    dv.setUint32(4, text.length, true);
+    for (let i = 0; i < 5; i++) fns.fd_write!(i % 2 ? 2 : 1, 0, 1, 50);
+    const out = shim.output.take()!;
+    expect(out.chunks.map((c) => [c.stream, c.text.length])).toEqual([
+      ["stdout", 16384],
+      ["stderr", 16384],
+      ["stdout", 16384],
+      ["stderr", 16384],
+    ]);
+    expect(out.dropped).toBe(16384);
+    // The next call starts with a full allowance.
     fns.fd_write!(1, 0, 1, 50);
-    expect(shim.stdout).toBe("cdef");
+    expect(shim.output.take()).toEqual({ chunks: [{ stream: "stdout", text }], dropped: 0 });
   });
 
   it("fills large random buffers in chunks", () => {

@@ -88,9 +88,17 @@ describe("buffer ABI", () => {
   });
 
   it("gives the module stdout, stderr, sleep and randomness through the WASI shim", () => {
-    inst.wasi.drain();
+    inst.takeOutput();
     expect(inst.call("chatter", ["x"])).toBe("slept=true nonzero=true");
-    expect(inst.wasi.drain()).toEqual({ stdout: "out:x\n", stderr: "err:x\n" });
+    expect(inst.takeOutput()).toEqual({
+      chunks: [
+        { stream: "stdout", text: "out:x\n" },
+        { stream: "stderr", text: "err:x\n" },
+      ],
+      dropped: 0,
+    });
+    expect(inst.call("add", [1n, 2n])).toBe(3n);
+    expect(inst.takeOutput()).toBeNull();
   });
 
   it("calls onStdout/onStderr as the module writes", async () => {

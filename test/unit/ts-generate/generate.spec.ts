@@ -39,8 +39,9 @@ describe("generateTs", () => {
     const analysis = await tsAnalysis(E2E_APP);
     const { project, workDir } = await generate(E2E_APP, analysis);
     temp.push(workDir);
-    expect(project.files.map((f) => f.path)).toEqual(["ts-js/dcm-entry.mjs"]);
-    const text = project.files[0]!.contents.replaceAll(E2E_APP, "$REPO");
+    expect(project.files.map((f) => f.path)).toEqual(["ts-js/dcm-console.mjs", "ts-js/dcm-entry.mjs"]);
+    const entry = project.files[1]!;
+    const text = entry.contents.replaceAll(E2E_APP, "$REPO");
     const golden = join(GOLDEN, "e2e-app", "dcm-entry.mjs");
     if (UPDATE) {
       mkdirSync(join(GOLDEN, "e2e-app"), { recursive: true });
@@ -49,7 +50,8 @@ describe("generateTs", () => {
       expect(existsSync(golden), `missing ${golden} (run with UPDATE_GOLDEN=1)`).toBe(true);
       expect(text).toBe(readFileSync(golden, "utf8"));
     }
-    expect(readFileSync(join(workDir, "ts-js", "dcm-entry.mjs"), "utf8")).toBe(project.files[0]!.contents);
+    expect(readFileSync(join(workDir, "ts-js", "dcm-entry.mjs"), "utf8")).toBe(entry.contents);
+    expect(readFileSync(join(workDir, "ts-js", "dcm-console.mjs"), "utf8")).toBe(project.files[0]!.contents);
     expect(project.exports).toMatchObject({ add: "dcm_f_add", greet: "dcm_f_greet", nameLength: "dcm_f_nameLength" });
     // The user's repository is never written.
     expect(listTree(E2E_APP)).toEqual(before);

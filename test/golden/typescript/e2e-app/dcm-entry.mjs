@@ -50,3 +50,6 @@ export const dcm_meta = {
     "User": {"undef":["age"],"nested":{}},
   },
 };
+
+// What the fragments print, per call (the glue takes it after each call).
+export { dcm_take_output } from "./dcm-console.mjs";

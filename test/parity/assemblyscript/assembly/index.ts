@@ -262,3 +262,5 @@ export function divideChecked(a: i64, b: i64): i64 {
 export function indexPanic(xs: i32[], i: i32): i32 {
   return xs[i];
 }
+
+export { printLines } from "./output";

@@ -1,6 +1,7 @@
 //! Native reference for dcm's parity suite: reads `[{"id": ..., "args": [...]}, ...]`
-//! on stdin, calls the parity crate's function for each case and prints its
-//! result as canonical JSON (docs/values-json.md), one line per case:
+//! on stdin, calls the parity crate's function for each case and writes its
+//! result as canonical JSON (docs/values-json.md), one line per case, to the
+//! file named by the first argument (stdout is the functions' own, they may print):
 //! the value, or {"error":{"code":"DCM_FRAGMENT_ERROR"|"DCM_FRAGMENT_PANIC"|"DCM_BAD_ARGUMENTS","message":...}}.
 //! Decoding and printing are written here by hand so that nothing of dcm's own codecs is trusted.
 
@@ -199,6 +200,7 @@ fn call(id: &str, a: &[Value]) -> Out {
             Err(e) => return Err(("DCM_FRAGMENT_ERROR".into(), e)),
         },
         "index-panic" => index_panic(list(arg(0)?, i32_)?, i32_(arg(1)?)?).to_string(),
+        "print-lines" => print_lines(str_(arg(0)?)?, i32_(arg(1)?)?).to_string(),
         _ => return Err(bad(format!("no fragment {}", id))),
     })
 }
@@ -209,8 +211,8 @@ fn main() {
     let cases: Vec<Value> = serde_json::from_str(&input).expect("stdin: a JSON array of {id, args}");
     // Panics become results; keep their default report off stderr noise.
     panic::set_hook(Box::new(|_| {}));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let path = std::env::args().nth(1).expect("usage: parity-native <results file>");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("create the results file"));
     for c in &cases {
         let id = c["id"].as_str().expect("case id").to_string();
         let args = c["args"].as_array().cloned().unwrap_or_default();
@@ -227,6 +229,6 @@ fn main() {
                 format!("{{\"error\":{{\"code\":\"DCM_FRAGMENT_PANIC\",\"message\":{}}}}}", j_str(&msg))
             }
         };
-        writeln!(out, "{}", line).expect("write stdout");
+        writeln!(out, "{}", line).expect("write the results file");
     }
 }

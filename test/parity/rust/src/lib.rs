@@ -3,8 +3,10 @@
 //! their semantics). Integer arithmetic that must wrap says so explicitly
 //! (`wrapping_*`), as debug builds panic on overflow.
 
+mod output;
 mod records;
 
+pub use output::*;
 pub use records::*;
 
 /// Adds with two's-complement wrap-around: i64::MAX + 1 is i64::MIN.
