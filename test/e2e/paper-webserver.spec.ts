@@ -48,8 +48,8 @@ beforeAll(async () => {
   expected = await runGoNative(EXAMPLE, fragments, rawCases);
 });
 
-/** The result line of `dcm invoke` (a fragment's own prints may come before it). */
-const resultLine = (stdout: string) => stdout.trim().split("\n").pop() ?? "";
+/** The result line of `dcm invoke` (stdout holds nothing else). */
+const resultLine = (stdout: string) => stdout.trim();
 
 describe("examples/paper-webserver: the paper's CFD dialect", () => {
   it("validates with exit 0: three DCM_FRAGMENT_NOT_CALLABLE warnings, no errors, no inferred-only hints by default", async () => {
@@ -106,18 +106,42 @@ describe("examples/paper-webserver: the paper's CFD dialect", () => {
     for (const m of manifest.modules) expect(m.fragments).toEqual(expect.arrayContaining([...callable, ...Object.keys(NOT_CALLABLE)]));
   });
 
-  it.each(Object.keys(rawCases).filter((id) => id !== COUNTER))("fragment %s equals native Go on both sides", async (id) => {
-    const runs = rawCases[id]!.flatMap((args, i) => (["client", "server"] as const).map((on) => ({ args, i, on })));
-    const results = await mapLimit(runs, 2, async ({ args, i, on }) => {
-      const r = await runCli(["invoke", dist, id, "--args", args, "--on", on]);
-      return { i, on, args, ...r };
-    });
-    for (const r of results) {
-      const want = expected[id]![r.i]!;
-      const got = resultLine(r.stdout);
-      expect(canonicalEqual(got, want), `${id} ${r.args} --on ${r.on}: got ${got}, native Go gave ${want}; stderr: ${r.stderr}`).toBe(true);
-      expect(r.code, `${id} ${r.args} --on ${r.on}`).toBe(want.startsWith('{"error"') ? 1 : 0);
+  it.each(Object.keys(rawCases).filter((id) => id !== COUNTER))(
+    "fragment %s, invoked by name, equals native Go on both sides; stdout holds only the result",
+    async (id) => {
+      // The symbol (`Func`, `Type.Method`), as a user types it.
+      const name = manifest.fragments.find((f) => f.id === id)!.symbol;
+      const runs = rawCases[id]!.flatMap((args, i) => (["client", "server"] as const).map((on) => ({ args, i, on })));
+      const results = await mapLimit(runs, 2, async ({ args, i, on }) => {
+        const r = await runCli(["invoke", dist, name, "--args", args, "--on", on]);
+        return { i, on, args, ...r };
+      });
+      for (const r of results) {
+        const want = expected[id]![r.i]!;
+        const lines = r.stdout.trimEnd().split("\n");
+        expect(lines, `${name} ${r.args} --on ${r.on}: one result line`).toHaveLength(1);
+        expect(
+          canonicalEqual(lines[0]!, want),
+          `${name} ${r.args} --on ${r.on}: got ${lines[0]}, native Go gave ${want}; stderr: ${r.stderr}`,
+        ).toBe(true);
+        expect(r.code, `${name} ${r.args} --on ${r.on}`).toBe(want.startsWith('{"error"') ? 1 : 0);
+      }
+    },
+  );
+
+  it("what a fragment prints goes to stderr with its id, on both sides; a shared bare name lists the candidates", async () => {
+    for (const on of ["client", "server"] as const) {
+      const r = await runCli(["invoke", dist, "Check", "--args", '["disk"]', "--on", on]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trimEnd().split("\n"), on).toHaveLength(1);
+      expect(r.stderr, on).toContain("[fragment 30] checking disk");
+      expect(r.stdout, on).not.toContain("checking");
     }
+    const area = await runCli(["invoke", dist, "Area", "--args", '[{"Radius": 1}]', "--on", "client"]);
+    expect(area.code).toBe(1);
+    const { error } = JSON.parse(area.stdout) as { error: { code: string; message: string } };
+    expect(error.message).toContain("Circle.Area");
+    expect(error.message).toContain("Rectangle.Area");
   });
 
   it("a package-level variable written by a fragment counts on in each instance, as natively", async () => {
