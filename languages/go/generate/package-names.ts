@@ -121,8 +121,8 @@ function clauseOfDir(dir: string): string | undefined {
   return best;
 }
 
-/** The name in the package clause, after any leading comments. */
-export function packageClause(src: string): string | undefined {
+/** Offset of the first token after leading whitespace and comments (where the package clause starts). */
+export function afterLeadingComments(src: string): number {
   let i = 0;
   while (i < src.length) {
     const ch = src[i]!;
@@ -135,5 +135,10 @@ export function packageClause(src: string): string | undefined {
       i = end < 0 ? src.length : end + 2;
     } else break;
   }
-  return /^package[ \t]+([\p{L}_][\p{L}\p{N}_]*)/u.exec(src.slice(i))?.[1];
+  return i;
+}
+
+/** The name in the package clause, after any leading comments. */
+export function packageClause(src: string): string | undefined {
+  return /^package[ \t]+([\p{L}_][\p{L}\p{N}_]*)/u.exec(src.slice(afterLeadingComments(src)))?.[1];
 }

@@ -17,6 +17,7 @@ import { isGoSource } from "../analysis/workspace.js";
 import type { GoFragmentDetail } from "../go-types.js";
 import { HEADER } from "./main-package.js";
 import { compareStrings } from "./naming.js";
+import { afterLeadingComments } from "./package-names.js";
 
 const SHADOW_DIR = "zz_dcm_shadow";
 const SHADOW_PKG = "dcm_main";
@@ -113,18 +114,7 @@ export async function shadowCopies(
 
 /** Replaces the package clause `package <from>` (after comments) with `package <to>`. */
 export function renamePackageClause(src: string, from: string, to: string): string {
-  let i = 0;
-  while (i < src.length) {
-    const ch = src[i]!;
-    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r" || ch === "\uFEFF") i++;
-    else if (src.startsWith("//", i)) {
-      const nl = src.indexOf("\n", i);
-      i = nl < 0 ? src.length : nl + 1;
-    } else if (src.startsWith("/*", i)) {
-      const end = src.indexOf("*/", i + 2);
-      i = end < 0 ? src.length : end + 2;
-    } else break;
-  }
+  const i = afterLeadingComments(src);
   const m = /^package[ \t]+([A-Za-z_][A-Za-z0-9_]*)/.exec(src.slice(i));
   if (!m || m[1] !== from) return src;
   return `${src.slice(0, i)}package ${to}${src.slice(i + m[0].length)}`;
