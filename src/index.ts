@@ -20,7 +20,7 @@ export type { JsValue } from "../runtime/abi/js-values.js";
 export type { Manifest, ManifestFragment, ManifestModule } from "../runtime/abi/manifest-types.js";
 export { analyzeProject } from "./build/analyze-project.js";
 export { buildDist } from "./build/build-dist.js";
-export { DcmError } from "./diagnostics/catalog.js";
+export { DcmError } from "../runtime/diagnostics/catalog.js";
 
 /**
  * Opens a dist. `opts.onOutput` receives what each call prints (default:

@@ -63,7 +63,7 @@ export interface CancelCallMessage {
 }
 
 export interface CallError {
-  /** A code of src/diagnostics/catalog.ts or of docs/protocol.md. */
+  /** A code of runtime/diagnostics/catalog.ts or of docs/protocol.md. */
   code: string;
   message: string;
 }

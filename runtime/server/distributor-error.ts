@@ -1,6 +1,6 @@
 /**
  * The error DistributorControl methods and the distributor's setup throw.
- * `code` is a code of src/diagnostics/catalog.ts; `status` is the HTTP
+ * `code` is a code of runtime/diagnostics/catalog.ts; `status` is the HTTP
  * status an API would answer with.
  */
 export class DistributorError extends Error {

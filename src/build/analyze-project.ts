@@ -14,8 +14,8 @@ import type { Cfd, CfdFragment } from "../cfd/cfd-types.js";
 import { compareWithDetected, type DetectedDeps } from "../cfd/compare-detected.js";
 import type { LoadCfdResult } from "../cfd/load-cfd.js";
 import { listRepoFiles, resolveFragmentFiles } from "../cfd/resolve-files.js";
-import { diag } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { diag } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type {
   AnalysisResult,
   AnalyzedFragment,
@@ -55,7 +55,7 @@ export interface ProjectAnalysis {
   timings: { cfdMs: number; filesMs: number; analysisMs: number };
 }
 
-export { hasErrors } from "../diagnostics/has-errors.js";
+export { hasErrors } from "../../runtime/diagnostics/has-errors.js";
 
 /** Parse caches survive across calls in one process (a watch loop or the build service). */
 const parseCaches = new Map<string, Map<string, unknown>>();

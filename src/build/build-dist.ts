@@ -13,8 +13,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 
 import { basename, dirname, join, resolve } from "node:path";
 import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
 import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
-import { DcmError, diag } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { LanguageAdapter } from "../languages/adapter-types.js";
 import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
 import { notCallableReason } from "./callability.js";

@@ -8,8 +8,8 @@
  * DCM_FRAGMENT_NOT_CALLABLE warning.
  */
 import type { Cfd, CfdFragment } from "../cfd/cfd-types.js";
-import { diag } from "../diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../diagnostics/diagnostic-types.js";
+import { diag } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalyzedFragment } from "../languages/adapter-types.js";
 
 export function isFunctionKind(f: Pick<AnalyzedFragment, "kind">): boolean {

@@ -1,6 +1,6 @@
 /** The Code Fragment Description after parsing (types only). See docs/cfd.md. */
 import type { FragmentKind, Side } from "../../runtime/abi/manifest-types.js";
-import type { SourcePos } from "../diagnostics/diagnostic-types.js";
+import type { SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 
 export interface CfdFragment {
   /** Normalised to a string; the paper's integer ids become "6". */

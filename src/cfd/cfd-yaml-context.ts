@@ -1,8 +1,8 @@
 /** Shared plumbing for reading the CFD's YAML nodes: positions, aliases, value descriptions. */
 import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import { diag, type ErrorCode } from "../diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../diagnostics/diagnostic-types.js";
+import { diag, type ErrorCode } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { CfdFragment } from "./cfd-types.js";
 
 export type Positions = CfdFragment["positions"];

@@ -1,6 +1,6 @@
 /** Checks that need every fragment: unique ids and dependencies that exist. */
 import { didYouMean } from "../core/did-you-mean.js";
-import type { SourcePos } from "../diagnostics/diagnostic-types.js";
+import type { SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import { type Ctx, type Draft, err } from "./cfd-yaml-context.js";
 
 export function checkIds(ctx: Ctx, drafts: Draft[]): void {

@@ -8,8 +8,8 @@
  * already uses dcm's list form for that key somewhere, and a list the CFD
  * cannot hold is never suggested (the paper's tools could not read it).
  */
-import { diag, type ErrorCode } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { diag, type ErrorCode } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { Cfd, CfdFragment } from "./cfd-types.js";
 import { libEntry, libPath, parseLib } from "./libs.js";
 

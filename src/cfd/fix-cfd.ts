@@ -11,7 +11,7 @@
  * an import the file aliases is written as `alias path`.
  */
 import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, parse, type YAMLMap, type YAMLSeq } from "yaml";
-import { DcmError } from "../diagnostics/catalog.js";
+import { DcmError } from "../../runtime/diagnostics/catalog.js";
 import { type DetectedDeps, entryText, missingItems } from "./compare-detected.js";
 import { type CfdSource, parseCfd } from "./load-cfd.js";
 

@@ -5,8 +5,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { type Document, isMap, isSeq, LineCounter, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
-import { diag } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { diag } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { Cfd, CfdFragment } from "./cfd-types.js";
 import { at, type Ctx, type Draft, deref, err, keyName, nodePos, valuePos } from "./cfd-yaml-context.js";
 import { checkDependencies, checkIds } from "./check-references.js";

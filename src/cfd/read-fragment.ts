@@ -2,7 +2,7 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from "yaml";
 import type { FragmentKind, Side } from "../../runtime/abi/manifest-types.js";
 import { didYouMean, nearest } from "../core/did-you-mean.js";
-import type { SourcePos } from "../diagnostics/diagnostic-types.js";
+import type { SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { Cfd, CfdFragment } from "./cfd-types.js";
 import { parseLib } from "./libs.js";
 import {

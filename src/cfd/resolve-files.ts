@@ -5,8 +5,8 @@
  */
 import { type Dirent, readdirSync } from "node:fs";
 import { editDistance } from "../core/did-you-mean.js";
-import { dcmError, diag } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
+import { dcmError, diag } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { Cfd } from "./cfd-types.js";
 
 export interface ResolveResult {

@@ -6,9 +6,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { displayPath, displayPathsIn } from "../core/paths.js";
-import { CATALOG, type CatalogEntry, DcmError, diag, type ErrorCode, formatDiagnostic } from "../diagnostics/catalog.js";
-import type { Diagnostic } from "../diagnostics/diagnostic-types.js";
-import { hasErrors } from "../diagnostics/has-errors.js";
+import { CATALOG, type CatalogEntry, DcmError, diag, type ErrorCode, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
+import { hasErrors } from "../../runtime/diagnostics/has-errors.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import { noteStuckThreads } from "./hard-exit.js";
@@ -155,7 +155,7 @@ function printDiagnostics(diags: Diagnostic[], opts: { json: boolean; verbose?: 
     return;
   }
   const visible = shown(diags, Boolean(opts.verbose));
-  for (const d of visible) io.err(formatDiagnostic(d) + "\n");
+  for (const d of visible) io.err(formatDiagnostic(d, displayPath) + "\n");
   if (visible.length) io.err(summaryLine(visible) + "\n");
 }
 

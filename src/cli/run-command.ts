@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 // Types only: the server (fastify, ws, jose) loads when `dcm run` runs, not with every command.
 import type { SigningKey } from "../../runtime/server/auth.js";
 import type { DcmServer, DcmServerExtension } from "../../runtime/server/create-server.js";
-import { diag, formatDiagnostic } from "../diagnostics/catalog.js";
+import { diag, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
 
 export interface RunIo {
   out: (s: string) => void;

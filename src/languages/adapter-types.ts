@@ -11,7 +11,7 @@
 import type { FragmentKind, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
 import type { CallAbi, Signature, TypeTable } from "../../runtime/abi/value-types.js";
 import type { CfdFragment } from "../cfd/cfd-types.js";
-import type { Diagnostic, SourcePos } from "../diagnostics/diagnostic-types.js";
+import type { Diagnostic, SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { ToolchainDriver } from "../../toolchains/toolchain-types.js";
 
 /** A CFD fragment handed to an adapter. */

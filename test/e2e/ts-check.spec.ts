@@ -14,7 +14,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Diagnostic } from "../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 
 const FIXTURES = join(ROOT, "languages/typescript/fixtures/type-check");

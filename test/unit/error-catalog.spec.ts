@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CATALOG } from "../../src/diagnostics/catalog.js";
+import { CATALOG } from "../../runtime/diagnostics/catalog.js";
 
 const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
 const documented = [...doc.matchAll(/^### (DCM_[A-Z0-9_]+)$/gm)].map((m) => m[1]);

@@ -10,8 +10,8 @@
  * it from crossing the boundary is in AnalyzedFragment.cannotCross.
  */
 import { didYouMean } from "../../../src/core/did-you-mean.js";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type {
   AnalysisResult,
   AnalyzedFragment,

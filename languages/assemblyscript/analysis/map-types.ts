@@ -14,8 +14,8 @@
  * - `isize`/`usize` are 32 bits (AssemblyScript's wasm32 target).
  */
 import type Parser from "tree-sitter";
-import type { ErrorCode } from "../../../src/diagnostics/catalog.js";
-import type { SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { ErrorCode } from "../../../runtime/diagnostics/catalog.js";
+import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AsClass, AsPrim, AsType, AsTypedArray } from "../as-types.js";
 import { type AsDecl, type AsWorkspace, col, type FileSummary, line } from "./workspace.js";
 

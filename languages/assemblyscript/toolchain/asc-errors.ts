@@ -12,8 +12,8 @@
  * generated entry.ts name the fragment whose wrapper failed (usually a type
  * the analysis accepted but asc does not).
  */
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { type AsBuildSpec, SRC_DIR } from "../generate/build-spec.js";
 
 const HEADER = /^(ERROR|WARNING)( [A-Z]+\d+)?: (.*)$/;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import { runLocal } from "../../../toolchains/local-driver.js";
 import { runSandboxed, sandboxRequested } from "../../../toolchains/sandbox-driver.js";
 import type {

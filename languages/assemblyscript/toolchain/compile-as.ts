@@ -5,7 +5,7 @@
  */
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { diag } from "../../../src/diagnostics/catalog.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import type { ToolchainDriver } from "../../../toolchains/toolchain-types.js";
 import { isAsBuildSpec } from "../generate/build-spec.js";

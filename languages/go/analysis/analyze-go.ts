@@ -14,8 +14,8 @@
  *   (AnalyzedFragment.cannotCross), is still returned (kind, file, deps) but
  *   without `signature` and `abi`.
  */
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { GoAnalysisDetail, GoFragmentDetail, GoType } from "../go-types.js";
 import { collectDeps, type FragmentIndex, fragmentKey } from "./deps.js";

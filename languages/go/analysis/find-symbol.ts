@@ -7,8 +7,8 @@
  */
 
 import { didYouMean } from "../../../src/core/did-you-mean.js";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalyzeFragment } from "../../../src/languages/adapter-types.js";
 import { cfdPos } from "../../../src/languages/kit/analysis-kit.js";
 import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";

@@ -9,8 +9,8 @@
  * found.
  */
 import { didYouMean } from "../../../src/core/did-you-mean.js";
-import type { ErrorCode } from "../../../src/diagnostics/catalog.js";
-import type { SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { ErrorCode } from "../../../runtime/diagnostics/catalog.js";
+import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { GoBasicName, GoField, GoNamedType, GoType } from "../go-types.js";
 import { dirOf, dirOfImport, type GoMod, type GoModFinder, importPathOf, isStdlib } from "./go-mod.js";
 import { importTable } from "./imports.js";

@@ -7,7 +7,7 @@
  */
 
 import type { CallAbi, Param, VType } from "../../../runtime/abi/value-types.js";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import type { AnalyzedFragment, GenerateRequest } from "../../../src/languages/adapter-types.js";
 import type { GoFragmentDetail, GoType } from "../go-types.js";
 import type { CType } from "./codec-gen.js";

@@ -27,7 +27,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, posix, resolve } from "node:path";
 import type { CallAbi } from "../../../runtime/abi/value-types.js";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import type { GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
 import type { GoAnalysisDetail, GoFragmentDetail } from "../go-types.js";
 import { type GoToolchainDriver, goToolchain } from "../toolchain/go-toolchain.js";

@@ -12,7 +12,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import { isGoSource } from "../analysis/workspace.js";
 import type { GoFragmentDetail } from "../go-types.js";
 import { HEADER } from "./main-package.js";

@@ -5,14 +5,14 @@
  */
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { diag } from "../../../src/diagnostics/catalog.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import { which } from "../../../toolchains/local-driver.js";
 import type { CompileJob } from "../../../toolchains/toolchain-types.js";
 import { GO_BUILD_FLAGS, type GoBuildSpec, type GoTarget, isGoBuildSpec } from "../generate/build-spec.js";
 import { extractionEnabled } from "../generate/extract.js";
 import { compareGoVersions, MIN_GO_VERSION } from "../generate/go-version.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { extractionGaps, type ExtractionGap } from "./extraction-gaps.js";
 import {
   fragmentAt,

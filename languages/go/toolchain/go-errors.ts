@@ -5,8 +5,8 @@
  * an error in a file dcm generated is reported as a dcm bug.
  */
 import { isAbsolute, relative, resolve } from "node:path";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { GoBuildSpec } from "../generate/build-spec.js";
 
 const POS_LINE = /^(.+?\.(?:go|s|c|h)):(\d+)(?::(\d+))?: (.*)$/;

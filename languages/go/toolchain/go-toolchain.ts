@@ -13,7 +13,7 @@ import type {
   ToolchainDriver,
   ToolchainInfo,
 } from "../../../toolchains/toolchain-types.js";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 
 export interface GoToolchainInfo extends ToolchainInfo {
   /** `go1.26.8`. */

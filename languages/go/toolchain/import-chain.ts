@@ -10,8 +10,8 @@
  * reaches the failing package (its analysed `libs`), else the first whose
  * package imports it at all.
  */
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { GoBuildSpec } from "../generate/build-spec.js";
 import type { GoBuildError, GoBuildOutput } from "./go-errors.js";
 

@@ -10,8 +10,8 @@
  */
 import { posix } from "node:path";
 import { didYouMean } from "../../../src/core/did-you-mean.js";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { RustAnalysisDetail, RustCrateInfo, RustFragmentDetail, RustType } from "../rust-types.js";
 import { crateRoot, dirOf, findCargoToml } from "./cargo-toml.js";

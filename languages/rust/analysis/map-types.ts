@@ -7,8 +7,8 @@
  * `pub use` chain is followed up to 8 hops; type aliases are followed in the
  * file that declares them; array lengths must be integer literals.
  */
-import type { ErrorCode } from "../../../src/diagnostics/catalog.js";
-import type { SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { ErrorCode } from "../../../runtime/diagnostics/catalog.js";
+import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { RustCrateInfo, RustNamedType, RustPrim, RustType } from "../rust-types.js";
 import { colOf, lineOf, type Node } from "./rust-parser.js";
 import {

@@ -16,8 +16,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { LIB_NAME, type RustBuildSpec, WASM_TRIPLE } from "../generate/build-spec.js";
 import type { BindgenDriver, BindgenTools } from "./wasm-bindgen-tools.js";
 

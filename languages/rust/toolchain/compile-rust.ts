@@ -13,7 +13,7 @@
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, relative } from "node:path";
 import { defaultCacheDir } from "../../../src/build/cache-dir.js";
-import { diag } from "../../../src/diagnostics/catalog.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import { isRustBuildSpec, LIB_NAME, type RustBuildSpec, type RustTarget, WASM_TRIPLE } from "../generate/build-spec.js";
 import { runBindgen } from "./bindgen-glue.js";

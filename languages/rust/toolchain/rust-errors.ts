@@ -8,8 +8,8 @@
  * their own explanation.
  */
 import { isAbsolute, posix, relative } from "node:path";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { RustBuildSpec } from "../generate/build-spec.js";
 import type { RustToolchainInfo } from "./rust-toolchain.js";
 

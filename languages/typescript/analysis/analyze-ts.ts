@@ -8,8 +8,8 @@
  * files are refused (no types to read); class methods are refused.
  */
 import { didYouMean } from "../../../src/core/did-you-mean.js";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import { isScalarSignature } from "../../../runtime/abi/scalar-abi.js";
 import type { TsAnalysisDetail, TsFragmentDetail } from "../ts-types.js";

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { readFile, mkdir, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { projectRoot } from "../../../src/core/paths.js";
 import type { AnalyzedFragment, GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
 import type { TsAnalysisDetail, TsFragmentDetail, TsModuleMeta } from "../ts-types.js";

@@ -14,8 +14,8 @@
 import { builtinModules } from "node:module";
 import { isAbsolute, relative } from "node:path";
 import type { Message, Plugin } from "esbuild";
-import { diag } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { EsbuildApi } from "./esbuild-toolchain.js";
 
 /** Everything that shapes the output besides the inputs; part of the content key. */

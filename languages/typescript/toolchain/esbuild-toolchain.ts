@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { runLocal } from "../../../toolchains/local-driver.js";
 import type { CompileJob, CompileOutcome, ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 
 export const ESBUILD_INSTALL_HINT = "bash toolchains/esbuild/install.sh (esbuild is an npm dependency of dcm: run `npm ci` in dcm's folder)";
 /** Oldest esbuild whose output and options dcm was tested with. */

@@ -3,7 +3,7 @@
  * Only sha256 digests of the keys are kept in memory after registration.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../diagnostics/catalog.js";
 
 /** Keys shorter than this are refused at registration. */
 export const MIN_API_KEY_LENGTH = 16;

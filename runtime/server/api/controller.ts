@@ -9,7 +9,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { didYouMean } from "../../abi/did-you-mean.js";
-import { dcmError } from "../../../src/diagnostics/catalog.js";
+import { dcmError } from "../../diagnostics/catalog.js";
 import type { Side } from "../../abi/manifest-types.js";
 import type { ClientInfo, DistributorControl, SideStats } from "../control-types.js";
 import { ApiKeyRing, AUTH_MESSAGES } from "./auth.js";

@@ -1,9 +1,9 @@
 /**
  * Errors of the API Controller. Every error reply is `{error: {code, message}}`
- * with a code of src/diagnostics/catalog.ts (section "API").
+ * with a code of runtime/diagnostics/catalog.ts (section "API").
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { CATALOG, type ErrorCode } from "../../../src/diagnostics/catalog.js";
+import { CATALOG, type ErrorCode } from "../../diagnostics/catalog.js";
 
 export type ApiErrorCode = Extract<ErrorCode, `DCM_API_${string}`>;
 

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CfdFragment } from "../../cfd/cfd-types.js";
-import type { SourcePos } from "../../diagnostics/diagnostic-types.js";
+import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { ParseCache } from "../adapter-types.js";
 
 /** The CFD position of the first of `keys` the fragment has (e.g. `name`, `location.filepath`), else the fragment's own. */

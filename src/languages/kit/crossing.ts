@@ -4,8 +4,8 @@
  * AnalyzedFragment.cannotCross) and what is wrong with the code or the CFD
  * (a type that cannot be found: still an error diagnostic).
  */
-import { type ErrorCode, diag } from "../../diagnostics/catalog.js";
-import type { Diagnostic, SourcePos } from "../../diagnostics/diagnostic-types.js";
+import { type ErrorCode, diag } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic, SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { CrossingProblem } from "../adapter-types.js";
 
 /** The codes adapters use for constructs a value-model signature cannot hold. */

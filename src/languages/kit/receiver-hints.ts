@@ -4,8 +4,8 @@
  * adapter that resolves bare method names narrows its candidates here, so
  * all languages read the paper's CFDs the same way.
  */
-import type { Diagnostic } from "../../diagnostics/diagnostic-types.js";
-import { diag } from "../../diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
+import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { AnalyzeFragment } from "../adapter-types.js";
 import { cfdPos } from "./analysis-kit.js";
 

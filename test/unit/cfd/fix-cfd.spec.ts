@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compareWithDetected, type DetectedDeps } from "../../../src/cfd/compare-detected.js";
 import { fixCfdText, scalarText } from "../../../src/cfd/fix-cfd.js";
 import { loadCfdText } from "../../../src/cfd/load-cfd.js";
-import { DcmError } from "../../../src/diagnostics/catalog.js";
+import { DcmError } from "../../../runtime/diagnostics/catalog.js";
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8");
 const deps = (d: Partial<DetectedDeps>): DetectedDeps => ({

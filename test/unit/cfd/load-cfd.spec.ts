@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { loadCfdFile, loadCfdText } from "../../../src/cfd/load-cfd.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 
 const fixturePath = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const load = (name: string) => loadCfdText(readFileSync(fixturePath(name), "utf8"), name);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Cfd } from "../../../src/cfd/cfd-types.js";
 import { loadCfdText } from "../../../src/cfd/load-cfd.js";
 import { listRepoFiles, normaliseFilepath, resolveFragmentFiles } from "../../../src/cfd/resolve-files.js";
-import { DcmError } from "../../../src/diagnostics/catalog.js";
+import { DcmError } from "../../../runtime/diagnostics/catalog.js";
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8");
 

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeGo } from "../../../languages/go/analysis/analyze-go.js";
-import { CATALOG } from "../../../src/diagnostics/catalog.js";
-import type { Diagnostic } from "../../../src/diagnostics/diagnostic-types.js";
+import { CATALOG } from "../../../runtime/diagnostics/catalog.js";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { APP, cfdPos, FIXTURES, frag } from "./fixture-helpers.js";
 
 const only = async (...args: Parameters<typeof frag>): Promise<Diagnostic> => {

@@ -1,6 +1,6 @@
 /** Shared builders for the Go analysis specs. */
 import { join } from "node:path";
-import type { SourcePos } from "../../../src/diagnostics/diagnostic-types.js";
+import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 
 export const FIXTURES = join(import.meta.dirname, "..", "..", "..", "languages", "go", "fixtures", "analysis");

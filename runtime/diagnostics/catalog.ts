@@ -4,7 +4,6 @@
  * two in sync. Add new codes to the section of the component that raises
  * them; never reuse or rename a code.
  */
-import { displayPath } from "../core/paths.js";
 import type { Diagnostic, Severity, SourcePos } from "./diagnostic-types.js";
 
 export interface CatalogEntry {
@@ -131,7 +130,7 @@ export class DcmError extends Error {
   constructor(diagnostics: Diagnostic | Diagnostic[]) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
     if (!list.length) throw new TypeError("DcmError needs at least one diagnostic");
-    super(list.map(formatDiagnostic).join("\n"));
+    super(list.map((d) => formatDiagnostic(d)).join("\n"));
     this.name = "DcmError";
     this.diagnostics = list;
     this.code = list[0]!.code;
@@ -142,9 +141,12 @@ export function dcmError(code: ErrorCode, message: string, extra: Parameters<typ
   return new DcmError(diag(code, message, extra));
 }
 
-/** `file:line:col: error DCM_X: message\n  fix: suggestion`, the file as displayPath prints it. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.pos ? `${displayPath(d.pos.file)}:${d.pos.line}:${d.pos.col}: ` : "";
+/**
+ * `file:line:col: error DCM_X: message\n  fix: suggestion`. `showPath` prints the file (the CLI passes
+ * src/core/paths.ts's displayPath: relative to the current folder when inside it); as given by default.
+ */
+export function formatDiagnostic(d: Diagnostic, showPath: (file: string) => string = (f) => f): string {
+  const where = d.pos ? `${showPath(d.pos.file)}:${d.pos.line}:${d.pos.col}: ` : "";
   const hint = d.suggestion ? `\n  fix: ${d.suggestion}` : "";
   return `${where}${d.severity} ${d.code}: ${d.message}${hint}`;
 }

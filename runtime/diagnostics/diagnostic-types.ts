@@ -12,7 +12,7 @@ export interface SourcePos {
 }
 
 export interface Diagnostic {
-  /** Stable code from src/diagnostics/catalog.ts, e.g. `DCM_CFD_UNKNOWN_KEY`. */
+  /** Stable code from runtime/diagnostics/catalog.ts, e.g. `DCM_CFD_UNKNOWN_KEY`. */
   code: string;
   severity: Severity;
   message: string;
