@@ -11,7 +11,7 @@ import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { Diagnostic, SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
-import { isScalarSignature } from "../../../runtime/abi/scalar-abi.js";
+import { chooseAbi } from "../../../src/languages/kit/abi-exports.js";
 import type { TsAnalysisDetail, TsFragmentDetail } from "../ts-types.js";
 import { collectDeps, type FragmentIndex, indexKey } from "./deps.js";
 import { collectInputs, reachableFiles } from "./inputs.js";
@@ -106,7 +106,7 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
       const mapped = problems.length === 0 ? mapSignature(decl, frag.file, mapper, problems) : undefined;
       if (mapped && problems.length === 0) {
         out.signature = mapped.signature;
-        out.abi = isScalarSignature(mapped.signature) ? "scalar" : "buffer";
+        out.abi = chooseAbi(mapped.signature);
         const exportName = decl.exportedAs.includes(decl.name) ? decl.name : decl.exportedAs[0]!;
         const detail: TsFragmentDetail = { file: frag.file, importName: exportName, lift: mapped.lift };
         out.detail = detail;
