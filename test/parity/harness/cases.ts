@@ -15,11 +15,21 @@ export const PARITY = fileURLToPath(new URL("..", import.meta.url));
 /** Every fragment id with its cases, in file order. */
 export const CASES: Record<string, string[]> = parseInvokeCases(readFileSync(join(PARITY, "cases.json"), "utf8"));
 
-/** A language's cases: cases.json minus its documented drops. `index` is the case's index in cases.json. */
+/** The fragment ids a language's parity repository has: all of cases.json but those it lists as unsupported. */
+export function fragmentsFor(lang: string): string[] {
+  const unsupported = parityLanguage(lang).parity?.unsupported ?? {};
+  for (const id of Object.keys(unsupported)) {
+    if (!CASES[id]) throw new Error(`parity: ${lang} lists unknown fragment \`${id}\` as unsupported`);
+  }
+  return Object.keys(CASES).filter((id) => !(id in unsupported));
+}
+
+/** A language's cases: cases.json minus its unsupported fragments and documented drops. `index` is the case's index in cases.json. */
 export function casesFor(lang: string): Record<string, Array<{ index: number; args: string }>> {
   const overrides = parityLanguage(lang).parity?.overrides ?? {};
   const out: Record<string, Array<{ index: number; args: string }>> = {};
-  for (const [id, list] of Object.entries(CASES)) {
+  for (const id of fragmentsFor(lang)) {
+    const list = CASES[id]!;
     const drop = new Set(overrides[id]?.drop ?? []);
     out[id] = list.map((args, index) => ({ index, args })).filter((c) => !drop.has(c.index));
   }

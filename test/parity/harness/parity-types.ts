@@ -45,6 +45,13 @@ export interface ParityLanguage {
   native(ctx: ParityNativeContext): Promise<Results>;
   /** Per fragment id, cases the language leaves out (shown in the README too). */
   overrides?: Record<string, Override>;
+  /**
+   * Fragment ids the language's parity repository does not have, each with
+   * why (a construct its adapter cannot build yet): a language can join the
+   * suite before it covers the whole value model. Its dcm.yaml must then
+   * lack exactly these ids; everything else is checked as for any language.
+   */
+  unsupported?: Record<string, string>;
   /** Per fragment id, where the language's signature differs by nature (AssemblyScript: no tuples). */
   signatures?: Record<string, Partial<FragmentSig>>;
   /** Records those signatures name that signatures.ts does not (fields in order: [json name, type]). */
