@@ -24,7 +24,12 @@ describe("runtime glue", () => {
   });
 
   it("gives a language that names no glue core's for wasm and native, and nothing for js or targets it does not build", () => {
-    const bare: LanguageInfo = { id: "x", displayName: "X", extensions: [".x"], targets: { client: ["wasm"], server: ["native", "js"] } };
+    const bare: LanguageInfo = {
+      id: "x",
+      displayName: "X",
+      extensions: [".x"],
+      targets: { client: ["wasm"], server: ["native", "js"] },
+    };
     expect(runtimeGlueFor(bare, "wasm")).toBe(ABI_GLUE.wasm);
     expect(runtimeGlueFor(bare, "native")).toBe(ABI_GLUE.native);
     expect(runtimeGlueFor(bare, "js")).toBeUndefined();

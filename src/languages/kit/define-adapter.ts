@@ -15,12 +15,18 @@ import type {
 } from "../adapter-types.js";
 
 /** What a language adds to its descriptor; `T` is the targets it builds. */
-export type AdapterParts<T extends ModuleTarget> = Omit<LanguageAdapter, keyof LanguageInfo | "generate" | "compile"> & {
+export type AdapterParts<T extends ModuleTarget> = Omit<
+  LanguageAdapter,
+  keyof LanguageInfo | "generate" | "compile"
+> & {
   generate(req: GenerateRequest, target: T): Promise<GeneratedProject>;
   compile(project: GeneratedProject, target: T, outFile: string): Promise<CompileResult>;
 };
 
-export function defineAdapter<T extends ModuleTarget>(descriptor: LanguageDescriptor, parts: AdapterParts<T>): LanguageAdapter {
+export function defineAdapter<T extends ModuleTarget>(
+  descriptor: LanguageDescriptor,
+  parts: AdapterParts<T>,
+): LanguageAdapter {
   const { load: _load, ...info } = descriptor;
   const builds = [...new Set([...info.targets.client, ...info.targets.server])];
   const target = (t: ModuleTarget): T => {

@@ -27,10 +27,14 @@ export function fileNotReadable(frag: Pick<AnalyzeFragment, "id" | "file" | "pos
 
 /** DCM_SOURCE_SYNTAX: `file`, which fragment `fragmentId` needs, does not parse. */
 export function sourceSyntax(file: string, err: SyntaxErrorAt, fragmentId: string): Diagnostic {
-  return diag("DCM_SOURCE_SYNTAX", `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${fragmentId}\` needs it`, {
-    pos: { file, line: err.line, col: err.col },
-    fragment: fragmentId,
-  });
+  return diag(
+    "DCM_SOURCE_SYNTAX",
+    `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${fragmentId}\` needs it`,
+    {
+      pos: { file, line: err.line, col: err.col },
+      fragment: fragmentId,
+    },
+  );
 }
 
 /** DCM_SOURCE_SYNTAX for each of `files` (sorted) that did not parse; `errorOf` answers undefined for a clean or unreadable file. */
@@ -52,9 +56,13 @@ export function kindMismatch(
   name: string,
   kind: FragmentKind,
 ): Diagnostic {
-  return diag("DCM_CFD_KIND_MISMATCH", `\`${name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``, {
-    pos: cfdPos(frag, "kind"),
-    suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
-    fragment: frag.id,
-  });
+  return diag(
+    "DCM_CFD_KIND_MISMATCH",
+    `\`${name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``,
+    {
+      pos: cfdPos(frag, "kind"),
+      suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
+      fragment: frag.id,
+    },
+  );
 }

@@ -35,12 +35,16 @@ async function load(id: string): Promise<ParityEntry> {
       problem:
         `language \`${id}\` is registered but brings no parity fixtures: ${missing.map((f) => f.slice(ROOT.length)).join(", ")} missing. ` +
         "Write the parity functions in languages/<id>/fixtures/parity/ (with a dcm.yaml using the ids of test/parity/cases.json) " +
-        "and their native runner in languages/<id>/fixtures/parity-native.ts (test/parity/README.md, \"Adding a language\").",
+        'and their native runner in languages/<id>/fixtures/parity-native.ts (test/parity/README.md, "Adding a language").',
     };
   }
   const mod = (await import(pathToFileURL(runner).href)) as { default?: ParityLanguage };
   if (typeof mod.default?.native !== "function") {
-    return { id, repo, problem: `${runner.slice(ROOT.length)} does not default-export a ParityLanguage (a \`native\` function)` };
+    return {
+      id,
+      repo,
+      problem: `${runner.slice(ROOT.length)} does not default-export a ParityLanguage (a \`native\` function)`,
+    };
   }
   for (const [name, fields] of Object.entries(mod.default.records ?? {})) {
     if (RECORDS[name] && JSON.stringify(RECORDS[name]) !== JSON.stringify(fields))

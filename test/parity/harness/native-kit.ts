@@ -9,10 +9,10 @@ import { runJsCalls } from "./js-runner.js";
 import type { ParityNativeContext, Results } from "./parity-types.js";
 import { argsFromJson, errorLine, resultToJson } from "./values.js";
 
+export { ROOT } from "../../support/run-cli.js";
 export { type JsCall, type JsOutcome, run, runJsCalls } from "./js-runner.js";
 export type { ParityLanguage, ParityNativeContext, Results } from "./parity-types.js";
 export { errorLine } from "./values.js";
-export { ROOT } from "../../support/run-cli.js";
 
 /** The cases as one list of calls, in case order: what a batch runner takes. */
 export function flatCalls(cases: Record<string, string[]>): Array<{ id: string; args: string }> {

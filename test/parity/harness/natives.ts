@@ -26,7 +26,9 @@ export async function nativeResults(lang: string): Promise<Results> {
   // A runner that skipped or added cases would make the comparisons meaningless.
   for (const [id, list] of Object.entries(cases)) {
     if (results[id]?.length !== list.length)
-      throw new Error(`parity: the ${lang} native runner returned ${results[id]?.length ?? 0} results for ${list.length} cases of \`${id}\``);
+      throw new Error(
+        `parity: the ${lang} native runner returned ${results[id]?.length ?? 0} results for ${list.length} cases of \`${id}\``,
+      );
   }
   return results;
 }
@@ -35,4 +37,3 @@ export async function nativeResults(lang: string): Promise<Results> {
 export function normaliseForAgreement(lang: string, id: string, line: string): string {
   return parityLanguage(lang).parity?.normalise?.(id, line) ?? line;
 }
-
