@@ -101,6 +101,8 @@ export class Distributor implements DistributorControl {
     const executer = new Executer({
       modules,
       size: opts.workers,
+      maxRunningPerClient: opts.maxRunningPerClient,
+      maxQueuedPerClient: opts.maxQueuedPerClient,
       terminateGraceMs: opts.terminateGraceMs,
       logger: opts.logger,
     });

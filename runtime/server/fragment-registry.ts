@@ -66,7 +66,16 @@ export class FragmentRegistry {
         "DCM_INVALID_SIDE",
         `location must be "client" or "server", got ${JSON.stringify(side)}`,
       );
-    if (f.signature && !this.moduleFor(id, side)) {
+    if (!f.signature) {
+      // A type, a variable, or a signature that cannot cross: there is nothing to call on either side.
+      const why = this.refusal(id)!;
+      throw new DistributorError(
+        "DCM_NOT_CALLABLE",
+        `fragment ${JSON.stringify(id)} cannot be moved: ${why}. Only functions and methods that can be called move between client and server.`,
+        400,
+      );
+    }
+    if (!this.moduleFor(id, side)) {
       const what = side === "server" ? `${this.serverTarget} server module` : "client WASM module";
       throw new DistributorError(
         "DCM_NO_MODULE_FOR_SIDE",

@@ -31,6 +31,10 @@ export interface DistributorOptions {
   maxPendingCalls?: number;
   /** Worker threads of the Fragment Executer. Default os.availableParallelism(). */
   workers?: number;
+  /** Calls of one client that may run at once; the others wait their turn (round-robin across clients). Default max(1, workers - 1). */
+  maxRunningPerClient?: number;
+  /** Calls of one client that may wait for a worker; more get DCM_TOO_MANY_CALLS. Default 256. */
+  maxQueuedPerClient?: number;
   /** URL prefix of the routes and the WebSocket. Default `/dcm`. */
   prefix?: string;
   /** Which server module runs the fragments: the native plugin (default) or the WASM module. */
@@ -122,6 +126,8 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     maxMessageBytes: Math.floor(positive("maxMessageBytes", o.maxMessageBytes, 1024 * 1024)),
     maxPendingCalls: Math.floor(positive("maxPendingCalls", o.maxPendingCalls, 256)),
     workers,
+    maxRunningPerClient: Math.floor(positive("maxRunningPerClient", o.maxRunningPerClient, Math.max(1, workers - 1))),
+    maxQueuedPerClient: Math.floor(positive("maxQueuedPerClient", o.maxQueuedPerClient, 256)),
     prefix: normalizePrefix(o.prefix),
     target,
     helloTimeoutMs: positive("helloTimeoutMs", o.helloTimeoutMs, 5000),
