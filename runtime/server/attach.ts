@@ -60,7 +60,13 @@ export async function attachDistributor(server: Server, opts: DistributorOptions
       const path = (req.url ?? "/").split("?")[0]!;
       if (!path.startsWith(`${d.prefix}/auth/`)) return false;
       const body = req.method === "POST" ? await readBody(req) : undefined;
-      const r = await d.handleAuthHttp({ method: req.method ?? "GET", path, headers: req.headers, body });
+      const r = await d.handleAuthHttp({
+        method: req.method ?? "GET",
+        path,
+        headers: req.headers,
+        body,
+        ...(req.socket.remoteAddress ? { address: req.socket.remoteAddress } : {}),
+      });
       if (!r) return false;
       const text = r.body === undefined ? "" : JSON.stringify(r.body);
       res.writeHead(r.status, { ...r.headers, ...(text ? { "content-type": "application/json; charset=utf-8" } : {}) });

@@ -31,8 +31,23 @@ export interface FragmentStats {
   server: SideStats;
 }
 
+export interface ClientInfoPage {
+  clients: ClientInfo[];
+  /** Cursor of the next page; null after the last. */
+  next: string | null;
+}
+
 export interface DistributorControl {
+  /** Every client at once: O(clients); prefer pageClients on large servers. */
   listClients(): ClientInfo[];
+  /**
+   * Up to `limit` clients after `cursor` (undefined: from the start), in a
+   * stable order: a client that exists during a whole walk appears exactly
+   * once. Throws DistributorError (400) for a cursor it did not make.
+   */
+  pageClients?(cursor: string | undefined, limit: number): ClientInfoPage;
+  /** How many clients run the fragment on each side, without walking the clients. */
+  placementCounts?(fragmentId: string): { client: number; server: number };
   getClient(clientId: string): ClientInfo | undefined;
   /** Sets one fragment's location for one client and pushes `updateFragments` at once. Throws DistributorError for unknown ids. */
   setLocation(clientId: string, fragmentId: string, side: Side): Promise<ClientInfo>;

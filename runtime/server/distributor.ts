@@ -14,13 +14,14 @@ import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
 import { ClientRegistry } from "./client-registry.js";
-import type { ClientInfo, DistributorControl, FragmentStats } from "./control-types.js";
+import type { ClientInfo, ClientInfoPage, DistributorControl, FragmentStats } from "./control-types.js";
 import { DistributorError } from "./distributor-error.js";
 import { Executer, type ExecuterStats } from "./executer.js";
 import type { WorkerModuleSpec } from "./executer-worker.js";
 import { FragmentRegistry } from "./fragment-registry.js";
 import { type DistributorOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { SessionHost } from "./session.js";
+import { SessionRateLimiter } from "./session-limits.js";
 import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
 
@@ -38,6 +39,7 @@ export class Distributor implements DistributorControl {
   private readonly executer: Executer;
   private readonly gateway: WsGateway;
   private closed: Promise<void> | null = null;
+  private readonly sessionLimiter: SessionRateLimiter | null;
 
   private constructor(opts: ResolvedOptions, fragments: FragmentRegistry, executer: Executer, tokens: TokenService) {
     this.opts = opts;
@@ -45,7 +47,9 @@ export class Distributor implements DistributorControl {
     this.executer = executer;
     this.tokens = tokens;
     this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs);
+    this.clients.onRemove = (c) => tokens.revokeClient(c.clientId);
     this.clients.start();
+    this.sessionLimiter = opts.sessionRateLimit ? new SessionRateLimiter(opts.sessionRateLimit) : null;
     const host: SessionHost = {
       opts,
       fragments,
@@ -133,7 +137,9 @@ export class Distributor implements DistributorControl {
         prefix: this.opts.prefix,
         tokens: this.tokens,
         originAllowed: this.originAllowed,
-        onSession: (clientId, subject) => this.clients.touch(clientId, subject),
+        onSession: (clientId, subject, anonymous) => this.clients.touch(clientId, subject, anonymous),
+        rateLimit: (address) => this.sessionLimiter?.take(address ?? "unknown") ?? 0,
+        admitAnonymous: () => this.clients.admitAnonymous(this.opts.maxAnonymousClients),
       },
       req,
     );
@@ -169,6 +175,17 @@ export class Distributor implements DistributorControl {
 
   listClients(): ClientInfo[] {
     return [...this.clients.all()].map((c) => this.clients.info(c));
+  }
+
+  pageClients(cursor: string | undefined, limit: number): ClientInfoPage {
+    if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor))
+      throw new DistributorError("DCM_BAD_MESSAGE", `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this server gave`);
+    const page = this.clients.page(cursor, limit);
+    return { clients: page.clients.map((c) => this.clients.info(c)), next: page.next };
+  }
+
+  placementCounts(fragmentId: string): { client: number; server: number } {
+    return this.clients.placement(fragmentId);
   }
 
   getClient(clientId: string): ClientInfo | undefined {

@@ -42,7 +42,13 @@ export const dcmDistributor: FastifyPluginAsync<DcmPluginOptions> = async (app, 
       method: ["POST", "OPTIONS"],
       url: relative ? `/auth/${route}` : path,
       handler: async (req, reply) => {
-        const r = await d.handleAuthHttp({ method: req.method, path, headers: req.headers, body: req.body });
+        const r = await d.handleAuthHttp({
+          method: req.method,
+          path,
+          headers: req.headers,
+          body: req.body,
+          address: req.ip,
+        });
         if (!r) return reply.code(404).send();
         reply.code(r.status).headers(r.headers);
         return r.body === undefined ? reply.send() : reply.send(r.body);

@@ -103,6 +103,27 @@ class ControlFacade {
   }
 }
 
+export const DEFAULT_PAGE_LIMIT = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** `?cursor=&limit=` (the schema has checked their form). */
+function pageQuery(req: FastifyRequest): { cursor: string | undefined; limit: number } {
+  const q = (req.query ?? {}) as { cursor?: string; limit?: number };
+  return { cursor: q.cursor || undefined, limit: q.limit ?? DEFAULT_PAGE_LIMIT };
+}
+
+function countPlacements(clients: ClientInfo[]): Map<string, { client: number; server: number }> {
+  const counts = new Map<string, { client: number; server: number }>();
+  for (const c of clients) {
+    for (const [id, side] of Object.entries(c.distribution)) {
+      let p = counts.get(id);
+      if (!p) counts.set(id, (p = { client: 0, server: 0 }));
+      p[side]++;
+    }
+  }
+  return counts;
+}
+
 function handlers(
   control: DistributorControl,
   facade: ControlFacade,
@@ -120,7 +141,15 @@ function handlers(
   };
 
   return {
-    listClients: () => ({ clients: control.listClients() }),
+    listClients: (req) => {
+      const { cursor, limit } = pageQuery(req);
+      if (control.pageClients) return control.pageClients(cursor, limit);
+      // A control without pages: the offset is the cursor.
+      const all = control.listClients();
+      const from = cursor === undefined ? 0 : Number(cursor);
+      const clients = all.slice(from, from + limit);
+      return { clients, next: from + limit < all.length ? String(from + limit) : null };
+    },
 
     getClient: (req) => facade.client((req.params as { clientId: string }).clientId),
 
@@ -207,17 +236,18 @@ function handlers(
       return { fragments: updated };
     },
 
-    listFragments: () => {
+    listFragments: (req) => {
+      const { cursor, limit } = pageQuery(req);
+      const all = control.fragmentIds();
+      const from = cursor === undefined ? 0 : Number(cursor);
+      const ids = all.slice(from, from + limit);
       const stats = new Map(control.stats().map((s) => [s.fragment, s]));
       const defaults = control.getDefaults();
-      const clients = control.listClients();
+      // Without counts kept by the control, they are counted here: O(clients) per request.
+      const counted = control.placementCounts ? null : countPlacements(control.listClients());
       return {
-        fragments: control.fragmentIds().map((id) => {
-          const placement = { client: 0, server: 0 };
-          for (const c of clients) {
-            const side = c.distribution[id];
-            if (side) placement[side]++;
-          }
+        fragments: ids.map((id) => {
+          const placement = control.placementCounts?.(id) ?? counted?.get(id) ?? { client: 0, server: 0 };
           const s = stats.get(id);
           const refusal = control.notCallable?.(id);
           return {
@@ -228,6 +258,7 @@ function handlers(
             stats: { client: s?.client ?? EMPTY_STATS, server: s?.server ?? EMPTY_STATS },
           };
         }),
+        next: from + limit < all.length ? String(from + limit) : null,
       };
     },
   };
