@@ -15,6 +15,7 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyReply } from "fastify";
 import type { DcmServerContext, DcmServerExtension } from "../server/create-server.js";
+import { clip, sendError, withSecurityHeaders } from "../server/http-shape.js";
 
 /** The browser-safe folders of build/runtime. */
 export const BROWSER_RUNTIME_DIRS = ["abi", "protocol", "wasi", "client"] as const;
@@ -87,7 +88,7 @@ export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension
         BROWSER_RUNTIME_DIRS.includes(top) && rel.endsWith(".js") && !NODE_ONLY.has(rel)
           ? await inside(runtimeDir, rel)
           : null;
-      if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
+      if (!file) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no runtime file ${clip(rel)}`);
       const body = await readFile(file);
       return isolated(reply).header("cache-control", "no-cache").type(TYPES[".js"]!).send(body);
     });
@@ -95,7 +96,7 @@ export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension
     const page = async (rel: string, reply: FastifyReply) => {
       const ext = extname(rel);
       const file = TYPES[ext] ? await inside(pageDir, rel) : null;
-      if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
+      if (!file) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no file ${clip(rel)}`);
       return isolated(reply)
         .header("cache-control", "no-cache")
         .type(TYPES[ext]!)

@@ -49,7 +49,7 @@ export const dcmDistributor: FastifyPluginAsync<DcmPluginOptions> = async (app, 
           body: req.body,
           address: req.ip,
         });
-        if (!r) return reply.code(404).send();
+        if (!r) return reply.code(404).send({ error: { code: "DCM_HTTP_NOT_FOUND", message: "no such auth route" } });
         reply.code(r.status).headers(r.headers);
         return r.body === undefined ? reply.send() : reply.send(r.body);
       },

@@ -12,6 +12,7 @@ import { didYouMean } from "../../abi/did-you-mean.js";
 import { dcmError } from "../../diagnostics/catalog.js";
 import type { Side } from "../../abi/manifest-types.js";
 import type { ClientInfo, DistributorControl, SideStats } from "../control-types.js";
+import { clip } from "../http-shape.js";
 import { ApiKeyRing, AUTH_MESSAGES } from "./auth.js";
 import { ApiError, apiErrorHandler, errorBody } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -299,7 +300,7 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
           .send(
             errorBody(
               "DCM_API_NOT_FOUND",
-              `No route ${req.method} ${req.url.split("?")[0]}; GET ${fullPrefix}/openapi.json lists the routes.`,
+              `No route ${req.method} ${clip(req.url.split("?")[0] ?? "")}; GET ${fullPrefix}/openapi.json lists the routes.`,
             ),
           );
       });
