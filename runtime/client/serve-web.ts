@@ -64,10 +64,12 @@ async function inside(base: string, rel: string): Promise<string | null> {
 /**
  * Cross-origin isolation (so that the page may use SharedArrayBuffer: the
  * worker executor's fast path): COOP/COEP on the page and on the (module)
- * worker scripts, CORP on everything the page loads.
+ * worker scripts, CORP on everything the page loads. And the security
+ * headers (Content-Security-Policy, nosniff, no framing, no referrer; see
+ * runtime/server/http-shape.ts).
  */
 function isolated(reply: FastifyReply): FastifyReply {
-  return reply
+  return withSecurityHeaders(reply)
     .header("cross-origin-opener-policy", "same-origin")
     .header("cross-origin-embedder-policy", "require-corp")
     .header("cross-origin-resource-policy", "same-origin");

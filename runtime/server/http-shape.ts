@@ -116,9 +116,11 @@ export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unk
   if (err.code === "ECONNRESET" || socket.destroyed) return;
   if (socket.writable) {
     if (err.code === "HPE_HEADER_OVERFLOW") {
+      // The request line alone over the URL limit: the URL is what is too long.
       const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : null;
-      const lineEnds = raw ? raw.indexOf("\r\n") : -1;
-      if (raw && lineEnds < 0) rawReply(socket, 414, "URI Too Long", "DCM_REQUEST_TOO_LARGE", "the URL is too long");
+      const lineEnd = raw ? raw.indexOf("\r\n") : -1;
+      const lineLength = raw ? (lineEnd < 0 ? raw.length : lineEnd) : 0;
+      if (lineLength > MAX_URL_LENGTH) rawReply(socket, 414, "URI Too Long", "DCM_REQUEST_TOO_LARGE", "the URL is too long");
       else
         rawReply(
           socket,
