@@ -31,8 +31,8 @@ export interface FragmentStats {
   server: SideStats;
 }
 
-export interface ClientInfoPage {
-  clients: ClientInfo[];
+export interface ClientIdPage {
+  clientIds: string[];
   /** Cursor of the next page; null after the last. */
   next: string | null;
 }
@@ -41,11 +41,13 @@ export interface DistributorControl {
   /** Every client at once: O(clients); prefer pageClients on large servers. */
   listClients(): ClientInfo[];
   /**
-   * Up to `limit` clients after `cursor` (undefined: from the start), in a
-   * stable order: a client that exists during a whole walk appears exactly
-   * once. Throws DistributorError (400) for a cursor it did not make.
+   * The ids of up to `limit` clients after `cursor` (undefined: from the
+   * start), in a stable order: a client that exists during a whole walk
+   * appears exactly once. Ids only, so that the caller can build the
+   * ClientInfo of a large page in slices. Throws DistributorError (400) for
+   * a cursor it did not make.
    */
-  pageClients?(cursor: string | undefined, limit: number): ClientInfoPage;
+  pageClients?(cursor: string | undefined, limit: number): ClientIdPage;
   /** How many clients run the fragment on each side, without walking the clients. */
   placementCounts?(fragmentId: string): { client: number; server: number };
   getClient(clientId: string): ClientInfo | undefined;

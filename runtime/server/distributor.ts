@@ -14,7 +14,7 @@ import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
 import { ClientRegistry } from "./client-registry.js";
-import type { ClientInfo, ClientInfoPage, DistributorControl, FragmentStats } from "./control-types.js";
+import type { ClientInfo, ClientIdPage, DistributorControl, FragmentStats } from "./control-types.js";
 import { DistributorError } from "./distributor-error.js";
 import { Executer, type ExecuterStats } from "./executer.js";
 import type { WorkerModuleSpec } from "./executer-worker.js";
@@ -177,11 +177,11 @@ export class Distributor implements DistributorControl {
     return [...this.clients.all()].map((c) => this.clients.info(c));
   }
 
-  pageClients(cursor: string | undefined, limit: number): ClientInfoPage {
+  pageClients(cursor: string | undefined, limit: number): ClientIdPage {
     if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor))
       throw new DistributorError("DCM_BAD_MESSAGE", `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this server gave`);
     const page = this.clients.page(cursor, limit);
-    return { clients: page.clients.map((c) => this.clients.info(c)), next: page.next };
+    return { clientIds: page.clients.map((c) => c.clientId), next: page.next };
   }
 
   placementCounts(fragmentId: string): { client: number; server: number } {

@@ -7,7 +7,7 @@
  * so the rest of the server (the distributor's WebSocket route) is untouched.
  */
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { didYouMean } from "../../abi/did-you-mean.js";
 import { dcmError } from "../../diagnostics/catalog.js";
 import type { Side } from "../../abi/manifest-types.js";
@@ -31,7 +31,7 @@ export interface ApiControllerOptions {
   rateLimit?: { max: number; timeWindowMs: number };
 }
 
-type Handler = (req: FastifyRequest) => Promise<unknown> | unknown;
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 
 interface PlacementParams {
   clientId: string;
@@ -105,6 +105,8 @@ class ControlFacade {
 }
 
 export const DEFAULT_PAGE_LIMIT = 100;
+/** Clients serialised between two turns of the event loop. */
+const SLICE = 100;
 export const MAX_PAGE_LIMIT = 1000;
 
 /** `?cursor=&limit=` (the schema has checked their form). */
@@ -142,14 +144,31 @@ function handlers(
   };
 
   return {
-    listClients: (req) => {
+    listClients: async (req, reply) => {
       const { cursor, limit } = pageQuery(req);
-      if (control.pageClients) return control.pageClients(cursor, limit);
-      // A control without pages: the offset is the cursor.
-      const all = control.listClients();
-      const from = cursor === undefined ? 0 : Number(cursor);
-      const clients = all.slice(from, from + limit);
-      return { clients, next: from + limit < all.length ? String(from + limit) : null };
+      let page: { clientIds: string[]; next: string | null };
+      if (control.pageClients) page = control.pageClients(cursor, limit);
+      else {
+        // A control without pages: the offset is the cursor.
+        const all = control.listClients().map((c) => c.clientId);
+        const from = cursor === undefined ? 0 : Number(cursor);
+        page = { clientIds: all.slice(from, from + limit), next: from + limit < all.length ? String(from + limit) : null };
+      }
+      // A page of 1,000 clients is about a megabyte of JSON: built in slices, the event loop
+      // serves others between them. A client forgotten meanwhile is left out.
+      const parts: string[] = [];
+      for (let i = 0; i < page.clientIds.length; i += SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        const infos: ClientInfo[] = [];
+        for (const id of page.clientIds.slice(i, i + SLICE)) {
+          const c = control.getClient(id);
+          if (c) infos.push(c);
+        }
+        if (infos.length) parts.push(JSON.stringify(infos).slice(1, -1));
+      }
+      return reply
+        .type("application/json; charset=utf-8")
+        .send(`{"clients":[${parts.join(",")}],"next":${JSON.stringify(page.next)}}`);
     },
 
     getClient: (req) => facade.client((req.params as { clientId: string }).clientId),
@@ -352,7 +371,7 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
             method: r.method,
             url: r.path,
             schema: r.schema,
-            handler: async (req) => handler(req),
+            handler: async (req, reply) => handler(req, reply),
           });
         }
       });
