@@ -148,7 +148,11 @@ async function main(): Promise<void> {
     console.log(
       `for comparison, the whole list in one reply (before pagination): ${fmtMs(whole.ms)} on the event loop, ${(whole.bytes / 1e6).toFixed(1)} MB`,
     );
-    verdict(paging.maxMs < TARGET_MS, `event loop held < ${TARGET_MS} ms while paging ${clients} clients`, fmtMs(paging.maxMs));
+    verdict(
+      paging.maxMs < TARGET_MS,
+      `event loop held < ${TARGET_MS} ms while paging ${clients} clients`,
+      fmtMs(paging.maxMs),
+    );
   } finally {
     child.stdin!.end();
     child.kill("SIGTERM");

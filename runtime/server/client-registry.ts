@@ -93,7 +93,10 @@ export class ClientRegistry {
 
   private count(id: string, side: Side, by: number): void {
     let p = this.placements.get(id);
-    if (!p) this.placements.set(id, (p = { client: 0, server: 0 }));
+    if (!p) {
+      p = { client: 0, server: 0 };
+      this.placements.set(id, p);
+    }
     p[side] += by;
   }
 

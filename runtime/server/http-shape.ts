@@ -120,7 +120,8 @@ export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unk
       const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : null;
       const lineEnd = raw ? raw.indexOf("\r\n") : -1;
       const lineLength = raw ? (lineEnd < 0 ? raw.length : lineEnd) : 0;
-      if (lineLength > MAX_URL_LENGTH) rawReply(socket, 414, "URI Too Long", "DCM_REQUEST_TOO_LARGE", "the URL is too long");
+      if (lineLength > MAX_URL_LENGTH)
+        rawReply(socket, 414, "URI Too Long", "DCM_REQUEST_TOO_LARGE", "the URL is too long");
       else
         rawReply(
           socket,

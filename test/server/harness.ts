@@ -23,7 +23,9 @@ const FIXTURES: Record<string, string> = {
 };
 
 /** Copies a fixture repository to a temp dir and builds it; returns the dist folder. */
-export async function buildFixture(name: "small" | "slow" | "gate"): Promise<{ dist: string; cleanup(): Promise<void> }> {
+export async function buildFixture(
+  name: "small" | "slow" | "gate",
+): Promise<{ dist: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `dcm-server-${name}-`));
   const repo = join(dir, name);
   await cp(FIXTURES[name]!, repo, { recursive: true });

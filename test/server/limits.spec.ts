@@ -28,7 +28,8 @@ async function serve(opts: Partial<DcmServerOptions> = {}): Promise<TestServer> 
   const s = await startServer(gate.dist, {
     apiKeys: [API_KEY],
     extensions: [
-      async (app, ctx) => registerApiController(app, { control: ctx.control, apiKeys: ctx.apiKeys, prefix: `${ctx.prefix}/api` }),
+      async (app, ctx) =>
+        registerApiController(app, { control: ctx.control, apiKeys: ctx.apiKeys, prefix: `${ctx.prefix}/api` }),
       webExtension(),
     ],
     ...opts,
@@ -172,8 +173,9 @@ describe("paginated lists", () => {
     const a = ((await (await session(s)).json()) as { clientId: string }).clientId;
     await session(s);
     const placement = async () =>
-      ((await (await api(s, "/fragments")).json()) as { fragments: Array<{ id: string; placement: object }> })
-        .fragments.find((f) => f.id === "quick")!.placement;
+      (
+        (await (await api(s, "/fragments")).json()) as { fragments: Array<{ id: string; placement: object }> }
+      ).fragments.find((f) => f.id === "quick")!.placement;
     expect(await placement()).toEqual({ client: 0, server: 2 });
     const moved = await api(s, `/clients/${a}/fragments/quick`, { method: "PUT", body: '{"runOn":"client"}' });
     expect(moved.status).toBe(200);

@@ -120,7 +120,10 @@ function countPlacements(clients: ClientInfo[]): Map<string, { client: number; s
   for (const c of clients) {
     for (const [id, side] of Object.entries(c.distribution)) {
       let p = counts.get(id);
-      if (!p) counts.set(id, (p = { client: 0, server: 0 }));
+      if (!p) {
+        p = { client: 0, server: 0 };
+        counts.set(id, p);
+      }
       p[side]++;
     }
   }
@@ -152,7 +155,10 @@ function handlers(
         // A control without pages: the offset is the cursor.
         const all = control.listClients().map((c) => c.clientId);
         const from = cursor === undefined ? 0 : Number(cursor);
-        page = { clientIds: all.slice(from, from + limit), next: from + limit < all.length ? String(from + limit) : null };
+        page = {
+          clientIds: all.slice(from, from + limit),
+          next: from + limit < all.length ? String(from + limit) : null,
+        };
       }
       // A page of 1,000 clients is about a megabyte of JSON: built in slices, the event loop
       // serves others between them. A client forgotten meanwhile is left out.

@@ -298,7 +298,8 @@ export const ROUTES: RouteDef[] = [
     method: "GET",
     path: "/fragments",
     summary: "Fragment ids with call statistics per side, a page at a time",
-    description: "Fragments in manifest order, `limit` per page (default 100, at most 1000); follow `next` until it is null.",
+    description:
+      "Fragments in manifest order, `limit` per page (default 100, at most 1000); follow `next` until it is null.",
     auth: true,
     schema: {
       querystring: pageQuery,
