@@ -26,6 +26,7 @@ import { banner, ensureExampleDist, fmtMs, isMain, printTable, verdict } from ".
 const API_KEY = "client-list-bench-key-0123456789abcdef";
 const SECRET = { kid: "list", secret: "client-list-benchmark-secret-0123456789" };
 const TARGET_MS = 50;
+const REPEATS = 3;
 
 interface Delay {
   maxMs: number;
@@ -84,11 +85,14 @@ async function main(): Promise<void> {
     `Event-loop delay of a real server while GET /dcm/api/clients is paged (limit 1000) at ${n} clients, against idle.`,
   );
   const report = await ensureExampleDist();
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", report.outDir, String(n)], {
+  const child = spawn(process.execPath, [...(process.env.DCM_BENCH_TRACE_GC ? ["--trace-gc"] : []), fileURLToPath(import.meta.url), "--serve", report.outDir, String(n)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once("line", resolve);
+    // Other lines (--trace-gc with DCM_BENCH_TRACE_GC=1) go to stderr.
+    createInterface({ input: child.stdout! }).on("line", (l) =>
+      l.startsWith('{"url"') ? resolve(l) : process.stderr.write(`${l}\n`),
+    );
     child.once("exit", (code) => reject(new Error(`the server exited with ${code}`)));
   });
   const { url, clients } = JSON.parse(first) as { url: string; clients: number };
@@ -128,30 +132,43 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await walk(); // warm-up (JIT, serializer)
     const walkMs = performance.now() - t0;
-    const idle = await measure(() => new Promise((r) => setTimeout(r, Math.max(1000, walkMs))));
-    const t1 = performance.now();
-    const paging = await measure(walk);
-    const pagingMs = performance.now() - t1;
+    // Alternating idle windows and walks, three each: on a shared machine one window's max can be a
+    // scheduling hiccup (the process descheduled), so the verdict takes the median of the maxima.
+    const idle: Delay[] = [];
+    const paging: Delay[] = [];
+    let pagingMs = 0;
+    for (let i = 0; i < REPEATS; i++) {
+      idle.push(await measure(() => new Promise((r) => setTimeout(r, Math.max(1000, walkMs)))));
+      const t1 = performance.now();
+      paging.push(await measure(walk));
+      pagingMs += performance.now() - t1;
+    }
     const whole = await get<{ ms: number; bytes: number }>("/bench/whole-list");
-
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    const row = (name: string, ds: Delay[]) => [
+      name,
+      ds.map((d) => fmtMs(d.maxMs)).join(" / "),
+      fmtMs(med(ds.map((d) => d.maxMs))),
+      fmtMs(med(ds.map((d) => d.p99Ms))),
+      fmtMs(med(ds.map((d) => d.meanMs))),
+    ];
     printTable(
-      ["phase", "event-loop delay max", "p99", "mean"],
-      [
-        ["idle (baseline)", fmtMs(idle.maxMs), fmtMs(idle.p99Ms), fmtMs(idle.meanMs)],
-        [`paging ${pages} pages`, fmtMs(paging.maxMs), fmtMs(paging.p99Ms), fmtMs(paging.meanMs)],
-      ],
+      ["phase", "event-loop delay max, each run", "median max", "p99", "mean"],
+      [row("idle (baseline)", idle), row(`paging ${pages} pages`, paging)],
     );
+    const idleMax = med(idle.map((d) => d.maxMs));
+    const pagingMax = med(paging.map((d) => d.maxMs));
     console.log(
-      `\n${clients} clients registered; the walk returned ${seen} in ${pages} pages (${fmtMs(pagingMs)}, ${fmtMs(pagingMs / pages)} a page).`,
+      `\n${clients} clients registered; a walk returns ${seen} in ${pages} pages (${fmtMs(pagingMs / REPEATS)}, ${fmtMs(pagingMs / REPEATS / pages)} a page).`,
     );
-    console.log(`max delay paging / idle: ${(paging.maxMs / Math.max(idle.maxMs, 0.001)).toFixed(2)}×`);
+    console.log(`median max delay, paging / idle: ${(pagingMax / Math.max(idleMax, 0.001)).toFixed(2)}×`);
     console.log(
       `for comparison, the whole list in one reply (before pagination): ${fmtMs(whole.ms)} on the event loop, ${(whole.bytes / 1e6).toFixed(1)} MB`,
     );
     verdict(
-      paging.maxMs < TARGET_MS,
-      `event loop held < ${TARGET_MS} ms while paging ${clients} clients`,
-      fmtMs(paging.maxMs),
+      pagingMax < TARGET_MS,
+      `event loop held < ${TARGET_MS} ms while paging ${clients} clients (median of ${REPEATS} walks' max)`,
+      fmtMs(pagingMax),
     );
   } finally {
     child.stdin!.end();
