@@ -15,6 +15,7 @@
 import type { Side } from "../abi/manifest-types.js";
 import type { FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
 import type { ClientInfo } from "./control-types.js";
+import type { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
 import type { FragmentRegistry } from "./fragment-registry.js";
 
@@ -32,7 +33,7 @@ export interface ClientRecord {
   /** Removed from the registry (left in `order` until the next compaction). */
   gone?: boolean;
   subject?: string;
-  distribution: Map<string, Side>;
+  distribution: Distribution;
   version: number;
   connections: Set<ClientConnection>;
   connectedAt?: Date;

@@ -4,6 +4,7 @@
  * clients start with (the CFD's runOn, changed through setDefaults).
  */
 import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
 
 export function isSide(v: unknown): v is Side {
@@ -13,6 +14,8 @@ export function isSide(v: unknown): v is Side {
 export class FragmentRegistry {
   private readonly byId: Map<string, ManifestFragment>;
   private readonly defaults = new Map<string, Side>();
+  /** The defaults new clients share (copy-on-write: Distribution); replaced when they change. */
+  private snapshot: ReadonlyMap<string, Side> | null = null;
   /** The modules the server runs, one per language. */
   readonly serverModules: ManifestModule[];
 
@@ -100,11 +103,13 @@ export class FragmentRegistry {
   setDefaults(changes: Record<string, Side>): Record<string, Side> {
     for (const [id, side] of Object.entries(changes)) this.checkPlacement(id, side);
     for (const [id, side] of Object.entries(changes)) this.defaults.set(id, side);
+    this.snapshot = null;
     return this.getDefaults();
   }
 
   /** A fresh distribution from the defaults. */
-  initialDistribution(): Map<string, Side> {
-    return new Map(this.defaults);
+  initialDistribution(): Distribution {
+    this.snapshot ??= new Map(this.defaults);
+    return new Distribution(this.snapshot);
   }
 }
