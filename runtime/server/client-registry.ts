@@ -66,6 +66,8 @@ export class ClientRegistry {
   constructor(
     private readonly fragments: FragmentRegistry,
     private readonly idleTimeoutMs: number,
+    /** Anonymous clients kept at once (maxAnonymousClients). */
+    private readonly maxAnonymous = Number.POSITIVE_INFINITY,
   ) {}
 
   start(): void {
@@ -123,7 +125,7 @@ export class ClientRegistry {
    * anonymous client idle the longest when at the cap. False when every
    * anonymous client is connected (nothing to evict).
    */
-  admitAnonymous(max: number): boolean {
+  admitAnonymous(max = this.maxAnonymous): boolean {
     while (this.anonymousCount >= max) {
       const oldest = this.idleAnonymous.values().next();
       if (oldest.done) return false;
@@ -183,6 +185,9 @@ export class ClientRegistry {
   touch(clientId: string, subject?: string, anonymous = false): ClientRecord {
     let c = this.clients.get(clientId);
     if (!c) {
+      // A refresh or a connection of a client forgotten meanwhile: room is made the same way as for a
+      // new session, but a token holder is not refused when every anonymous client is connected.
+      if (anonymous) this.admitAnonymous();
       c = {
         clientId,
         seq: this.nextSeq++,

@@ -46,7 +46,7 @@ export class Distributor implements DistributorControl {
     this.fragments = fragments;
     this.executer = executer;
     this.tokens = tokens;
-    this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs);
+    this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs, opts.maxAnonymousClients);
     this.clients.onRemove = (c) => tokens.revokeClient(c.clientId);
     this.clients.start();
     this.sessionLimiter = opts.sessionRateLimit ? new SessionRateLimiter(opts.sessionRateLimit) : null;
@@ -139,7 +139,7 @@ export class Distributor implements DistributorControl {
         originAllowed: this.originAllowed,
         onSession: (clientId, subject, anonymous) => this.clients.touch(clientId, subject, anonymous),
         rateLimit: (address) => this.sessionLimiter?.take(address ?? "unknown") ?? 0,
-        admitAnonymous: () => this.clients.admitAnonymous(this.opts.maxAnonymousClients),
+        admitAnonymous: () => this.clients.admitAnonymous(),
       },
       req,
     );
