@@ -252,6 +252,14 @@ export class ClientRegistry {
     return info;
   }
 
+  /** info(c) as JSON text, written directly (a page of 1,000 clients makes far less garbage). */
+  infoJson(c: ClientRecord): string {
+    let text = `{"clientId":${JSON.stringify(c.clientId)},"connected":${c.connections.size > 0},"lastSeenAt":"${new Date(c.lastSeenAt).toISOString()}","distribution":${c.distribution.toJsonText()},"version":${c.version}`;
+    if (c.subject !== undefined) text += `,"subject":${JSON.stringify(c.subject)}`;
+    if (c.connectedAt) text += `,"connectedAt":"${c.connectedAt.toISOString()}"`;
+    return `${text}}`;
+  }
+
   /**
    * Applies location changes: validates all first (DistributorError for
    * unknown clients, fragments or sides), then bumps each affected client's

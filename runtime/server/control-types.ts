@@ -51,6 +51,8 @@ export interface DistributorControl {
   /** How many clients run the fragment on each side, without walking the clients. */
   placementCounts?(fragmentId: string): { client: number; server: number };
   getClient(clientId: string): ClientInfo | undefined;
+  /** getClient's answer as JSON text, when the control can write it more cheaply (large pages). */
+  clientInfoJson?(clientId: string): string | undefined;
   /** Sets one fragment's location for one client and pushes `updateFragments` at once. Throws DistributorError for unknown ids. */
   setLocation(clientId: string, fragmentId: string, side: Side): Promise<ClientInfo>;
   /** Sets several at once: one `updateFragments` per affected client. */

@@ -7,6 +7,9 @@
  */
 import type { Side } from "../abi/manifest-types.js";
 
+/** JSON text of each shared base, made once: the clients without changes of their own share it. */
+const baseJson = new WeakMap<ReadonlyMap<string, Side>, string>();
+
 export class Distribution implements Iterable<[string, Side]> {
   /** This client's changes; null while it has none. */
   private own: Map<string, Side> | null = null;
@@ -22,6 +25,17 @@ export class Distribution implements Iterable<[string, Side]> {
     if (this.base.get(id) === side && !this.own?.has(id)) return;
     this.own ??= new Map();
     this.own.set(id, side);
+  }
+
+  /** `{"fragment":"side",…}`, as JSON.stringify(Object.fromEntries(this)) would write it. */
+  toJsonText(): string {
+    if (this.own) return JSON.stringify(Object.fromEntries(this));
+    let text = baseJson.get(this.base);
+    if (text === undefined) {
+      text = JSON.stringify(Object.fromEntries(this.base));
+      baseJson.set(this.base, text);
+    }
+    return text;
   }
 
   *[Symbol.iterator](): IterableIterator<[string, Side]> {

@@ -184,6 +184,11 @@ export class Distributor implements DistributorControl {
     return { clientIds: page.clients.map((c) => c.clientId), next: page.next };
   }
 
+  clientInfoJson(clientId: string): string | undefined {
+    const c = this.clients.get(clientId);
+    return c ? this.clients.infoJson(c) : undefined;
+  }
+
   placementCounts(fragmentId: string): { client: number; server: number } {
     return this.clients.placement(fragmentId);
   }

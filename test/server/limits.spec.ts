@@ -180,9 +180,23 @@ describe("paginated lists", () => {
     const moved = await api(s, `/clients/${a}/fragments/quick`, { method: "PUT", body: '{"runOn":"client"}' });
     expect(moved.status).toBe(200);
     expect(await placement()).toEqual({ client: 1, server: 1 });
+    // The list writes each client as GET /clients/{id} answers it: moved, untouched and connected ones alike.
+    const b = (await (await session(s)).json()) as { clientId: string; accessToken: string };
+    const ws = connect(s.wsUrl, { token: b.accessToken });
+    await ws.next((m) => m.type === "updateFragments");
+    const listed = ((await (await api(s, "/clients?limit=1000")).json()) as { clients: Array<{ clientId: string }> })
+      .clients;
+    expect(listed.length).toBe(3);
+    for (const c of listed) expect(c).toEqual(await (await api(s, `/clients/${c.clientId}`)).json());
+    expect(listed.find((c) => c.clientId === a)).toMatchObject({ distribution: { quick: "client", hold: "server" } });
+    expect(listed.find((c) => c.clientId === b.clientId)).toMatchObject({
+      connected: true,
+      connectedAt: expect.any(String),
+    });
+    await ws.close();
     const reg = s.app.dcm.distributor.clients;
     reg.remove(reg.get(a)!);
-    expect(await placement()).toEqual({ client: 0, server: 1 });
+    expect(await placement()).toEqual({ client: 0, server: 2 });
   });
 });
 

@@ -163,14 +163,17 @@ function handlers(
       // A page of 1,000 clients is about a megabyte of JSON: built in slices, the event loop
       // serves others between them. A client forgotten meanwhile is left out.
       const parts: string[] = [];
+      const json = (id: string) => {
+        if (control.clientInfoJson) return control.clientInfoJson(id);
+        const c = control.getClient(id);
+        return c && JSON.stringify(c);
+      };
       for (let i = 0; i < page.clientIds.length; i += SLICE) {
         if (i > 0) await new Promise((r) => setImmediate(r));
-        const infos: ClientInfo[] = [];
         for (const id of page.clientIds.slice(i, i + SLICE)) {
-          const c = control.getClient(id);
-          if (c) infos.push(c);
+          const text = json(id);
+          if (text !== undefined) parts.push(text);
         }
-        if (infos.length) parts.push(JSON.stringify(infos).slice(1, -1));
       }
       return reply
         .type("application/json; charset=utf-8")
