@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { fmtMs } from "./bench-util.js";
 
 const BENCHES = [
+  "client-list",
   "analysis-scaling",
   "repo-walk",
   "startup",

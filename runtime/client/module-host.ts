@@ -13,6 +13,7 @@ import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js"
 import type { FragmentInstance, LoadRequest, ModuleLoader } from "../abi/module-types.js";
 import type { CallOutput } from "../abi/output-types.js";
 import type { TypeTable } from "../abi/value-types.js";
+import { importSource } from "../abi/import-source.js";
 import type { ModuleSource } from "./executor-types.js";
 import { type WasiOptions, WasiShim } from "../wasi/wasi-shim.js";
 
@@ -30,12 +31,12 @@ export async function instantiateModule(
 
 const glueCache = new Map<string, Promise<ModuleLoader>>();
 
-/** Imports a module's glue from its source text (a data: URL works in Node, browsers and workers alike). */
+/** Imports a module's glue from its source text (a blob: URL in browsers and workers, data: in Node). */
 function importGlue(source: string, file: string): Promise<ModuleLoader> {
   let p = glueCache.get(source);
   if (!p) {
-    const b64 = btoa(Array.from(new TextEncoder().encode(source), (c) => String.fromCharCode(c)).join(""));
-    p = import(/* @vite-ignore */ `data:text/javascript;base64,${b64}`).then((mod: { default?: ModuleLoader }) => {
+    p = importSource(new TextEncoder().encode(source)).then((m) => {
+      const mod = m as { default?: ModuleLoader };
       if (typeof mod.default?.load !== "function")
         throw new FragmentCallError("DCM_MODULE_CORRUPT", `the glue of ${file} does not default-export a ModuleLoader`, "");
       return mod.default;

@@ -15,6 +15,7 @@ import { extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyReply } from "fastify";
 import type { DcmServerContext, DcmServerExtension } from "../server/create-server.js";
+import { clip, sendError, withSecurityHeaders } from "../server/http-shape.js";
 
 /** The browser-safe folders of build/runtime. */
 export const BROWSER_RUNTIME_DIRS = ["abi", "protocol", "wasi", "client"] as const;
@@ -63,10 +64,12 @@ async function inside(base: string, rel: string): Promise<string | null> {
 /**
  * Cross-origin isolation (so that the page may use SharedArrayBuffer: the
  * worker executor's fast path): COOP/COEP on the page and on the (module)
- * worker scripts, CORP on everything the page loads.
+ * worker scripts, CORP on everything the page loads. And the security
+ * headers (Content-Security-Policy, nosniff, no framing, no referrer; see
+ * runtime/server/http-shape.ts).
  */
 function isolated(reply: FastifyReply): FastifyReply {
-  return reply
+  return withSecurityHeaders(reply)
     .header("cross-origin-opener-policy", "same-origin")
     .header("cross-origin-embedder-policy", "require-corp")
     .header("cross-origin-resource-policy", "same-origin");
@@ -87,7 +90,7 @@ export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension
         BROWSER_RUNTIME_DIRS.includes(top) && rel.endsWith(".js") && !NODE_ONLY.has(rel)
           ? await inside(runtimeDir, rel)
           : null;
-      if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
+      if (!file) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no runtime file ${clip(rel)}`);
       const body = await readFile(file);
       return isolated(reply).header("cache-control", "no-cache").type(TYPES[".js"]!).send(body);
     });
@@ -95,7 +98,7 @@ export function webExtension(opts: WebExtensionOptions = {}): DcmServerExtension
     const page = async (rel: string, reply: FastifyReply) => {
       const ext = extname(rel);
       const file = TYPES[ext] ? await inside(pageDir, rel) : null;
-      if (!file) return reply.code(404).type("text/plain").send(`not found: ${rel}`);
+      if (!file) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no file ${clip(rel)}`);
       return isolated(reply)
         .header("cache-control", "no-cache")
         .type(TYPES[ext]!)

@@ -93,6 +93,12 @@ export const CATALOG = {
   DCM_ORIGIN_FORBIDDEN: { severity: "error", title: "The request's Origin is not in the server's allowlist", fix: "Add the page's origin to allowedOrigins." },
   DCM_PROTOCOL_VERSION: { severity: "error", title: "The client speaks a protocol version the server does not", fix: "Use a client Code Distributor of the same dcm version as the server." },
   DCM_SERVER_CONFIG: { severity: "error", title: "The server's configuration is not valid", fix: "Correct the option named in the message." },
+  DCM_SESSION_RATE_LIMITED: { severity: "error", title: "Too many new sessions from this address", fix: "Wait the seconds given in the Retry-After header, or raise the server's `sessionRateLimit`." },
+  DCM_SERVER_BUSY: { severity: "error", title: "The server is at its limit of anonymous clients and none is idle", fix: "Retry after the seconds given in the Retry-After header, or raise the server's `maxAnonymousClients`." },
+  DCM_HTTP_NOT_FOUND: { severity: "error", title: "No route or file for this method and path", fix: "Check the URL: the server serves the page, `<prefix>/dist/`, `<prefix>/auth/` and `<prefix>/api/`." },
+  DCM_HTTP_BAD_REQUEST: { severity: "error", title: "The HTTP request is malformed or arrived too slowly", fix: "Send a valid HTTP/1.1 request; the message says what the server could not read." },
+  DCM_HTTP_INTERNAL: { severity: "error", title: "The server failed while handling an HTTP request", fix: "See the server log for the cause; the request can be retried." },
+  DCM_REQUEST_TOO_LARGE: { severity: "error", title: "The request's body, URL or headers are larger than the server accepts", fix: "Send a smaller body, a shorter URL or fewer cookies and headers (the message names the limit)." },
 
   // ---- Client runtime (runtime/client) ----
   DCM_CONNECTION_LOST: { severity: "error", title: "The connection to the server was lost during a server call", fix: "Retry, or mark the fragment `idempotent: true` in the CFD so that the client retries it by itself." },

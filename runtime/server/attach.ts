@@ -24,6 +24,8 @@ export interface AttachedDistributor {
   close(): Promise<void>;
 }
 
+const TOO_LARGE = Symbol("too large");
+
 function readBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -33,8 +35,9 @@ function readBody(req: IncomingMessage): Promise<unknown> {
       if (size <= MAX_AUTH_BODY) chunks.push(c);
     });
     req.on("end", () => {
+      if (size > MAX_AUTH_BODY) return resolve(TOO_LARGE);
       const text = Buffer.concat(chunks).toString("utf8").trim();
-      if (!text || size > MAX_AUTH_BODY) return resolve(undefined);
+      if (!text) return resolve(undefined);
       try {
         resolve(JSON.parse(text));
       } catch {
@@ -60,7 +63,21 @@ export async function attachDistributor(server: Server, opts: DistributorOptions
       const path = (req.url ?? "/").split("?")[0]!;
       if (!path.startsWith(`${d.prefix}/auth/`)) return false;
       const body = req.method === "POST" ? await readBody(req) : undefined;
-      const r = await d.handleAuthHttp({ method: req.method ?? "GET", path, headers: req.headers, body });
+      if (body === TOO_LARGE) {
+        const text = JSON.stringify({
+          error: { code: "DCM_REQUEST_TOO_LARGE", message: `the request body is over ${MAX_AUTH_BODY} bytes` },
+        });
+        res.writeHead(413, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+        res.end(text);
+        return true;
+      }
+      const r = await d.handleAuthHttp({
+        method: req.method ?? "GET",
+        path,
+        headers: req.headers,
+        body,
+        ...(req.socket.remoteAddress ? { address: req.socket.remoteAddress } : {}),
+      });
       if (!r) return false;
       const text = r.body === undefined ? "" : JSON.stringify(r.body);
       res.writeHead(r.status, { ...r.headers, ...(text ? { "content-type": "application/json; charset=utf-8" } : {}) });

@@ -10,6 +10,11 @@
  * cookie scoped to <prefix>/auth. Requests from an origin outside the
  * allowlist are refused (403); allowed origins get CORS headers with
  * credentials, and preflights (OPTIONS) are answered.
+ *
+ * New sessions are rate limited per address (429 with Retry-After), and
+ * anonymous ones (the application's `authenticate` named no subject) are
+ * capped: at the cap the anonymous client idle the longest is forgotten;
+ * when every one is connected, 503 with Retry-After.
  */
 import type { TokenService } from "./auth.js";
 import { type CookieOptions, parseCookies, serializeCookie } from "./cookies.js";
@@ -22,6 +27,8 @@ export interface HttpAuthRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The client's address (the rate limit's key). */
+  address?: string;
 }
 
 export interface HttpAuthResponse {
@@ -35,8 +42,15 @@ export interface AuthHttpContext {
   tokens: TokenService;
   originAllowed(origin: string | undefined): boolean;
   /** Called for every session or refresh, so that the client registry knows the client's subject. */
-  onSession?(clientId: string, subject: string): void;
+  onSession?(clientId: string, subject: string, anonymous: boolean): void;
+  /** Takes a session from the address's budget: 0, or the seconds to wait. */
+  rateLimit?(address: string | undefined): number;
+  /** Makes room for a new anonymous client; false when there is none to make. */
+  admitAnonymous?(): boolean;
 }
+
+/** Seconds a client is told to wait when the server has no room for an anonymous client. */
+const BUSY_RETRY_SECONDS = 30;
 
 const ROUTES = ["session", "refresh", "logout"] as const;
 type Route = (typeof ROUTES)[number];
@@ -112,6 +126,15 @@ export async function handleAuthHttp(ctx: AuthHttpContext, req: HttpAuthRequest)
   let subject: string | undefined;
   let refreshToken: string;
   if (route === "session") {
+    const wait = ctx.rateLimit?.(req.address) ?? 0;
+    if (wait > 0) {
+      headers["retry-after"] = String(wait);
+      return {
+        status: 429,
+        headers,
+        body: errorBody("DCM_SESSION_RATE_LIMITED", `too many new sessions from this address: retry in ${wait} s`),
+      };
+    }
     const who = await ctx.tokens.authenticate({ headers: req.headers, body: req.body });
     if (!who)
       return {
@@ -119,13 +142,25 @@ export async function handleAuthHttp(ctx: AuthHttpContext, req: HttpAuthRequest)
         headers,
         body: errorBody("DCM_AUTH_REQUIRED", "the application refused to open a session"),
       };
+    const anonymous = who.subject === undefined;
+    if (anonymous && ctx.admitAnonymous && !ctx.admitAnonymous()) {
+      headers["retry-after"] = String(BUSY_RETRY_SECONDS);
+      return {
+        status: 503,
+        headers,
+        body: errorBody(
+          "DCM_SERVER_BUSY",
+          `the server is at its limit of anonymous clients and all of them are connected: retry in ${BUSY_RETRY_SECONDS} s`,
+        ),
+      };
+    }
     // A stale refresh cookie of an earlier session is simply replaced.
     if (presented) ctx.tokens.revokeRefresh(presented);
     const issued = await ctx.tokens.issueAccess(who.subject ? { subject: who.subject } : {});
     clientId = issued.clientId;
     subject = who.subject ?? clientId;
     refreshToken = ctx.tokens.issueRefresh(clientId, subject);
-    ctx.onSession?.(clientId, subject);
+    ctx.onSession?.(clientId, subject, anonymous);
     headers["set-cookie"] = serializeCookie(REFRESH_COOKIE, refreshToken, cookie);
     return { status: 200, headers, body: accessBody(issued.accessToken, issued.expiresIn, clientId) };
   }
@@ -156,7 +191,7 @@ export async function handleAuthHttp(ctx: AuthHttpContext, req: HttpAuthRequest)
   subject = spent.subject;
   refreshToken = spent.refreshToken;
   const issued = await ctx.tokens.issueAccess({ clientId, subject });
-  ctx.onSession?.(clientId, subject);
+  ctx.onSession?.(clientId, subject, subject === clientId);
   headers["set-cookie"] = serializeCookie(REFRESH_COOKIE, refreshToken, cookie);
   return { status: 200, headers, body: accessBody(issued.accessToken, issued.expiresIn, clientId) };
 }

@@ -243,6 +243,11 @@ export class TokenService {
     if (rec) this.revokeFamily(rec.family);
   }
 
+  /** Revokes every refresh token of a client (it was forgotten: a refresh must not bring it back). */
+  revokeClient(clientId: string): void {
+    for (const [h, r] of this.refresh) if (r.clientId === clientId) this.refresh.delete(h);
+  }
+
   private revokeFamily(family: string): void {
     for (const [h, r] of this.refresh) if (r.family === family) this.refresh.delete(h);
   }

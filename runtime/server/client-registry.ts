@@ -4,10 +4,18 @@
  * connections. A client that reconnects with the same clientId claim
  * resumes its distribution; one without a connection for idleTimeoutMs is
  * forgotten.
+ *
+ * Large registries (100,000 clients): records are kept in creation order
+ * with a sequence number, so that a page of the list starts with a binary
+ * search instead of a walk; the per-fragment placement counts are kept up
+ * to date on every change instead of being counted per request; anonymous
+ * clients without a connection are kept in least-recently-used order, so
+ * that the oldest idle one is evicted in O(1) when the cap is reached.
  */
 import type { Side } from "../abi/manifest-types.js";
 import type { FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
 import type { ClientInfo } from "./control-types.js";
+import type { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
 import type { FragmentRegistry } from "./fragment-registry.js";
 
@@ -18,8 +26,14 @@ export interface ClientConnection {
 
 export interface ClientRecord {
   clientId: string;
+  /** Creation order: the cursor of the paginated list. */
+  seq: number;
+  /** Made by an anonymous session (counts against maxAnonymousClients). */
+  anonymous: boolean;
+  /** Removed from the registry (left in `order` until the next compaction). */
+  gone?: boolean;
   subject?: string;
-  distribution: Map<string, Side>;
+  distribution: Distribution;
   version: number;
   connections: Set<ClientConnection>;
   connectedAt?: Date;
@@ -28,13 +42,32 @@ export interface ClientRecord {
   rttMs?: number;
 }
 
+export interface ClientPage {
+  clients: ClientRecord[];
+  /** Cursor of the next page; null after the last. */
+  next: string | null;
+}
+
 export class ClientRegistry {
   private readonly clients = new Map<string, ClientRecord>();
   private timer: NodeJS.Timeout | null = null;
+  /** Records in creation (seq) order, with removed ones until compaction. */
+  private order: ClientRecord[] = [];
+  private removedInOrder = 0;
+  private nextSeq = 1;
+  /** Anonymous clients without a connection, least recently seen first. */
+  private readonly idleAnonymous = new Map<string, ClientRecord>();
+  private anonymousCount = 0;
+  /** fragment -> how many clients run it on each side. */
+  private readonly placements = new Map<string, { client: number; server: number }>();
+  /** Called when a client is forgotten (idle sweep or eviction). */
+  onRemove: ((c: ClientRecord) => void) | null = null;
 
   constructor(
     private readonly fragments: FragmentRegistry,
     private readonly idleTimeoutMs: number,
+    /** Anonymous clients kept at once (maxAnonymousClients). */
+    private readonly maxAnonymous = Number.POSITIVE_INFINITY,
   ) {}
 
   start(): void {
@@ -52,13 +85,88 @@ export class ClientRegistry {
   /** Forgets clients without a connection that have been idle too long. Returns how many. */
   sweep(now = Date.now()): number {
     let n = 0;
-    for (const [id, c] of this.clients) {
+    for (const c of this.clients.values()) {
       if (c.connections.size === 0 && now - c.lastSeenAt >= this.idleTimeoutMs) {
-        this.clients.delete(id);
+        this.remove(c);
         n++;
       }
     }
     return n;
+  }
+
+  private count(id: string, side: Side, by: number): void {
+    let p = this.placements.get(id);
+    if (!p) {
+      p = { client: 0, server: 0 };
+      this.placements.set(id, p);
+    }
+    p[side] += by;
+  }
+
+  /** Forgets a client (its connections, if any, stay open until they close). */
+  remove(c: ClientRecord): void {
+    if (c.gone || this.clients.get(c.clientId) !== c) return;
+    c.gone = true;
+    this.clients.delete(c.clientId);
+    this.idleAnonymous.delete(c.clientId);
+    if (c.anonymous) this.anonymousCount--;
+    for (const [id, side] of c.distribution) this.count(id, side, -1);
+    this.removedInOrder++;
+    // Compaction keeps `order` within twice the live size; amortised O(1) per removal.
+    if (this.removedInOrder > 1024 && this.removedInOrder * 2 > this.order.length) {
+      this.order = this.order.filter((x) => !x.gone);
+      this.removedInOrder = 0;
+    }
+    this.onRemove?.(c);
+  }
+
+  /**
+   * Makes room for one more anonymous client under `max`: evicts the
+   * anonymous client idle the longest when at the cap. False when every
+   * anonymous client is connected (nothing to evict).
+   */
+  admitAnonymous(max = this.maxAnonymous): boolean {
+    while (this.anonymousCount >= max) {
+      const oldest = this.idleAnonymous.values().next();
+      if (oldest.done) return false;
+      this.remove(oldest.value);
+    }
+    return true;
+  }
+
+  anonymousClients(): number {
+    return this.anonymousCount;
+  }
+
+  /**
+   * A page of the list in creation order: up to `limit` clients created
+   * after the one the cursor names. A client that exists during the whole
+   * walk appears exactly once; one created meanwhile appears at most once.
+   */
+  page(cursor: string | undefined, limit: number): ClientPage {
+    const after = cursor === undefined ? 0 : Number(cursor);
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.order[mid]!.seq <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const clients: ClientRecord[] = [];
+    let i = lo;
+    for (; i < this.order.length && clients.length < limit; i++) {
+      const c = this.order[i]!;
+      if (!c.gone) clients.push(c);
+    }
+    while (i < this.order.length && this.order[i]!.gone) i++;
+    const more = i < this.order.length && clients.length > 0;
+    return { clients, next: more ? String(clients[clients.length - 1]!.seq) : null };
+  }
+
+  /** How many clients run fragment `id` on each side. */
+  placement(id: string): { client: number; server: number } {
+    const p = this.placements.get(id);
+    return { client: p?.client ?? 0, server: p?.server ?? 0 };
   }
 
   get(clientId: string): ClientRecord | undefined {
@@ -69,28 +177,47 @@ export class ClientRegistry {
     return this.clients.values();
   }
 
-  /** Creates a record without a connection (a session was opened), or refreshes one. */
-  touch(clientId: string, subject?: string): ClientRecord {
+  /**
+   * Creates a record without a connection (a session was opened), or
+   * refreshes one. `anonymous`: made by a session without a subject of the
+   * application (only decides for a new record).
+   */
+  touch(clientId: string, subject?: string, anonymous = false): ClientRecord {
     let c = this.clients.get(clientId);
     if (!c) {
+      // A refresh or a connection of a client forgotten meanwhile: room is made the same way as for a
+      // new session, but a token holder is not refused when every anonymous client is connected.
+      if (anonymous) this.admitAnonymous();
       c = {
         clientId,
+        seq: this.nextSeq++,
+        anonymous,
         distribution: this.fragments.initialDistribution(),
         version: 1,
         connections: new Set(),
         lastSeenAt: Date.now(),
       };
       this.clients.set(clientId, c);
+      this.order.push(c);
+      if (anonymous) this.anonymousCount++;
+      for (const [id, side] of c.distribution) this.count(id, side, 1);
     }
     if (subject !== undefined) c.subject = subject;
     c.lastSeenAt = Date.now();
+    if (c.anonymous && c.connections.size === 0) {
+      // Most recently seen goes last.
+      this.idleAnonymous.delete(clientId);
+      this.idleAnonymous.set(clientId, c);
+    }
     return c;
   }
 
   /** A connection authenticated as `clientId`: creates or resumes the record and sends the full distribution. */
   attach(clientId: string, subject: string, conn: ClientConnection): ClientRecord {
-    const c = this.touch(clientId, subject);
+    // A token of an anonymous session names the client as its subject.
+    const c = this.touch(clientId, subject, subject === clientId);
     c.connections.add(conn);
+    this.idleAnonymous.delete(clientId);
     c.connectedAt = new Date();
     conn.send(this.fullUpdate(c));
     return c;
@@ -99,7 +226,12 @@ export class ClientRegistry {
   detach(c: ClientRecord, conn: ClientConnection): void {
     c.connections.delete(conn);
     c.lastSeenAt = Date.now();
-    if (c.connections.size === 0) c.connectedAt = undefined;
+    if (c.connections.size > 0) return;
+    c.connectedAt = undefined;
+    if (c.anonymous && !c.gone) {
+      this.idleAnonymous.delete(c.clientId);
+      this.idleAnonymous.set(c.clientId, c);
+    }
   }
 
   fullUpdate(c: ClientRecord): UpdateFragmentsMessage {
@@ -120,6 +252,14 @@ export class ClientRegistry {
     return info;
   }
 
+  /** info(c) as JSON text, written directly (a page of 1,000 clients makes far less garbage). */
+  infoJson(c: ClientRecord): string {
+    let text = `{"clientId":${JSON.stringify(c.clientId)},"connected":${c.connections.size > 0},"lastSeenAt":"${new Date(c.lastSeenAt).toISOString()}","distribution":${c.distribution.toJsonText()},"version":${c.version}`;
+    if (c.subject !== undefined) text += `,"subject":${JSON.stringify(c.subject)}`;
+    if (c.connectedAt) text += `,"connectedAt":"${c.connectedAt.toISOString()}"`;
+    return `${text}}`;
+  }
+
   /**
    * Applies location changes: validates all first (DistributorError for
    * unknown clients, fragments or sides), then bumps each affected client's
@@ -138,7 +278,10 @@ export class ClientRegistry {
     for (const [c, m] of byClient) {
       const changed: FragmentStatus[] = [];
       for (const [id, side] of m) {
-        if (c.distribution.get(id) === side) continue;
+        const before = c.distribution.get(id);
+        if (before === side) continue;
+        if (before) this.count(id, before, -1);
+        this.count(id, side, 1);
         c.distribution.set(id, side);
         changed.push({ id, runOn: side });
       }

@@ -31,9 +31,28 @@ export interface FragmentStats {
   server: SideStats;
 }
 
+export interface ClientIdPage {
+  clientIds: string[];
+  /** Cursor of the next page; null after the last. */
+  next: string | null;
+}
+
 export interface DistributorControl {
+  /** Every client at once: O(clients); prefer pageClients on large servers. */
   listClients(): ClientInfo[];
+  /**
+   * The ids of up to `limit` clients after `cursor` (undefined: from the
+   * start), in a stable order: a client that exists during a whole walk
+   * appears exactly once. Ids only, so that the caller can build the
+   * ClientInfo of a large page in slices. Throws DistributorError (400) for
+   * a cursor it did not make.
+   */
+  pageClients?(cursor: string | undefined, limit: number): ClientIdPage;
+  /** How many clients run the fragment on each side, without walking the clients. */
+  placementCounts?(fragmentId: string): { client: number; server: number };
   getClient(clientId: string): ClientInfo | undefined;
+  /** getClient's answer as JSON text, when the control can write it more cheaply (large pages). */
+  clientInfoJson?(clientId: string): string | undefined;
   /** Sets one fragment's location for one client and pushes `updateFragments` at once. Throws DistributorError for unknown ids. */
   setLocation(clientId: string, fragmentId: string, side: Side): Promise<ClientInfo>;
   /** Sets several at once: one `updateFragments` per affected client. */

@@ -18,6 +18,16 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import type { DistributorControl } from "./control-types.js";
 import type { Distributor } from "./distributor.js";
 import type { DistributorOptions } from "./options.js";
+import {
+  clientErrorHandler,
+  clip,
+  frameworkError,
+  httpErrorHandler,
+  notFound,
+  sendError,
+  urlLengthHook,
+  withSecurityHeaders,
+} from "./http-shape.js";
 import { registerDistributor } from "./plugin.js";
 
 export interface DcmServerContext {
@@ -82,7 +92,12 @@ async function clientFiles(d: Distributor): Promise<Map<string, StaticFile>> {
 
 export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer> {
   const { apiKeys = [], serveDist = true, extensions = [], fastify, ...distOpts } = opts;
-  const app = Fastify(fastify ?? {});
+  // Errors in the documented shape, even those fastify's router and Node's parser produce.
+  const shaped: FastifyServerOptions = { clientErrorHandler, frameworkErrors: frameworkError };
+  const app = Fastify({ ...shaped, ...(fastify ?? {}) });
+  app.setNotFoundHandler(notFound);
+  app.setErrorHandler(httpErrorHandler);
+  app.addHook("onRequest", urlLengthHook);
   try {
     const distributor = await registerDistributor(app, distOpts);
     const ctx: DcmServerContext = {
@@ -99,9 +114,8 @@ export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer
       app.get(`${ctx.prefix}/dist/*`, async (req, reply) => {
         const name = (req.params as { "*": string })["*"];
         const f = files.get(name);
-        if (!f)
-          return reply.code(404).send({ error: { code: "DCM_UNKNOWN_FRAGMENT", message: `no client file ${name}` } });
-        reply
+        if (!f) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no client file ${clip(name)} in the dist`);
+        withSecurityHeaders(reply)
           .header("etag", f.etag)
           .header("cache-control", "no-cache")
           .header("cross-origin-resource-policy", "same-origin")

@@ -14,13 +14,14 @@ import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
 import { ClientRegistry } from "./client-registry.js";
-import type { ClientInfo, DistributorControl, FragmentStats } from "./control-types.js";
+import type { ClientInfo, ClientIdPage, DistributorControl, FragmentStats } from "./control-types.js";
 import { DistributorError } from "./distributor-error.js";
 import { Executer, type ExecuterStats } from "./executer.js";
 import type { WorkerModuleSpec } from "./executer-worker.js";
 import { FragmentRegistry } from "./fragment-registry.js";
 import { type DistributorOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { SessionHost } from "./session.js";
+import { SessionRateLimiter } from "./session-limits.js";
 import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
 
@@ -38,14 +39,17 @@ export class Distributor implements DistributorControl {
   private readonly executer: Executer;
   private readonly gateway: WsGateway;
   private closed: Promise<void> | null = null;
+  private readonly sessionLimiter: SessionRateLimiter | null;
 
   private constructor(opts: ResolvedOptions, fragments: FragmentRegistry, executer: Executer, tokens: TokenService) {
     this.opts = opts;
     this.fragments = fragments;
     this.executer = executer;
     this.tokens = tokens;
-    this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs);
+    this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs, opts.maxAnonymousClients);
+    this.clients.onRemove = (c) => tokens.revokeClient(c.clientId);
     this.clients.start();
+    this.sessionLimiter = opts.sessionRateLimit ? new SessionRateLimiter(opts.sessionRateLimit) : null;
     const host: SessionHost = {
       opts,
       fragments,
@@ -101,6 +105,8 @@ export class Distributor implements DistributorControl {
     const executer = new Executer({
       modules,
       size: opts.workers,
+      maxRunningPerClient: opts.maxRunningPerClient,
+      maxQueuedPerClient: opts.maxQueuedPerClient,
       terminateGraceMs: opts.terminateGraceMs,
       logger: opts.logger,
     });
@@ -131,7 +137,9 @@ export class Distributor implements DistributorControl {
         prefix: this.opts.prefix,
         tokens: this.tokens,
         originAllowed: this.originAllowed,
-        onSession: (clientId, subject) => this.clients.touch(clientId, subject),
+        onSession: (clientId, subject, anonymous) => this.clients.touch(clientId, subject, anonymous),
+        rateLimit: (address) => this.sessionLimiter?.take(address ?? "unknown") ?? 0,
+        admitAnonymous: () => this.clients.admitAnonymous(),
       },
       req,
     );
@@ -167,6 +175,22 @@ export class Distributor implements DistributorControl {
 
   listClients(): ClientInfo[] {
     return [...this.clients.all()].map((c) => this.clients.info(c));
+  }
+
+  pageClients(cursor: string | undefined, limit: number): ClientIdPage {
+    if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor))
+      throw new DistributorError("DCM_BAD_MESSAGE", `cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this server gave`);
+    const page = this.clients.page(cursor, limit);
+    return { clientIds: page.clients.map((c) => c.clientId), next: page.next };
+  }
+
+  clientInfoJson(clientId: string): string | undefined {
+    const c = this.clients.get(clientId);
+    return c ? this.clients.infoJson(c) : undefined;
+  }
+
+  placementCounts(fragmentId: string): { client: number; server: number } {
+    return this.clients.placement(fragmentId);
   }
 
   getClient(clientId: string): ClientInfo | undefined {

@@ -8,6 +8,17 @@
  * run one after another in arrival order; jobs without a lane (deferred
  * calls) run as soon as a worker is free.
  *
+ * Fairness: every job belongs to a `client`, and each client has its own
+ * queue, so one client's backlog never stands in front of another client's
+ * call: a call waits at most for the calls already running. A free worker
+ * goes to the client with the fewest running jobs, ties broken round-robin.
+ * A client runs at most `maxRunningPerClient` jobs at once (default: all
+ * workers but one), so no client holds the whole pool, and may have at most
+ * `maxQueuedPerClient` waiting (more get DCM_TOO_MANY_CALLS). A cancelled
+ * running job (its client left) counts against its client's cap until its
+ * worker is free again. The queued jobs of a client that disconnects are
+ * dropped (counted in `dropped`).
+ *
  * Deadlines and cancellation: a job answers DCM_CALL_TIMEOUT at its
  * deadline and DCM_CALL_CANCELLED when cancelled. A queued job is simply
  * dropped. A running job cannot be interrupted: a cancelled one keeps its
@@ -31,6 +42,8 @@ export interface CallJob {
   args: JsValue[];
   /** Jobs of one lane run in order, one at a time; null runs freely. */
   lane: string | null;
+  /** Who the call is for (a client id): the unit of fairness and of the per-client caps. */
+  client: string;
   timeoutMs: number;
   /** Receives what the call printed (docs/abi.md, "Output"), even when the call was cancelled meanwhile. */
   onOutput?: (output: CallOutput) => void;
@@ -47,6 +60,10 @@ export interface CallHandle {
 export interface ExecuterOptions {
   modules: WorkerModuleSpec[];
   size: number;
+  /** Jobs one client may run at once. Default max(1, size - 1). */
+  maxRunningPerClient?: number;
+  /** Jobs one client may have waiting. Default 256. */
+  maxQueuedPerClient?: number;
   terminateGraceMs: number;
   logger: Logger;
 }
@@ -59,6 +76,12 @@ export interface ExecuterStats {
   replaced: number;
   /** Terminated workers that have not stopped (a thread inside native code). */
   stuck: number;
+  /** Queued jobs dropped before they started: cancelled, or their client disconnected. */
+  dropped: number;
+  /** Jobs refused because their client's queue was full. */
+  refused: number;
+  /** Clients with jobs queued or running. */
+  clients: number;
 }
 
 interface Job extends CallJob {
@@ -67,9 +90,17 @@ interface Job extends CallJob {
   settled: boolean;
   holdsLane: boolean;
   slot: Slot | null;
+  /** Counted in its client's `running` (on a worker, even after a cancel). */
+  occupying: boolean;
   startedAt: number;
   timer: NodeJS.Timeout;
   resolve(o: CallOutcome): void;
+}
+
+/** One client's queue and how many of its jobs occupy workers. */
+interface ClientQueue {
+  jobs: Job[];
+  running: number;
 }
 
 interface Slot {
@@ -82,7 +113,11 @@ const err = (code: string, message: string): CallError => ({ code, message });
 
 export class Executer {
   private slots: Slot[] = [];
-  private queue: Job[] = [];
+  /** Clients with queued or running jobs, in round-robin order: the one served last moves to the end. */
+  private readonly queues = new Map<string, ClientQueue>();
+  private queued = 0;
+  private dropped = 0;
+  private refused = 0;
   private readonly busyLanes = new Set<string>();
   private nextCid = 1;
   private closing = false;
@@ -90,7 +125,13 @@ export class Executer {
   private stuck = 0;
   private readonly entry = siblingModule("executer-worker", import.meta.url);
 
-  constructor(private readonly opts: ExecuterOptions) {}
+  private readonly maxRunning: number;
+  private readonly maxQueued: number;
+
+  constructor(private readonly opts: ExecuterOptions) {
+    this.maxRunning = opts.maxRunningPerClient ?? Math.max(1, opts.size - 1);
+    this.maxQueued = opts.maxQueuedPerClient ?? 256;
+  }
 
   /** Starts every worker; rejects if the modules do not load. */
   async start(): Promise<void> {
@@ -143,14 +184,22 @@ export class Executer {
       settled: false,
       holdsLane: false,
       slot: null,
+      occupying: false,
       startedAt: 0,
       timer: setTimeout(() => this.onDeadline(j), Math.max(0, job.timeoutMs)),
       resolve,
     };
+    const q = this.queues.get(j.client);
     if (this.closing) {
-      this.settle(j, { ok: false, error: err("DCM_CALL_CANCELLED", "the server is shutting down"), ms: null });
+      this.finish(j, { ok: false, error: err("DCM_CALL_CANCELLED", "the server is shutting down"), ms: null });
+    } else if (q && q.jobs.length >= this.maxQueued) {
+      this.refused++;
+      const message = `${q.jobs.length} calls of this client are waiting for a worker (limit ${this.maxQueued}); wait for results before sending more`;
+      this.finish(j, { ok: false, error: err("DCM_TOO_MANY_CALLS", message), ms: null });
     } else {
-      this.queue.push(j);
+      if (q) q.jobs.push(j);
+      else this.queues.set(j.client, { jobs: [j], running: 0 });
+      this.queued++;
       this.pump();
     }
     return { outcome, cancel: (reason) => this.cancel(j, reason) };
@@ -160,9 +209,12 @@ export class Executer {
     return {
       workers: this.slots.length,
       busy: this.slots.filter((s) => s.job).length,
-      queued: this.queue.length,
+      queued: this.queued,
       replaced: this.replaced,
       stuck: this.stuck,
+      dropped: this.dropped,
+      refused: this.refused,
+      clients: this.queues.size,
     };
   }
 
@@ -177,16 +229,59 @@ export class Executer {
     j.holdsLane = false;
   }
 
+  /**
+   * The next job to start, or null: from the client with the fewest running
+   * jobs (under its cap, with a job whose lane is free); among equals, the
+   * one whose turn came longest ago.
+   */
+  private pick(): Job | null {
+    let best: { client: string; q: ClientQueue; i: number } | null = null;
+    for (const [client, q] of this.queues) {
+      if (q.running >= this.maxRunning || (best && q.running >= best.q.running)) continue;
+      const i = q.jobs.findIndex((j) => j.lane === null || !this.busyLanes.has(j.lane));
+      if (i >= 0) best = { client, q, i };
+      if (best?.q.running === 0) break;
+    }
+    if (!best) return null;
+    const j = best.q.jobs.splice(best.i, 1)[0]!;
+    this.queued--;
+    // Served: this client's turn comes again after every other client's.
+    this.queues.delete(best.client);
+    this.queues.set(best.client, best.q);
+    return j;
+  }
+
+  /** Takes a queued job out of its client's queue (cancel, deadline). */
+  private unqueue(j: Job): void {
+    const q = this.queues.get(j.client);
+    const i = q ? q.jobs.indexOf(j) : -1;
+    if (i < 0) return;
+    q!.jobs.splice(i, 1);
+    this.queued--;
+    if (q!.jobs.length === 0 && q!.running === 0) this.queues.delete(j.client);
+  }
+
+  /** The job no longer occupies a worker. */
+  private vacate(j: Job): void {
+    if (!j.occupying) return;
+    j.occupying = false;
+    const q = this.queues.get(j.client);
+    if (!q) return;
+    q.running--;
+    if (q.jobs.length === 0 && q.running === 0) this.queues.delete(j.client);
+  }
+
   private pump(): void {
     if (this.closing) return;
     for (const slot of this.slots) {
       if (!slot.ready || slot.job) continue;
-      const i = this.queue.findIndex((j) => j.lane === null || !this.busyLanes.has(j.lane));
-      if (i < 0) return;
-      const j = this.queue.splice(i, 1)[0]!;
+      const j = this.pick();
+      if (!j) return;
       j.state = "running";
       j.slot = slot;
       j.startedAt = performance.now();
+      j.occupying = true;
+      this.queues.get(j.client)!.running++;
       if (j.lane !== null) {
         this.busyLanes.add(j.lane);
         j.holdsLane = true;
@@ -196,6 +291,7 @@ export class Executer {
         slot.worker.postMessage({ t: "call", cid: j.cid, id: j.fragment, args: j.args } satisfies ToExecWorker);
       } catch (e) {
         slot.job = null;
+        this.vacate(j);
         this.finish(j, {
           ok: false,
           error: err("DCM_BAD_ARGUMENTS", `arguments cannot be sent to a worker: ${(e as Error).message}`),
@@ -216,6 +312,7 @@ export class Executer {
     const j = slot.job;
     if (!j || j.cid !== m.cid) return;
     slot.job = null;
+    this.vacate(j);
     const ms = performance.now() - j.startedAt;
     if (m.output) j.onOutput?.(m.output);
     this.finish(j, m.ok ? { ok: true, value: m.value, ms } : { ok: false, error: err(m.code, m.message), ms });
@@ -227,12 +324,13 @@ export class Executer {
     if (j.state === "done") return;
     const error = err("DCM_CALL_TIMEOUT", `\`${j.fragment}\` did not finish within ${j.timeoutMs} ms`);
     if (j.state === "queued") {
-      this.queue = this.queue.filter((x) => x !== j);
+      this.unqueue(j);
       this.finish(j, { ok: false, error, ms: null });
       return;
     }
     const slot = j.slot!;
     slot.job = null;
+    this.vacate(j);
     this.finish(j, { ok: false, error, ms: null });
     this.replace(slot, `\`${j.fragment}\` ran past its deadline of ${j.timeoutMs} ms`);
     this.pump();
@@ -242,7 +340,8 @@ export class Executer {
     if (j.state === "done" || j.settled) return;
     const o: CallOutcome = { ok: false, error: err("DCM_CALL_CANCELLED", reason), ms: null };
     if (j.state === "queued") {
-      this.queue = this.queue.filter((x) => x !== j);
+      this.unqueue(j);
+      this.dropped++;
       this.finish(j, o);
     } else {
       // Keeps running (and its deadline) on its worker; the lane is free for the next call.
@@ -291,7 +390,10 @@ export class Executer {
     if (!this.slots.includes(slot)) return;
     const j = slot.job;
     slot.job = null;
-    if (j) this.finish(j, { ok: false, error: err("DCM_FRAGMENT_PANIC", why), ms: null });
+    if (j) {
+      this.vacate(j);
+      this.finish(j, { ok: false, error: err("DCM_FRAGMENT_PANIC", why), ms: null });
+    }
     if (!slot.ready) {
       // A load failure: start() reports it; replacing would only fail again.
       this.drop(slot);
@@ -306,8 +408,9 @@ export class Executer {
   async close(): Promise<void> {
     this.closing = true;
     const why = err("DCM_CALL_CANCELLED", "the server is shutting down");
-    for (const j of this.queue) this.finish(j, { ok: false, error: why, ms: null });
-    this.queue = [];
+    for (const q of this.queues.values()) for (const j of q.jobs) this.finish(j, { ok: false, error: why, ms: null });
+    this.queues.clear();
+    this.queued = 0;
     const slots = this.slots;
     this.slots = [];
     await Promise.all(

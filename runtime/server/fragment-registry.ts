@@ -4,6 +4,7 @@
  * clients start with (the CFD's runOn, changed through setDefaults).
  */
 import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
 
 export function isSide(v: unknown): v is Side {
@@ -13,6 +14,8 @@ export function isSide(v: unknown): v is Side {
 export class FragmentRegistry {
   private readonly byId: Map<string, ManifestFragment>;
   private readonly defaults = new Map<string, Side>();
+  /** The defaults new clients share (copy-on-write: Distribution); replaced when they change. */
+  private snapshot: ReadonlyMap<string, Side> | null = null;
   /** The modules the server runs, one per language. */
   readonly serverModules: ManifestModule[];
 
@@ -66,7 +69,16 @@ export class FragmentRegistry {
         "DCM_INVALID_SIDE",
         `location must be "client" or "server", got ${JSON.stringify(side)}`,
       );
-    if (f.signature && !this.moduleFor(id, side)) {
+    if (!f.signature) {
+      // A type, a variable, or a signature that cannot cross: there is nothing to call on either side.
+      const why = this.refusal(id)!;
+      throw new DistributorError(
+        "DCM_NOT_CALLABLE",
+        `fragment ${JSON.stringify(id)} cannot be moved: ${why}. Only functions and methods that can be called move between client and server.`,
+        400,
+      );
+    }
+    if (!this.moduleFor(id, side)) {
       const what = side === "server" ? `${this.serverTarget} server module` : "client WASM module";
       throw new DistributorError(
         "DCM_NO_MODULE_FOR_SIDE",
@@ -91,11 +103,13 @@ export class FragmentRegistry {
   setDefaults(changes: Record<string, Side>): Record<string, Side> {
     for (const [id, side] of Object.entries(changes)) this.checkPlacement(id, side);
     for (const [id, side] of Object.entries(changes)) this.defaults.set(id, side);
+    this.snapshot = null;
     return this.getDefaults();
   }
 
   /** A fresh distribution from the defaults. */
-  initialDistribution(): Map<string, Side> {
-    return new Map(this.defaults);
+  initialDistribution(): Distribution {
+    this.snapshot ??= new Map(this.defaults);
+    return new Distribution(this.snapshot);
   }
 }

@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import type { GlueResolver } from "../node/load-dist.js";
 import type { AuthOptions } from "./auth.js";
 import { DistributorError } from "./distributor-error.js";
+import type { SessionRateLimit } from "./session-limits.js";
 
 /** The subset of pino's (and console's) interface the distributor logs through. */
 export interface Logger {
@@ -31,6 +32,14 @@ export interface DistributorOptions {
   maxPendingCalls?: number;
   /** Worker threads of the Fragment Executer. Default os.availableParallelism(). */
   workers?: number;
+  /** Calls of one client that may run at once; the others wait their turn (round-robin across clients). Default max(1, workers - 1). */
+  maxRunningPerClient?: number;
+  /** Calls of one client that may wait for a worker; more get DCM_TOO_MANY_CALLS. Default 256. */
+  maxQueuedPerClient?: number;
+  /** New sessions (POST <prefix>/auth/session) per client address: a token bucket. false turns it off. Default 20 at once, 60 per minute. */
+  sessionRateLimit?: SessionRateLimit | false;
+  /** Clients of anonymous sessions kept at once; at the cap the one idle the longest is forgotten. Default 10,000. */
+  maxAnonymousClients?: number;
   /** URL prefix of the routes and the WebSocket. Default `/dcm`. */
   prefix?: string;
   /** Which server module runs the fragments: the native plugin (default) or the WASM module. */
@@ -46,7 +55,8 @@ export interface DistributorOptions {
   logger?: Logger;
 }
 
-export type ResolvedOptions = Required<Omit<DistributorOptions, "glue" | "logger" | "auth">> & {
+export type ResolvedOptions = Required<Omit<DistributorOptions, "glue" | "logger" | "auth" | "sessionRateLimit">> & {
+  sessionRateLimit: SessionRateLimit | false;
   auth: AuthOptions;
   glue?: GlueResolver;
   logger: Logger;
@@ -98,6 +108,17 @@ export function normalizeOrigin(o: string): string {
   return url.origin;
 }
 
+function sessionRateLimit(v: SessionRateLimit | false | undefined): SessionRateLimit | false {
+  if (v === false) return false;
+  if (v === undefined) return { burst: 20, perMinute: 60 };
+  if (typeof v !== "object" || v === null)
+    throw new DistributorError("DCM_SERVER_CONFIG", "sessionRateLimit must be { burst, perMinute } or false");
+  return {
+    burst: Math.floor(positive("sessionRateLimit.burst", v.burst, 20)),
+    perMinute: positive("sessionRateLimit.perMinute", v.perMinute, 60),
+  };
+}
+
 export function resolveOptions(o: DistributorOptions): ResolvedOptions {
   if (!o || typeof o.dist !== "string" || !o.dist)
     throw new DistributorError("DCM_SERVER_CONFIG", "dist: the dist folder is required");
@@ -122,6 +143,10 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     maxMessageBytes: Math.floor(positive("maxMessageBytes", o.maxMessageBytes, 1024 * 1024)),
     maxPendingCalls: Math.floor(positive("maxPendingCalls", o.maxPendingCalls, 256)),
     workers,
+    maxRunningPerClient: Math.floor(positive("maxRunningPerClient", o.maxRunningPerClient, Math.max(1, workers - 1))),
+    maxQueuedPerClient: Math.floor(positive("maxQueuedPerClient", o.maxQueuedPerClient, 256)),
+    sessionRateLimit: sessionRateLimit(o.sessionRateLimit),
+    maxAnonymousClients: Math.floor(positive("maxAnonymousClients", o.maxAnonymousClients, 10_000)),
     prefix: normalizePrefix(o.prefix),
     target,
     helloTimeoutMs: positive("helloTimeoutMs", o.helloTimeoutMs, 5000),

@@ -42,8 +42,14 @@ export const dcmDistributor: FastifyPluginAsync<DcmPluginOptions> = async (app, 
       method: ["POST", "OPTIONS"],
       url: relative ? `/auth/${route}` : path,
       handler: async (req, reply) => {
-        const r = await d.handleAuthHttp({ method: req.method, path, headers: req.headers, body: req.body });
-        if (!r) return reply.code(404).send();
+        const r = await d.handleAuthHttp({
+          method: req.method,
+          path,
+          headers: req.headers,
+          body: req.body,
+          address: req.ip,
+        });
+        if (!r) return reply.code(404).send({ error: { code: "DCM_HTTP_NOT_FOUND", message: "no such auth route" } });
         reply.code(r.status).headers(r.headers);
         return r.body === undefined ? reply.send() : reply.send(r.body);
       },

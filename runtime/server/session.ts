@@ -223,6 +223,8 @@ export class Session implements ClientConnection {
       fragment: id,
       args,
       lane: msg.defer ? null : `s${this.id}`,
+      client: this.client.clientId,
+      // The server's limit is an upper bound: a client may only shorten it.
       timeoutMs: Math.min(msg.timeoutMs ?? Infinity, this.host.opts.callTimeoutMs),
       onOutput: (o) => this.logOutput({ fragment: id, client: this.client.clientId, ...o }),
     });

@@ -105,6 +105,7 @@ describe("GET /openapi.json", () => {
       const op = doc.paths[r.url.replace(/:(\w+)/g, "{$1}")]![String(r.method).toLowerCase()]!;
       const schema = (r.schema ?? {}) as {
         params?: { properties: Record<string, unknown>; required: string[] };
+        querystring?: { properties: Record<string, unknown> };
         body?: unknown;
         response?: Record<string, unknown>;
       };
@@ -112,17 +113,30 @@ describe("GET /openapi.json", () => {
       if (schema.body)
         expect(deref(op.requestBody!.content["application/json"]!.schema, doc), where).toEqual(schema.body);
       else expect(op.requestBody, where).toBeUndefined();
+      const inPath = (op.parameters ?? []).filter((p) => p.in === "path");
+      const inQuery = (op.parameters ?? []).filter((p) => p.in === "query");
+      const described = (ps: typeof inPath) =>
+        Object.fromEntries(
+          ps.map((p) => [
+            p.name,
+            { ...(deref(p.schema, doc) as object), ...(p.description ? { description: p.description } : {}) },
+          ]),
+        );
+      if (schema.querystring) {
+        expect(described(inQuery), where).toEqual(schema.querystring.properties);
+        expect(inQuery.every((p) => !p.required)).toBe(true);
+      } else expect(inQuery, where).toEqual([]);
       if (schema.params) {
         const fromDoc = Object.fromEntries(
-          (op.parameters ?? []).map((p) => [
+          inPath.map((p) => [
             p.name,
             { ...(deref(p.schema, doc) as object), ...(p.description ? { description: p.description } : {}) },
           ]),
         );
         expect(fromDoc, where).toEqual(schema.params.properties);
-        expect((op.parameters ?? []).every((p) => p.in === "path" && p.required)).toBe(true);
+        expect(inPath.every((p) => p.required)).toBe(true);
         expect(schema.params.required.sort()).toEqual(Object.keys(fromDoc).sort());
-      } else expect(op.parameters, where).toBeUndefined();
+      } else expect(inPath, where).toEqual([]);
       for (const [code, s2] of Object.entries(schema.response ?? {})) {
         expect(deref(op.responses[code]!.content!["application/json"]!.schema, doc), `${where} ${code}`).toEqual(s2);
       }

@@ -46,7 +46,7 @@ describe("GET /clients", () => {
 
   it("lists nothing when no client is known", async () => {
     s.control.clients.clear();
-    expect(await json(await s.req(`${P}/clients`), 200)).toEqual({ clients: [] });
+    expect(await json(await s.req(`${P}/clients`), 200)).toEqual({ clients: [], next: null });
   });
 });
 

@@ -11,7 +11,8 @@ let s: TestClient;
 beforeAll(async () => {
   [small, slow] = await Promise.all([buildFixture("small"), buildFixture("slow")]);
   server = await startServer(small.dist, { maxMessageBytes: 64 * 1024 });
-  slowServer = await startServer(slow.dist, { workers: 2 });
+  // One client may use both workers here (the default cap leaves one for other clients; see fairness.spec.ts).
+  slowServer = await startServer(slow.dist, { workers: 2, maxRunningPerClient: 2 });
   c = (await connectReady(server)).client;
   s = (await connectReady(slowServer)).client;
 });

@@ -210,6 +210,14 @@ describe("attachDistributor (plain node:http)", () => {
       const c = connect(`ws://127.0.0.1:${port}/rt/ws`, { token: accessToken });
       await c.next((m) => m.type === "updateFragments");
       expect(await c.call("shout", ["plain"])).toMatchObject({ ok: true, value: "PLAIN!" });
+      // A body over the auth routes' limit: 413 in the documented shape.
+      const big = await fetch(`http://127.0.0.1:${port}/rt/auth/session`, {
+        method: "POST",
+        headers: { origin: ORIGIN, "content-type": "application/json" },
+        body: JSON.stringify({ pad: "x".repeat(20_000) }),
+      });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toMatchObject({ error: { code: "DCM_REQUEST_TOO_LARGE" } });
       await c.close();
     } finally {
       await dcm.close();

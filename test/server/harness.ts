@@ -19,10 +19,13 @@ export const KEY2 = { kid: "k2", secret: "test-secret-number-two-32-bytes-long!!
 const FIXTURES: Record<string, string> = {
   small: fileURLToPath(new URL("../e2e/fixtures/small", import.meta.url)),
   slow: fileURLToPath(new URL("./fixtures/slow", import.meta.url)),
+  gate: fileURLToPath(new URL("./fixtures/gate", import.meta.url)),
 };
 
 /** Copies a fixture repository to a temp dir and builds it; returns the dist folder. */
-export async function buildFixture(name: "small" | "slow"): Promise<{ dist: string; cleanup(): Promise<void> }> {
+export async function buildFixture(
+  name: "small" | "slow" | "gate",
+): Promise<{ dist: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `dcm-server-${name}-`));
   const repo = join(dir, name);
   await cp(FIXTURES[name]!, repo, { recursive: true });

@@ -27,6 +27,7 @@
  */
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import { type SigCodec, sigCodec } from "../../../runtime/abi/codec.js";
+import { importSource } from "../../../runtime/abi/import-source.js";
 import { int64Value, intRange, MAX64, MAXU64, MIN64, smallIntSlow } from "../../../runtime/abi/int-checks.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
 import type { ManifestFragment } from "../../../runtime/abi/manifest-types.js";
@@ -245,25 +246,18 @@ function resultLower(sig: Signature, lc: LowerCompiler): Shape | null {
 
 // ---- loading ----
 
-function base64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
-  }
-  return btoa(bin);
-}
-
 function corrupt(file: string, message: string): FragmentCallError {
   return new FragmentCallError("DCM_MODULE_CORRUPT", `${file}: ${message}`, "");
 }
 
-/** Imports the bundle: from its bytes (data: URL), else from its path (Node only). */
+/** Imports the bundle: from its bytes (a blob: URL in browsers, data: in Node), else from its path (Node only). */
 async function importBundle(req: LoadRequest): Promise<Record<string, unknown>> {
-  let url: string;
-  if (req.bytes) url = `data:text/javascript;base64,${base64(req.bytes)}`;
-  else if (req.path) url = `file://${req.path.split("/").map(encodeURIComponent).join("/")}`;
-  else throw corrupt(req.module.file, "the loader got neither the module's bytes nor its path");
+  const bytes = req.bytes;
+  const path = req.path;
+  if (!bytes && !path) throw corrupt(req.module.file, "the loader got neither the module's bytes nor its path");
   try {
+    if (bytes) return (await importSource(bytes)) as Record<string, unknown>;
+    const url = `file://${path!.split("/").map(encodeURIComponent).join("/")}`;
     return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (e) {
     throw corrupt(req.module.file, `the JavaScript module does not load: ${(e as Error).message}`);

@@ -7,11 +7,12 @@
  * so the rest of the server (the distributor's WebSocket route) is untouched.
  */
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { didYouMean } from "../../abi/did-you-mean.js";
 import { dcmError } from "../../diagnostics/catalog.js";
 import type { Side } from "../../abi/manifest-types.js";
 import type { ClientInfo, DistributorControl, SideStats } from "../control-types.js";
+import { clip } from "../http-shape.js";
 import { ApiKeyRing, AUTH_MESSAGES } from "./auth.js";
 import { ApiError, apiErrorHandler, errorBody } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -30,7 +31,7 @@ export interface ApiControllerOptions {
   rateLimit?: { max: number; timeWindowMs: number };
 }
 
-type Handler = (req: FastifyRequest) => Promise<unknown> | unknown;
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 
 interface PlacementParams {
   clientId: string;
@@ -103,6 +104,32 @@ class ControlFacade {
   }
 }
 
+export const DEFAULT_PAGE_LIMIT = 100;
+/** Clients serialised between two turns of the event loop. */
+const SLICE = 100;
+export const MAX_PAGE_LIMIT = 1000;
+
+/** `?cursor=&limit=` (the schema has checked their form). */
+function pageQuery(req: FastifyRequest): { cursor: string | undefined; limit: number } {
+  const q = (req.query ?? {}) as { cursor?: string; limit?: number };
+  return { cursor: q.cursor || undefined, limit: q.limit ?? DEFAULT_PAGE_LIMIT };
+}
+
+function countPlacements(clients: ClientInfo[]): Map<string, { client: number; server: number }> {
+  const counts = new Map<string, { client: number; server: number }>();
+  for (const c of clients) {
+    for (const [id, side] of Object.entries(c.distribution)) {
+      let p = counts.get(id);
+      if (!p) {
+        p = { client: 0, server: 0 };
+        counts.set(id, p);
+      }
+      p[side]++;
+    }
+  }
+  return counts;
+}
+
 function handlers(
   control: DistributorControl,
   facade: ControlFacade,
@@ -120,7 +147,38 @@ function handlers(
   };
 
   return {
-    listClients: () => ({ clients: control.listClients() }),
+    listClients: async (req, reply) => {
+      const { cursor, limit } = pageQuery(req);
+      let page: { clientIds: string[]; next: string | null };
+      if (control.pageClients) page = control.pageClients(cursor, limit);
+      else {
+        // A control without pages: the offset is the cursor.
+        const all = control.listClients().map((c) => c.clientId);
+        const from = cursor === undefined ? 0 : Number(cursor);
+        page = {
+          clientIds: all.slice(from, from + limit),
+          next: from + limit < all.length ? String(from + limit) : null,
+        };
+      }
+      // A page of 1,000 clients is about a megabyte of JSON: built in slices, the event loop
+      // serves others between them. A client forgotten meanwhile is left out.
+      const parts: string[] = [];
+      const json = (id: string) => {
+        if (control.clientInfoJson) return control.clientInfoJson(id);
+        const c = control.getClient(id);
+        return c && JSON.stringify(c);
+      };
+      for (let i = 0; i < page.clientIds.length; i += SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        for (const id of page.clientIds.slice(i, i + SLICE)) {
+          const text = json(id);
+          if (text !== undefined) parts.push(text);
+        }
+      }
+      return reply
+        .type("application/json; charset=utf-8")
+        .send(`{"clients":[${parts.join(",")}],"next":${JSON.stringify(page.next)}}`);
+    },
 
     getClient: (req) => facade.client((req.params as { clientId: string }).clientId),
 
@@ -207,17 +265,18 @@ function handlers(
       return { fragments: updated };
     },
 
-    listFragments: () => {
+    listFragments: (req) => {
+      const { cursor, limit } = pageQuery(req);
+      const all = control.fragmentIds();
+      const from = cursor === undefined ? 0 : Number(cursor);
+      const ids = all.slice(from, from + limit);
       const stats = new Map(control.stats().map((s) => [s.fragment, s]));
       const defaults = control.getDefaults();
-      const clients = control.listClients();
+      // Without counts kept by the control, they are counted here: O(clients) per request.
+      const counted = control.placementCounts ? null : countPlacements(control.listClients());
       return {
-        fragments: control.fragmentIds().map((id) => {
-          const placement = { client: 0, server: 0 };
-          for (const c of clients) {
-            const side = c.distribution[id];
-            if (side) placement[side]++;
-          }
+        fragments: ids.map((id) => {
+          const placement = control.placementCounts?.(id) ?? counted?.get(id) ?? { client: 0, server: 0 };
           const s = stats.get(id);
           const refusal = control.notCallable?.(id);
           return {
@@ -228,6 +287,7 @@ function handlers(
             stats: { client: s?.client ?? EMPTY_STATS, server: s?.server ?? EMPTY_STATS },
           };
         }),
+        next: from + limit < all.length ? String(from + limit) : null,
       };
     },
   };
@@ -268,7 +328,7 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
           .send(
             errorBody(
               "DCM_API_NOT_FOUND",
-              `No route ${req.method} ${req.url.split("?")[0]}; GET ${fullPrefix}/openapi.json lists the routes.`,
+              `No route ${req.method} ${clip(req.url.split("?")[0] ?? "")}; GET ${fullPrefix}/openapi.json lists the routes.`,
             ),
           );
       });
@@ -320,7 +380,7 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
             method: r.method,
             url: r.path,
             schema: r.schema,
-            handler: async (req) => handler(req),
+            handler: async (req, reply) => handler(req, reply),
           });
         }
       });

@@ -80,6 +80,10 @@ export function apiErrorHandler(
     return reply.code(400).send(errorBody("DCM_API_BAD_REQUEST", message));
   }
   if (status === 429) return reply.code(429).send(errorBody("DCM_API_RATE_LIMITED", err.message));
+  if (status === 413 || status === 414) {
+    const what = status === 413 ? "request body" : "URL";
+    return reply.code(status).send(errorBody("DCM_REQUEST_TOO_LARGE", `The ${what} is larger than the API accepts.`));
+  }
   if (status >= 400 && status < 500) {
     // Fastify's own client errors: malformed JSON, wrong content type, body too large, ...
     return reply.code(status).send(errorBody("DCM_API_BAD_REQUEST", err.message));

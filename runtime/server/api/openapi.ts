@@ -7,7 +7,7 @@ import { COMPONENT_SCHEMAS, type JsonSchema, ROUTES, type RouteDef } from "./sch
 
 const STATUS_TEXT: Record<number, string> = {
   200: "OK",
-  400: "The request does not match the schema (DCM_API_BAD_REQUEST)",
+  400: "The request does not match the schema (DCM_API_BAD_REQUEST), or a fragment that is not callable cannot be moved (DCM_NOT_CALLABLE)",
   401: "No valid API key (DCM_API_UNAUTHORIZED)",
   404: "Unknown client or fragment (DCM_API_UNKNOWN_CLIENT, DCM_API_UNKNOWN_FRAGMENT)",
   429: "Too many requests with this API key (DCM_API_RATE_LIMITED)",
@@ -41,6 +41,18 @@ function operation(r: RouteDef, ref: (s: JsonSchema) => unknown): Record<string,
       if (description) p.description = description;
       return p;
     });
+  }
+  const query = r.schema.querystring;
+  if (query) {
+    const props = (query.properties ?? {}) as Record<string, JsonSchema>;
+    const list = (op.parameters as unknown[] | undefined) ?? [];
+    for (const [name, s] of Object.entries(props)) {
+      const { description, ...schema } = s;
+      const p: Record<string, unknown> = { name, in: "query", required: false, schema: ref(schema) };
+      if (description) p.description = description;
+      list.push(p);
+    }
+    op.parameters = list;
   }
   if (r.schema.body) {
     op.requestBody = { required: true, content: { "application/json": { schema: ref(r.schema.body) } } };

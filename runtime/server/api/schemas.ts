@@ -127,6 +127,25 @@ const change: JsonSchema = {
   properties: { clientId: id, fragmentId: id, runOn: SideSchema },
 };
 
+/** `?cursor=&limit=` of the list routes. */
+const pageQuery: JsonSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    cursor: {
+      type: "string",
+      pattern: "^[0-9]{0,15}$",
+      description: "`next` of the previous page; absent or empty for the first page.",
+    },
+    limit: { type: "integer", minimum: 1, maximum: 1000, default: 100, description: "Items per page (1 to 1000)." },
+  },
+};
+
+const nextCursor: JsonSchema = {
+  type: ["string", "null"],
+  description: "Cursor of the next page (pass it as `cursor`); null on the last page.",
+};
+
 export type OperationId =
   | "listClients"
   | "getClient"
@@ -149,6 +168,7 @@ export interface RouteDef {
   auth: boolean;
   schema: {
     params?: JsonSchema;
+    querystring?: JsonSchema;
     body?: JsonSchema;
     /** Status code -> schema of the JSON reply. */
     response: Record<number, JsonSchema>;
@@ -167,16 +187,19 @@ export const ROUTES: RouteDef[] = [
     operationId: "listClients",
     method: "GET",
     path: "/clients",
-    summary: "List the clients known to the distributor, with their distributions",
+    summary: "List the clients known to the distributor, with their distributions, a page at a time",
+    description:
+      "Clients in a stable order, `limit` per page (default 100, at most 1000). Follow `next` until it is null: a client that exists during the whole walk appears exactly once, even while others come and go.",
     auth: true,
     schema: {
+      querystring: pageQuery,
       response: {
         200: {
           type: "object",
-          required: ["clients"],
-          properties: { clients: { type: "array", items: ClientInfoSchema } },
+          required: ["clients", "next"],
+          properties: { clients: { type: "array", items: ClientInfoSchema }, next: nextCursor },
         },
-        ...errors(...authErrors),
+        ...errors(400, ...authErrors),
       },
     },
   },
@@ -274,16 +297,19 @@ export const ROUTES: RouteDef[] = [
     operationId: "listFragments",
     method: "GET",
     path: "/fragments",
-    summary: "Fragment ids with call statistics per side",
+    summary: "Fragment ids with call statistics per side, a page at a time",
+    description:
+      "Fragments in manifest order, `limit` per page (default 100, at most 1000); follow `next` until it is null.",
     auth: true,
     schema: {
+      querystring: pageQuery,
       response: {
         200: {
           type: "object",
-          required: ["fragments"],
-          properties: { fragments: { type: "array", items: FragmentSummarySchema } },
+          required: ["fragments", "next"],
+          properties: { fragments: { type: "array", items: FragmentSummarySchema }, next: nextCursor },
         },
-        ...errors(...authErrors),
+        ...errors(400, ...authErrors),
       },
     },
   },
