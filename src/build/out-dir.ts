@@ -129,13 +129,18 @@ async function realish(p: string): Promise<string> {
   }
 }
 
-const within = (ancestor: string, p: string) => p === ancestor || p.startsWith(ancestor.endsWith(sep) ? ancestor : ancestor + sep);
+const within = (ancestor: string, p: string) =>
+  p === ancestor || p.startsWith(ancestor.endsWith(sep) ? ancestor : ancestor + sep);
 
 function unsafe(out: string, what: string): DcmError {
   return new DcmError(
-    diag("DCM_OUT_UNSAFE", `--out ${out} ${what}; dcm replaces only a folder that \`dcm build\` made (it holds ${DIST_MARKER}), and touched nothing.`, {
-      suggestion: `Give --out a new or empty folder, or move or remove ${out} yourself if you no longer need what is there.`,
-    }),
+    diag(
+      "DCM_OUT_UNSAFE",
+      `--out ${out} ${what}; dcm replaces only a folder that \`dcm build\` made (it holds ${DIST_MARKER}), and touched nothing.`,
+      {
+        suggestion: `Give --out a new or empty folder, or move or remove ${out} yourself if you no longer need what is there.`,
+      },
+    ),
   );
 }
 
@@ -180,7 +185,11 @@ async function notADist(dir: string): Promise<string | null> {
     manifest = null;
   }
   const shown = files.slice(0, 5).join(", ") + (files.length > 5 ? `, … (${files.length} files)` : "");
-  const isManifest = manifest && typeof manifest === "object" && Array.isArray(manifest.modules) && typeof manifest.manifestVersion === "number";
+  const isManifest =
+    manifest &&
+    typeof manifest === "object" &&
+    Array.isArray(manifest.modules) &&
+    typeof manifest.manifestVersion === "number";
   const marked = marker?.split("\n")[0] === DIST_FORMAT;
   const legacy = isManifest && typeof manifest!.createdBy === "string" && manifest!.createdBy.startsWith("dcm ");
   if (!isManifest || (!marked && !legacy)) return `holds files dcm did not write (${shown})`;
@@ -190,7 +199,8 @@ async function notADist(dir: string): Promise<string | null> {
     if (typeof m?.glue?.file === "string") known.add(m.glue.file);
   }
   const foreign = files.filter((f) => !known.has(f));
-  if (foreign.length) return `is a dcm dist that also holds files dcm did not write (${foreign.slice(0, 5).join(", ")}${foreign.length > 5 ? ", …" : ""})`;
+  if (foreign.length)
+    return `is a dcm dist that also holds files dcm did not write (${foreign.slice(0, 5).join(", ")}${foreign.length > 5 ? ", …" : ""})`;
   return null;
 }
 

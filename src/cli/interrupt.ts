@@ -6,7 +6,11 @@
  */
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
-export async function cleanupOnSignal<T>(run: () => Promise<T>, cleanup: () => number, err: (s: string) => void): Promise<T> {
+export async function cleanupOnSignal<T>(
+  run: () => Promise<T>,
+  cleanup: () => number,
+  err: (s: string) => void,
+): Promise<T> {
   const handler = (signal: keyof typeof EXIT_CODES) => {
     const n = cleanup();
     err(`\ndcm: stopped by ${signal}; removed ${n} temporary file(s) and folder(s).\n`);

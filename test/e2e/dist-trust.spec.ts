@@ -58,7 +58,8 @@ async function altered(how: Alteration): Promise<string> {
     await symlink(outside, join(dist, wasm.file));
   }
   if (how === "missing") await unlink(join(dist, wasm.file));
-  if (how === "tampered") await writeFile(join(dist, wasm.file), Buffer.concat([await readFile(outside), Buffer.from([0])]));
+  if (how === "tampered")
+    await writeFile(join(dist, wasm.file), Buffer.concat([await readFile(outside), Buffer.from([0])]));
   await writeFile(join(dist, "manifest.json"), JSON.stringify(manifest, null, 2));
   return dist;
 }
@@ -141,13 +142,16 @@ describe("the browser client (createClient with manifestUrl) refuses a forged ma
         executor: "in-thread",
         heartbeatMs: 0,
       });
-      return { result: await c.then(
-        async (client) => {
-          await client.close();
-          return { code: "connected" };
-        },
-        (e: { code?: string }) => ({ code: e.code }),
-      ), requested };
+      return {
+        result: await c.then(
+          async (client) => {
+            await client.close();
+            return { code: "connected" };
+          },
+          (e: { code?: string }) => ({ code: e.code }),
+        ),
+        requested,
+      };
     } finally {
       await s.close();
     }

@@ -62,7 +62,8 @@ function expectRefused(r: { code: number; stderr: string }, code: string, what: 
 }
 
 /** Entries of `dir` that are a build's temporaries. */
-const temporaries = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter((n) => n.includes(".tmp-"));
+const temporaries = async (dir: string) =>
+  (await readdir(dir).catch(() => [] as string[])).filter((n) => n.includes(".tmp-"));
 
 /** The pid of a process that has ended. */
 async function deadPid(): Promise<number> {
@@ -89,7 +90,11 @@ describe("dcm build --out refuses what it did not make", () => {
     const home = await freshDir("cwd");
     const repo = await repoIn(home);
     const before = await snapshot(home);
-    expectRefused(await build(repo, ".", { cwd: home }), "DCM_OUT_UNSAFE", /holds the repository|is the current folder/);
+    expectRefused(
+      await build(repo, ".", { cwd: home }),
+      "DCM_OUT_UNSAFE",
+      /holds the repository|is the current folder/,
+    );
     expect(await snapshot(home)).toEqual(before);
     const empty = await freshDir("empty-cwd");
     expectRefused(await build(repo, ".", { cwd: empty }), "DCM_OUT_UNSAFE", /is the current folder/);
@@ -137,7 +142,11 @@ describe("dcm build --out replaces its own dist", () => {
     await writeFile(join(out, "client/mine.txt"), "keep me\n");
     const cfd = join(repo, "dcm.yaml");
     await writeFile(cfd, (await readFile(cfd, "utf8")).replace("runOn: server", "runOn: client"));
-    expectRefused(await build(repo, out), "DCM_OUT_UNSAFE", /dcm dist that also holds files dcm did not write \(client\/mine\.txt\)/);
+    expectRefused(
+      await build(repo, out),
+      "DCM_OUT_UNSAFE",
+      /dcm dist that also holds files dcm did not write \(client\/mine\.txt\)/,
+    );
     expect(await readFile(join(out, "client/mine.txt"), "utf8")).toBe("keep me\n");
 
     await rm(join(out, "client/mine.txt"));
@@ -150,7 +159,13 @@ describe("dcm build --out replaces its own dist", () => {
 
     // A dist of an older dcm (no marker) is recognised by its manifest and replaced, marker added.
     await rm(join(out, ".dcm-dist"));
-    await writeFile(cfd, (await readFile(cfd, "utf8")).replace("id: shout\n    name: Shout\n    runOn: client", "id: shout\n    name: Shout\n    runOn: server"));
+    await writeFile(
+      cfd,
+      (await readFile(cfd, "utf8")).replace(
+        "id: shout\n    name: Shout\n    runOn: client",
+        "id: shout\n    name: Shout\n    runOn: server",
+      ),
+    );
     const third = await build(repo, out);
     expect(third.code, third.stderr).toBe(0);
     expect(existsSync(join(out, ".dcm-dist"))).toBe(true);
@@ -177,7 +192,10 @@ describe("temporaries", () => {
     let running = true;
     void exited.then(() => (running = false));
     // Wait until the build has a staging folder beside the dist and a compiler work folder.
-    while (running && ((await temporaries(home)).length === 0 || (await readdir(join(cache, "work")).catch(() => [])).length === 0)) {
+    while (
+      running &&
+      ((await temporaries(home)).length === 0 || (await readdir(join(cache, "work")).catch(() => [])).length === 0)
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(running, `the build ended before it could be interrupted: ${stderr}`).toBe(true);
