@@ -21,23 +21,15 @@ import { CATALOG, DcmError } from "../../runtime/diagnostics/catalog.js";
 import { ROOT } from "../support/run-cli.js";
 import { fuzz } from "./fuzz-config.js";
 
+/** The paper's CFDs (test/unit/cfd/fixtures/paper) and the loader's fixtures: the seeds of the mutations. */
+const FIXTURES = join(ROOT, "test/unit/cfd/fixtures");
 const SEEDS = [
-  ...readdirSync("/work/notes/paper-cfds", { withFileTypes: true })
-    .filter((e) => e.name.endsWith(".yaml"))
-    .map((e) => join(e.parentPath, e.name)),
-  ...readdirSync(join(ROOT, "test/unit/cfd/fixtures"))
-    .filter((n) => n.endsWith(".yaml"))
-    .map((n) => join(ROOT, "test/unit/cfd/fixtures", n)),
+  ...readdirSync(join(FIXTURES, "paper")).map((n) => join(FIXTURES, "paper", n)),
+  ...readdirSync(FIXTURES).map((n) => join(FIXTURES, n)),
   join(ROOT, "test/e2e/fixtures/small/dcm.yaml"),
 ]
-  .map((f) => {
-    try {
-      return readFileSync(f, "utf8");
-    } catch {
-      return null;
-    }
-  })
-  .filter((t): t is string => t !== null);
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => readFileSync(f, "utf8"));
 
 /** The loader's contract on any input. */
 function loadsTyped(text: string): true {
