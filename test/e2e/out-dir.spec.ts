@@ -124,6 +124,8 @@ describe("dcm build --out refuses what it did not make", () => {
     const repo = await repoIn(await freshDir("root"));
     expectRefused(await build(repo, "/"), "DCM_OUT_UNSAFE", /--out \/ is the root of the file system/);
     expectRefused(await build(repo, "/proc/x"), "DCM_BUILD_OUTPUT", /Cannot write the dist at \/proc\/x/);
+    // A folder nobody may write into (sysfs refuses even root): EPERM is a diagnostic too.
+    expectRefused(await build(repo, "/sys/x"), "DCM_BUILD_OUTPUT", /Cannot write the dist at \/sys\/x \(EPERM/);
   });
 });
 
@@ -175,23 +177,25 @@ describe("dcm build --out replaces its own dist", () => {
 });
 
 describe("temporaries", () => {
-  it("SIGINT in the middle of a real build: exit 130, no staging, work or cache temporaries left", async () => {
-    const home = await freshDir("sigint");
+  /** Starts a real build with a cold Go build cache (compiling takes seconds) and resolves once it has a staging folder and a compiler work folder. */
+  async function startBuild(name: string, detached = false) {
+    const home = await freshDir(name);
     const repo = await repoIn(home);
     const out = join(home, "dist");
     const cache = join(home, "cache");
-    // A cold Go build cache: compiling takes seconds, time enough to interrupt it.
     const childEnv = { ...process.env, DCM_CACHE_DIR: cache, GOCACHE: join(home, "gocache") };
     const child = spawn(process.execPath, [DCM_BIN, "build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", out], {
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
+      detached,
     });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.on("exit", (code, signal) => r({ code, signal })),
+    );
     let running = true;
     void exited.then(() => (running = false));
-    // Wait until the build has a staging folder beside the dist and a compiler work folder.
     while (
       running &&
       ((await temporaries(home)).length === 0 || (await readdir(join(cache, "work")).catch(() => [])).length === 0)
@@ -199,15 +203,44 @@ describe("temporaries", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(running, `the build ended before it could be interrupted: ${stderr}`).toBe(true);
-    child.kill("SIGINT");
-    const code = await exited;
-    expect(code, stderr).toBe(130);
-    expect(stderr).toContain("stopped by SIGINT");
-    expect(existsSync(out)).toBe(false);
-    expect(await temporaries(home)).toEqual([]);
-    expect(await readdir(join(cache, "work"))).toEqual([]);
-    expect(await temporaries(join(cache, "modules"))).toEqual([]);
-    await rm(join(home, "gocache"), { recursive: true, force: true });
+    return { home, repo, out, cache, child, exited, stderr: () => stderr };
+  }
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)(
+    "%s in the middle of a real build: exit %i, no staging, work or cache temporaries left",
+    async (signal, exitCode) => {
+      const b = await startBuild(signal.toLowerCase());
+      b.child.kill(signal);
+      const { code } = await b.exited;
+      expect(code, b.stderr()).toBe(exitCode);
+      expect(b.stderr()).toContain(`stopped by ${signal}`);
+      expect(existsSync(b.out)).toBe(false);
+      expect(await temporaries(b.home)).toEqual([]);
+      expect(await readdir(join(b.cache, "work"))).toEqual([]);
+      expect(await temporaries(join(b.cache, "modules"))).toEqual([]);
+      await rm(join(b.home, "gocache"), { recursive: true, force: true });
+    },
+  );
+
+  it("SIGKILL in the middle of a real build leaves temporaries; the next build removes them and succeeds", async () => {
+    // The whole process group, as a CI timeout or `kill -9 -<pgid>` does: no compiler outlives the build.
+    const b = await startBuild("sigkill", true);
+    process.kill(-b.child.pid!, "SIGKILL");
+    expect((await b.exited).signal).toBe("SIGKILL");
+    const left = await temporaries(b.home);
+    expect(left.length).toBeGreaterThan(0);
+    expect((await readdir(join(b.cache, "work"))).length).toBeGreaterThan(0);
+    // The next build (Go's usual build cache: no need to compile the standard library again).
+    const r = await build(b.repo, b.out, { env: { ...process.env, DCM_CACHE_DIR: b.cache } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await temporaries(b.home)).toEqual([]);
+    expect(await readdir(join(b.cache, "work"))).toEqual([]);
+    expect(await temporaries(join(b.cache, "modules"))).toEqual([]);
+    expect(existsSync(join(b.out, ".dcm-dist"))).toBe(true);
+    await rm(join(b.home, "gocache"), { recursive: true, force: true });
   });
 
   it("leftovers of a killed build (a pid that no longer runs) are removed by the next build; a live build's are kept", async () => {
