@@ -66,6 +66,21 @@ async function altered(how: Alteration): Promise<string> {
 
 const ALL = Object.keys(EXPECTED) as Alteration[];
 
+/** A copy of the dist with its native plugin altered (the copy outside is identical to the original). */
+async function alteredNative(how: "tampered" | "symlink" | "missing"): Promise<string> {
+  const home = await mkdtemp(join(scratch, `native-${how}-`));
+  const dist = join(home, "dist");
+  await cp(built.dist, dist, { recursive: true });
+  const manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
+  const so = join(dist, manifest.modules.find((m) => m.target === "native")!.file);
+  const outside = join(home, "outside.so");
+  await cp(so, outside);
+  await unlink(so);
+  if (how === "tampered") await writeFile(so, Buffer.concat([await readFile(outside), Buffer.from([0])]));
+  if (how === "symlink") await symlink(outside, so);
+  return dist;
+}
+
 describe("dcm invoke refuses an altered dist with a typed error", () => {
   it.each(ALL)("%s", async (how) => {
     const dist = await altered(how);
@@ -74,6 +89,20 @@ describe("dcm invoke refuses an altered dist with a typed error", () => {
     const err = JSON.parse(r.stdout).error;
     expect(err.code, err.message).toBe(EXPECTED[how]);
     expect(r.stderr).not.toMatch(/ENOENT|\n\s+at /);
+  });
+
+  it("a tampered or symlinked native plugin (--on server) is refused too", async () => {
+    for (const [how, code] of [
+      ["tampered", "DCM_MODULE_CORRUPT"],
+      ["symlink", "DCM_MANIFEST_UNSAFE_PATH"],
+      ["missing", "DCM_MODULE_MISSING"],
+    ] as const) {
+      const dist = await alteredNative(how);
+      const r = await runCli(["invoke", dist, "shout", "--args", '["hi"]', "--on", "server"]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(JSON.parse(r.stdout).error.code, how).toBe(code);
+      await expect(startServer(dist), how).rejects.toMatchObject({ code });
+    }
   });
 
   it("the unaltered dist runs", async () => {
