@@ -10,6 +10,9 @@
  * and the server stay up and a real call still answers; garbage in place of
  * `hello` closes only that connection.
  */
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
@@ -19,6 +22,7 @@ import { CATALOG } from "../../runtime/diagnostics/catalog.js";
 import { CLOSE_CODES, type ServerMessage } from "../../runtime/protocol/messages.js";
 import { argsFromWire, resultFromWire } from "../../runtime/protocol/wire-values.js";
 import { buildFixture, connect, connectReady, startServer, type TestServer } from "../server/harness.js";
+import { ROOT, runCli } from "../support/run-cli.js";
 import { TYPES, vtype } from "./arbitraries.js";
 import { fuzz } from "./fuzz-config.js";
 
@@ -207,4 +211,36 @@ describe("the real server on loopback", () => {
     expect(await client.call("shout", ["ok"])).toMatchObject({ ok: true, value: "OK!" });
     await client.close();
   }, 60_000);
+});
+
+describe("regression on the real server: a recursive record nested 50,000 deep", () => {
+  let dir: string;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "dcm-fuzz-deep-"));
+    const repo = join(dir, "deep");
+    await cp(join(ROOT, "test/fuzz/fixtures/deep"), repo, { recursive: true });
+    const b = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", join(dir, "dist")]);
+    expect(b.code, b.stderr).toBe(0);
+    server = await startServer(join(dir, "dist"), { maxMessageBytes: 4 * 2 ** 20 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const chain = (n: number) => `${'{"v":1,"next":'.repeat(n)}null${"}".repeat(n)}`;
+
+  it("is answered DCM_BAD_ARGUMENTS (it overflowed the stack inside the message handler and ended the server); honest depth still runs", async () => {
+    const { client } = await connectReady(server);
+    client.send(`{"type":"callFunction","callId":"deep","fragment":"length","args":[${chain(50_000)}]}`);
+    const r = await client.result("deep");
+    expect(r).toMatchObject({ ok: false, error: { code: "DCM_BAD_ARGUMENTS" } });
+    expect(r.ok === false && r.error.message).toMatch(/nested deeper than 1000 records/);
+    client.send(`{"type":"callFunction","callId":"ok","fragment":"length","args":[${chain(500)}]}`);
+    expect(await client.result("ok")).toMatchObject({ ok: true, value: 500 });
+    await client.close();
+  });
 });
