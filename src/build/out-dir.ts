@@ -23,9 +23,11 @@
  * Known limitations: the swap is two renames, not one atomic exchange (Node
  * has no renameat2): for an instant the target does not exist, but at no time
  * is either dist lost. A pid reused by another process keeps its leftovers
- * until a later build. Compiler processes still running when the CLI exits on
- * a signal are stopped by execa's exit hook; a file one of them writes after
- * that is removed by the next build.
+ * until a later build. Builds in other pid namespaces (containers) that share
+ * an output folder or cache with this one look dead from here: do not share a
+ * cache folder across containers while builds run. Compiler processes still
+ * running when the CLI exits on a signal are stopped by execa's exit hook; a
+ * file one of them writes after that is removed by the next build.
  */
 import { rmSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
