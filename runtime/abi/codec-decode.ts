@@ -1,14 +1,21 @@
 /**
  * Compiles a VType into a decoder closure over a Reader. Decoders trust the
  * layout but check bounds: malformed input raises DecodeError, which the
- * caller maps to a FragmentCallError code.
+ * caller maps to a FragmentCallError code. Untrusted input cannot make them
+ * allocate more than the input's size allows (counts are checked against the
+ * bytes left; lists of zero-size elements are capped at MAX_EMPTY_ELEMENTS),
+ * nor recurse deeper than MAX_NESTING records (a stack overflow would be an
+ * untyped RangeError). Both limits were found by test/fuzz/abi-decoders.spec.ts.
  */
 import type { JsValue } from "./js-values.js";
-import { DecodeError } from "./value-errors.js";
+import { DecodeError, MAX_NESTING } from "./value-errors.js";
 import type { TypeTable, VType } from "./value-types.js";
 import type { Reader } from "./wire-io.js";
 
 export type Dec = (r: Reader) => JsValue;
+
+/** The most elements of a zero-size type (empty records, empty arrays) one list may hold: they take no input bytes. */
+export const MAX_EMPTY_ELEMENTS = 1 << 16;
 
 function decodeBool(r: Reader): JsValue {
   const b = r.u8v();
@@ -48,7 +55,8 @@ export class DecoderCompiler {
         return (r) => {
           const n = r.u32();
           // Every element takes at least one byte except zero-size ones; bound the allocation by what is left.
-          if (n > r.end - r.pos && !elemEmpty) throw new DecodeError(`list count ${n} exceeds the input`);
+          if (n > (elemEmpty ? MAX_EMPTY_ELEMENTS : r.end - r.pos))
+            throw new DecodeError(`list count ${n} exceeds the input${elemEmpty ? ` (at most ${MAX_EMPTY_ELEMENTS} zero-size elements)` : ""}`);
           const out = new Array<JsValue>(n);
           for (let i = 0; i < n; i++) out[i] = elem(r);
           return out;
@@ -108,8 +116,10 @@ export class DecoderCompiler {
     const names = def.fields.map((f) => f.jsonName);
     let decs: Dec[] = [];
     const dec: Dec = (r) => {
+      if (++r.depth > MAX_NESTING) throw new DecodeError(`values nested deeper than ${MAX_NESTING} records`);
       const o: { [field: string]: JsValue } = {};
       for (let i = 0; i < names.length; i++) o[names[i]!] = decs[i]!(r);
+      r.depth--;
       return o;
     };
     this.records.set(name, dec);

@@ -7,6 +7,14 @@
 import { FragmentCallError } from "./call-error.js";
 import type { VType } from "./value-types.js";
 
+/**
+ * How deep records may nest inside one value, in every converter of untrusted
+ * input (binary decoding, wire JSON): deeper input is refused with a typed
+ * error instead of overflowing the stack. JSON text is limited to 512 levels
+ * already (json-parse.ts).
+ */
+export const MAX_NESTING = 1000;
+
 export class ValueError extends Error {
   path = "";
   constructor(message: string) {

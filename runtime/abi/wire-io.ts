@@ -148,6 +148,8 @@ export class Reader {
   dv: DataView = new DataView(this.u8.buffer);
   pos = 0;
   end = 0;
+  /** Records being decoded around the current position (codec-decode.ts bounds it; a decode that throws leaves it, the next reset clears it). */
+  depth = 0;
 
   /** Reads `len` bytes from `start`; `u8` and `dv` must view the same bytes at the same offsets. */
   reset(u8: Uint8Array, dv: DataView, start: number, len: number): this {
@@ -155,6 +157,7 @@ export class Reader {
     this.dv = dv;
     this.pos = start;
     this.end = start + len;
+    this.depth = 0;
     return this;
   }
 

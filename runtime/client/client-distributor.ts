@@ -16,6 +16,7 @@
  * Only relative imports with `.js` suffixes and no node: modules: the
  * compiled file loads in browsers without a bundler.
  */
+import { distPathProblem } from "../abi/dist-paths.js";
 import { FragmentCallError } from "../abi/call-error.js";
 import { outputLines, outputPrefix } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
@@ -248,7 +249,12 @@ async function fetchModule(
   let url: string;
   if (typeof opts.moduleUrl === "function") url = opts.moduleUrl(m);
   else if (typeof opts.moduleUrl === "string") url = opts.moduleUrl;
-  else if (manifestBase) url = new URL(m.file, manifestBase).href;
+  else if (manifestBase) {
+    // A manifest names files inside its dist only: never another folder of the server or another origin.
+    const why = distPathProblem(m.file);
+    if (why) throw new FragmentCallError("DCM_MANIFEST_UNSAFE_PATH", `The manifest's module path ${JSON.stringify(m.file)?.slice(0, 200)} ${why}; refused.`, "");
+    url = new URL(m.file, manifestBase).href;
+  }
   else
     throw new FragmentCallError(
       "DCM_MODULE_CORRUPT",
@@ -257,6 +263,7 @@ async function fetchModule(
     );
   const f = opts.fetch ?? globalThis.fetch;
   const res = await f(url);
+  if (res.status === 404) throw new FragmentCallError("DCM_MODULE_MISSING", `GET ${url}: HTTP 404 (the module the manifest lists is not served)`, "");
   if (!res.ok) throw new FragmentCallError("DCM_MODULE_CORRUPT", `GET ${url}: HTTP ${res.status}`, "");
   return new Uint8Array(await res.arrayBuffer());
 }

@@ -62,6 +62,7 @@ export const CATALOG = {
   DCM_TOOLCHAIN_TOO_OLD: { severity: "error", title: "The installed toolchain is too old", fix: "Install the version named in the message." },
   DCM_COMPILE_FAILED: { severity: "error", title: "The compiler rejected the fragment code", fix: "Fix the error at the reported source line; the compiler's own message follows." },
   DCM_BUILD_OUTPUT: { severity: "error", title: "The output folder cannot be written", fix: "Choose a writable --out folder." },
+  DCM_OUT_UNSAFE: { severity: "error", title: "`--out` names something dcm must not replace: a folder of other files, a file, the repository or the current, home or cache folder or one of their ancestors; nothing was touched", fix: "Give --out a new or empty folder, or a dist an earlier `dcm build` wrote (it holds `.dcm-dist`); move or remove what is there yourself if you no longer need it." },
   DCM_DEPENDENCY_UNBUILDABLE: { severity: "error", title: "A package the fragment's code needs does not build for the module's target", fix: "Keep the package out of the fragment's code (and the helpers it calls), or require a version of it that builds for the target; the message shows the import chain." },
   DCM_EXTRACTION_INCOMPLETE: { severity: "warning", title: "Extracting the fragments' code missed something the build needs; the module was built from whole packages", fix: "Nothing to change in your code: the build went on without extraction. Please report the gap (DCM_GO_EXTRACT=0 skips Go extraction)." },
 
@@ -72,6 +73,8 @@ export const CATALOG = {
   DCM_NOT_CALLABLE: { severity: "error", title: "The fragment cannot be called: it is a type or variable, a dependency without `runOn`, or its signature cannot cross the boundary", fix: "Call a function or method fragment that has `runOn` and a signature of value-model types; the message (and the manifest's `notCallable`) says why this one is not." },
   DCM_BAD_ARGUMENTS: { severity: "error", title: "The arguments do not match the fragment's signature", fix: "Pass one JSON value per parameter, of the parameter's type." },
   DCM_MANIFEST_INVALID: { severity: "error", title: "The dist folder has no valid manifest.json", fix: "Run `dcm build` to produce the dist folder." },
+  DCM_MODULE_MISSING: { severity: "error", title: "A file the dist's manifest lists (a module or its glue) is missing from the dist folder", fix: "Rebuild the dist folder with `dcm build`, or copy the whole folder, not only manifest.json." },
+  DCM_MANIFEST_UNSAFE_PATH: { severity: "error", title: "A file path in the dist's manifest leads outside the dist folder (absolute, `..`, or through a symbolic link); the dist was refused", fix: "Rebuild the dist with `dcm build`; never load a dist whose manifest was edited by hand or comes from an untrusted source." },
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
 

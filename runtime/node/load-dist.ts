@@ -18,7 +18,6 @@
  * cannot be stopped by anyone in-process: it is abandoned and counted in
  * `stuck`, and only ending the process stops it (the CLI does that).
  */
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,6 +28,8 @@ import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/ma
 import type { FragmentInstance, LoadRequest } from "../abi/module-types.js";
 import type { OutputHandler } from "../abi/output-types.js";
 import { lookupFragment } from "../abi/fragment-lookup.js";
+import { unsafeManifestPath } from "../abi/dist-paths.js";
+import { DistFileError, readDistFile } from "./dist-files.js";
 import { Watchdog } from "./watchdog.js";
 
 /** Something that can run calls of one module: an in-thread instance or a worker host. */
@@ -91,17 +92,24 @@ export class DistError extends Error {
   }
 }
 
+/** The dist's manifest; every file path it names must stay inside the dist (DCM_MANIFEST_UNSAFE_PATH, runtime/abi/dist-paths.ts). */
 export async function readManifest(dir: string): Promise<Manifest> {
   const text = await readFile(join(dir, "manifest.json"), "utf8").catch(() => null);
   if (text === null) throw new DistError("DCM_MANIFEST_INVALID", `No manifest.json in ${dir}. Run \`dcm build\` first.`);
+  let m: Manifest;
   try {
-    const m = JSON.parse(text) as Manifest;
-    if (!Array.isArray(m.fragments) || !Array.isArray(m.modules)) throw new Error("fragments or modules missing");
-    return m;
+    m = JSON.parse(text) as Manifest;
+    if (!m || typeof m !== "object" || !Array.isArray(m.fragments) || !Array.isArray(m.modules)) throw new Error("fragments or modules missing");
   } catch (e) {
     throw new DistError("DCM_MANIFEST_INVALID", `${join(dir, "manifest.json")} is not a valid dcm manifest: ${(e as Error).message}`);
   }
+  const unsafe = unsafeManifestPath(m);
+  if (unsafe) throw new DistError("DCM_MANIFEST_UNSAFE_PATH", `${join(dir, "manifest.json")}: ${unsafe}; the dist was refused.`);
+  return m;
 }
+
+/** A DistFileError as the FragmentCallError calls reject with. */
+const asCallError = (e: unknown) => (e instanceof DistFileError ? new FragmentCallError(e.code, e.message, "") : e);
 
 export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDistOptions = {}): Promise<LoadedDist> {
   const dir = resolve(dirArg);
@@ -153,20 +161,19 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     let p = loaded.get(m.file);
     if (!p) {
       p = (async () => {
-        const path = join(dir, m.file);
-        const bytes = new Uint8Array(await readFile(path));
-        const digest = createHash("sha256").update(bytes).digest("hex");
-        if (digest !== m.sha256) {
-          throw new FragmentCallError("DCM_MODULE_CORRUPT", `${path} has sha256 ${digest}, the manifest says ${m.sha256}. Rebuild the dist.`, "");
-        }
+        const read = await readDistFile(dir, m.file, m.sha256, "module").catch((e) => {
+          throw asCallError(e);
+        });
+        const path = read.path;
+        const bytes = new Uint8Array(read.bytes);
         // The glue the dist carries for this module wins (it may be made for this very build).
         let gluePath = glue(m.language, m.target);
         if (m.glue) {
-          gluePath = join(dir, m.glue.file);
-          const g = await readFile(gluePath).catch(() => null);
-          const gd = g ? createHash("sha256").update(g).digest("hex") : "missing";
-          if (gd !== m.glue.sha256)
-            throw new FragmentCallError("DCM_MODULE_CORRUPT", `${gluePath} has sha256 ${gd}, the manifest says ${m.glue.sha256}. Rebuild the dist.`, "");
+          gluePath = (
+            await readDistFile(dir, m.glue.file, m.glue.sha256, "glue").catch((e) => {
+              throw asCallError(e);
+            })
+          ).path;
         }
         if (!gluePath) throw new FragmentCallError("DCM_NO_MODULE_FOR_SIDE", `No runtime glue for ${m.language} ${m.target} modules.`, "");
         const href = gluePath.startsWith("file:") ? gluePath : pathToFileURL(gluePath).href;

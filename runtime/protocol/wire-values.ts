@@ -22,6 +22,7 @@ import {
   fieldSegment,
   isPlainObject,
   keySegment,
+  MAX_NESTING,
   typeName,
   ValueError,
   withPath,
@@ -82,7 +83,7 @@ function describeWire(w: unknown): string {
 }
 
 /** Converts a wire value to the JS value of type `t` (docs/abi.md's JS mapping), validating as it goes. Throws ValueError. */
-export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
+export function fromWire(w: WireValue, t: VType, types: TypeTable, depth = 0): JsValue {
   switch (t.kind) {
     case "bool":
       if (typeof w === "boolean") return w;
@@ -108,7 +109,7 @@ export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
       }
       return w.map((x, i) => {
         try {
-          return fromWire(x, t.elem, types);
+          return fromWire(x, t.elem, types, depth);
         } catch (e) {
           return withPath(e, `[${i}]`);
         }
@@ -125,14 +126,14 @@ export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
           withPath(new ValueError("expected a [key, value] pair"), `[${i}]`);
         let k: JsValue;
         try {
-          k = fromWire(pair[0], t.key, types);
+          k = fromWire(pair[0], t.key, types, depth);
         } catch (e) {
           if (e instanceof ValueError) e.message = `map key: ${e.message}`;
           withPath(e, `[${i}]`);
         }
         if (m.has(k)) withPath(new ValueError("duplicate map key"), keySegment(k));
         try {
-          m.set(k, fromWire(pair[1], t.value, types));
+          m.set(k, fromWire(pair[1], t.value, types, depth));
         } catch (e) {
           withPath(e, keySegment(k));
         }
@@ -141,6 +142,8 @@ export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
     }
     case "record": {
       if (!isPlainObject(w)) throw new ValueError(`expected ${typeName(t)} (an object), got ${describeWire(w)}`);
+      // JSON.parse takes any depth; converting it recursively must not overflow the stack (found by test/fuzz).
+      if (depth >= MAX_NESTING) throw new ValueError(`values nested deeper than ${MAX_NESTING} records`);
       const def = types[t.name];
       if (!def) throw new Error(`record type ${t.name} is not in the type table`);
       const o: { [field: string]: JsValue } = {};
@@ -150,7 +153,7 @@ export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
           if (fw === undefined) {
             if (f.type.kind !== "optional") throw new ValueError(`missing field (expected ${typeName(f.type)})`);
             o[f.jsonName] = null;
-          } else o[f.jsonName] = fromWire(fw, f.type, types);
+          } else o[f.jsonName] = fromWire(fw, f.type, types, depth + 1);
         } catch (e) {
           withPath(e, fieldSegment(f.jsonName));
         }
@@ -163,7 +166,7 @@ export function fromWire(w: WireValue, t: VType, types: TypeTable): JsValue {
       return o;
     }
     case "optional":
-      return w === null || w === undefined ? null : fromWire(w, t.inner, types);
+      return w === null || w === undefined ? null : fromWire(w, t.inner, types, depth);
   }
 }
 

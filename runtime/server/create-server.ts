@@ -16,7 +16,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { DistributorControl } from "./control-types.js";
+import { DistFileError, readDistFile } from "../node/dist-files.js";
 import type { Distributor } from "./distributor.js";
+import { DistributorError } from "./distributor-error.js";
 import type { DistributorOptions } from "./options.js";
 import {
   clientErrorHandler,
@@ -70,18 +72,31 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
+/**
+ * Read once at start-up. The modules (and glue) are read like every host
+ * reads them (runtime/node/dist-files.ts): inside the dist, present, with the
+ * manifest's sha256, else the server does not start.
+ */
 async function clientFiles(d: Distributor): Promise<Map<string, StaticFile>> {
   const manifest = d.fragments.manifest;
-  const names = ["manifest.json", "fragments.js", "fragments.d.ts"];
+  const bodies: Array<[string, Buffer | null]> = [];
+  for (const name of ["manifest.json", "fragments.js", "fragments.d.ts"])
+    bodies.push([name, await readFile(join(d.distDir, name)).catch(() => null)]);
   // Portable modules meant for the client, and the glue that loads the non-wasm ones.
+  const read = (file: string, sha256: string, what: string) =>
+    readDistFile(d.distDir, file, sha256, what).then(
+      (r) => r.bytes,
+      (e) => {
+        throw e instanceof DistFileError ? new DistributorError(e.code, e.message) : e;
+      },
+    );
   for (const m of manifest.modules) {
     if (m.target === "native" || !m.sides.includes("client")) continue;
-    names.push(m.file);
-    if (m.glue) names.push(m.glue.file);
+    bodies.push([m.file, await read(m.file, m.sha256, "client module")]);
+    if (m.glue) bodies.push([m.glue.file, await read(m.glue.file, m.glue.sha256, "glue")]);
   }
   const files = new Map<string, StaticFile>();
-  for (const name of names) {
-    const body = await readFile(join(d.distDir, name)).catch(() => null);
+  for (const [name, body] of bodies) {
     if (!body) continue;
     const ext = name.slice(name.lastIndexOf("."));
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;

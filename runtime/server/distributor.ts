@@ -4,12 +4,11 @@
  * the WebSocket gateway, and implements DistributorControl for the API
  * Controller. plugin.ts (fastify) and attach.ts (node:http) mount it.
  */
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
 import type { Side } from "../abi/manifest-types.js";
+import { DistFileError, readDistFile } from "../node/dist-files.js";
 import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
@@ -74,24 +73,21 @@ export class Distributor implements DistributorControl {
     const glue = opts.glue ?? (await defaultGlue());
     const modules: WorkerModuleSpec[] = [];
     for (const m of fragments.serverModules) {
-      const path = join(dir, m.file);
-      const bytes = await readFile(path).catch(() => null);
-      if (!bytes) throw new DistributorError("DCM_MODULE_CORRUPT", `${path} is missing: rebuild the dist`);
-      const digest = createHash("sha256").update(bytes).digest("hex");
-      if (digest !== m.sha256) {
-        throw new DistributorError(
-          "DCM_MODULE_CORRUPT",
-          `${path} has sha256 ${digest}, the manifest says ${m.sha256}. Rebuild the dist.`,
-        );
-      }
+      // Paths stay inside the dist, the files exist and hash to what the manifest says (runtime/node/dist-files.ts).
+      const asDistributorError = (e: unknown) => (e instanceof DistFileError ? new DistributorError(e.code, e.message) : e);
+      const { path } = await readDistFile(dir, m.file, m.sha256, "module").catch((e) => {
+        throw asDistributorError(e);
+      });
       // The glue the dist carries for a module wins over the registry's (it may be made for this very build).
-      const g = m.glue ? join(dir, m.glue.file) : m.target !== "native" ? glue(m.language, m.target) : undefined;
-      if (m.glue) {
-        const gb = await readFile(join(dir, m.glue.file)).catch(() => null);
-        const gd = gb ? createHash("sha256").update(gb).digest("hex") : "missing";
-        if (gd !== m.glue.sha256)
-          throw new DistributorError("DCM_MODULE_CORRUPT", `${join(dir, m.glue.file)} has sha256 ${gd}, the manifest says ${m.glue.sha256}. Rebuild the dist.`);
-      }
+      const g = m.glue
+        ? (
+            await readDistFile(dir, m.glue.file, m.glue.sha256, "glue").catch((e) => {
+              throw asDistributorError(e);
+            })
+          ).path
+        : m.target !== "native"
+          ? glue(m.language, m.target)
+          : undefined;
       if (m.target !== "native" && !g)
         throw new DistributorError("DCM_NO_MODULE_FOR_SIDE", `no runtime glue for ${m.language} ${m.target} modules`);
       modules.push({

@@ -107,12 +107,22 @@ export class WsGateway {
     if (ws.readyState !== ws.OPEN) return;
     const s = new Session(this.host, ws, v.claims.clientId, v.claims.subject);
     this.sessions.add(s);
-    ws.on("message", (data, isBinary) => s.onMessage(data as Buffer, isBinary));
+    ws.on("message", (data, isBinary) => this.handle(s, data as Buffer, isBinary));
     ws.on("close", () => {
       this.sessions.delete(s);
       s.onClose();
     });
-    for (const [data, isBinary] of early) s.onMessage(data as Buffer, isBinary);
+    for (const [data, isBinary] of early) this.handle(s, data as Buffer, isBinary);
+  }
+
+  /** One message; a failure handling it (a bug) answers that message and never escapes to end the process (test/fuzz/protocol.spec.ts). */
+  private handle(s: Session, data: Buffer, isBinary: boolean): void {
+    try {
+      s.onMessage(data, isBinary);
+    } catch (e) {
+      this.host.opts.logger.error(`dcm: a message of client ${s.client.clientId} failed: ${(e as Error)?.stack ?? e}`);
+      s.send({ type: "error", code: "DCM_BAD_MESSAGE", message: "the server could not handle this message" });
+    }
   }
 
   /** No token in the header: the first message must be `hello` with one, within helloTimeoutMs. */

@@ -9,8 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
 import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
@@ -21,6 +21,7 @@ import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "
 import { notCallableReason } from "./callability.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { emitStubs } from "./emit-stubs.js";
+import { checkOutDir, discardStaging, outputError, hasDistMarker, makeStaging, removeStaleTemps, swapIn, tempPrefix, trackTemp, untrackTemp } from "./out-dir.js";
 
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
@@ -194,6 +195,12 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     t = now;
   };
 
+  // Where the dist goes is checked before anything else: a refused --out costs no analysis and touches nothing.
+  const out = resolve(opts.out);
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const outCtx = { repo: opts.repo, cfd: opts.cfd, cacheDir };
+  await checkOutDir(out, outCtx);
+
   progress("analyze", opts.repo);
   const analysis = await analyzeProject(opts.repo, opts.cfd, { check: true, cacheDir: opts.cacheDir });
   lap("analysis");
@@ -207,23 +214,21 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
   if (hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
   analysis.cfdText = await readFile(opts.cfd, "utf8");
   const buildKey = computeBuildKey(analysis, toolchains);
-  const out = resolve(opts.out);
-  const current = await distIsCurrent(out, buildKey);
+  const current = (await hasDistMarker(out)) ? await distIsCurrent(out, buildKey) : null;
   lap("check");
   if (current) {
     return { outDir: out, manifest: current, upToDate: true, modulesFromCache: 0, modulesCompiled: 0, timings, diagnostics };
   }
 
-  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const moduleCache = join(cacheDir, "modules");
   await mkdir(moduleCache, { recursive: true });
   const workRoot = join(cacheDir, "work");
   await mkdir(workRoot, { recursive: true });
-  const parent = dirname(out);
-  await mkdir(parent, { recursive: true }).catch((e: Error) => {
-    throw new DcmError(diag("DCM_BUILD_OUTPUT", `Cannot create ${parent}: ${e.message}`));
-  });
-  const staging = await mkdtemp(join(parent, `.${basename(out)}.tmp-`));
+  // What builds killed outright (SIGKILL) left behind; makeStaging does the same beside the dist.
+  await removeStaleTemps(workRoot, (n) => n.includes(".tmp-"));
+  await removeStaleTemps(moduleCache, (n) => n.includes(".tmp-"));
+  const staging = await makeStaging(out);
+  const workDirs: string[] = [];
 
   try {
     const fragments: ManifestFragment[] = [];
@@ -252,7 +257,8 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
       const jobs = [];
       for (const target of new Set([...adapter.targets.client, ...adapter.targets.server])) {
         const sides = (["client", "server"] as Side[]).filter((s) => adapter.targets[s].includes(target));
-        const workDir = await mkdtemp(join(workRoot, `${adapter.id}-${target}-`));
+        const workDir = trackTemp(await mkdtemp(join(workRoot, tempPrefix(`${adapter.id}-${target}`))));
+        workDirs.push(workDir);
         progress("generate", `${adapter.id} ${target}`);
         const project = await adapter.generate(
           { repo: analysis.repo, analysis: result, fragments: entries, side: sides[0]!, workDir, cacheDir },
@@ -270,13 +276,15 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
       if (pending.length) progress("compile", `${adapter.id} ${pending.map((j) => j.target).join(" + ")} (${result.fragments.length} fragments)`);
       const outcomes = await Promise.all(
         pending.map(async (j) => {
-          const tmp = `${j.cached}.tmp-${process.pid}`;
+          const tmp = trackTemp(`${j.cached}.tmp-${process.pid}`);
           const res = await adapter.compile(j.project, j.target, tmp);
           if (hasErrors(res.diagnostics)) {
             await rm(tmp, { force: true });
+            untrackTemp(tmp);
             return res.diagnostics.filter((d) => d.severity === "error");
           }
           await rename(tmp, j.cached);
+          untrackTemp(tmp);
           // Warnings of a compile (e.g. a fallback the toolchain took) travel with the module, so a cached build repeats them.
           const warnings = res.diagnostics.filter((d) => d.severity !== "error");
           if (warnings.length) await writeFile(`${j.cached}.warnings.json`, JSON.stringify(warnings));
@@ -289,7 +297,7 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           return [];
         }),
       );
-      await Promise.all(jobs.map((j) => rm(j.workDir, { recursive: true, force: true })));
+      await Promise.all(jobs.map((j) => rm(j.workDir, { recursive: true, force: true }).then(() => untrackTemp(j.workDir))));
       const compileErrors = absolutePaths(outcomes.flat(), analysis.repo);
       if (compileErrors.length) throw new DcmError(compileErrors);
       compiled += pending.length;
@@ -362,16 +370,14 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     await writeFile(join(staging, "fragments.d.ts"), stubs.dts);
     lap("package");
 
-    // Swap the finished dist in; a failure above leaves the old one untouched.
-    const old = `${staging}.old`;
-    const hadOut = await stat(out).then(() => true, () => false);
-    if (hadOut) await rename(out, old);
-    await rename(staging, out);
-    if (hadOut) await rm(old, { recursive: true, force: true });
+    // Swap the finished dist in (out-dir.ts); a failure above leaves the old one untouched.
+    await swapIn(staging, out, outCtx);
     lap("swap");
     return { outDir: out, manifest, upToDate: false, modulesFromCache: fromCache, modulesCompiled: compiled, timings, diagnostics };
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    throw e;
+    await discardStaging(staging);
+    await Promise.all(workDirs.map((w) => rm(w, { recursive: true, force: true }).then(() => untrackTemp(w), () => {})));
+    // A file-system error (ENOSPC, EACCES, …) is a diagnostic, not a stack trace.
+    throw e instanceof DcmError || !(e as NodeJS.ErrnoException).syscall ? e : outputError(out, e);
   }
 }

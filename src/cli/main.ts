@@ -12,6 +12,7 @@ import { hasErrors } from "../../runtime/diagnostics/has-errors.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
 import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import { noteStuckThreads } from "./hard-exit.js";
+import { cleanupOnSignal } from "./interrupt.js";
 import { Progress } from "./progress.js";
 
 // Each command imports what it needs when it runs (the dispatch in main() calls `load`), so that
@@ -25,6 +26,7 @@ let typeName: typeof import("../../runtime/abi/value-errors.js").typeName;
 let analyzeProject: typeof import("../build/analyze-project.js").analyzeProject;
 let detectedDeps: typeof import("../build/analyze-project.js").detectedDeps;
 let buildDist: typeof import("../build/build-dist.js").buildDist;
+let removeTempsSync: typeof import("../build/out-dir.js").removeTempsSync;
 let fixCfdText: typeof import("../cfd/fix-cfd.js").fixCfdText;
 let openDist: typeof import("../index.js").openDist;
 let invokeBatch: typeof import("./invoke-batch.js").invokeBatch;
@@ -41,6 +43,7 @@ const load = {
   },
   async build() {
     ({ buildDist } = await import("../build/build-dist.js"));
+    ({ removeTempsSync } = await import("../build/out-dir.js"));
   },
   async invoke() {
     ({ FragmentCallError } = await import("../../runtime/abi/call-error.js"));
@@ -237,13 +240,22 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
   const json = Boolean(values.json);
   const progress = new Progress(json ? null : process.stderr);
   try {
-    const report = await buildDist({
-      repo: positionals[0]!,
-      cfd: values.cfd as string,
-      out: values.out as string,
-      strict: Boolean(values.strict),
-      onProgress: (step, detail) => progress.step(step, detail),
-    });
+    // Ctrl-C or a SIGTERM leaves no staging, work or cache temporaries behind.
+    const report = await cleanupOnSignal(
+      () =>
+        buildDist({
+          repo: positionals[0]!,
+          cfd: values.cfd as string,
+          out: values.out as string,
+          strict: Boolean(values.strict),
+          onProgress: (step, detail) => progress.step(step, detail),
+        }),
+      () => {
+        progress.done();
+        return removeTempsSync();
+      },
+      io.err,
+    );
     progress.done();
     const summary = {
       ok: true,
