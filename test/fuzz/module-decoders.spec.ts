@@ -1,8 +1,8 @@
 /**
  * Fuzzing each language's own ABI decoder: the code dcm generates into every
  * WASM module to read its argument frame (docs/abi.md). The parity fixtures
- * (test/parity/<language>/, every folder with a dcm.yaml whose dist has a
- * wasm module) are built with the real CLI and toolchains; each module then
+ * (languages/<id>/fixtures/parity/ of every registered language whose dist
+ * has a wasm module) are built with the real CLI and toolchains; each module then
  * gets the parity cases' valid argument frames, cut short, with a byte
  * overwritten, or with a huge count spliced in, straight into its buffer-ABI
  * exports. Every answer must be a well-formed result frame (status 3,
@@ -30,11 +30,12 @@ import { ROOT, runCli } from "../support/run-cli.js";
 import { fuzz } from "./fuzz-config.js";
 
 const PARITY = join(ROOT, "test/parity");
+const fixtureDir = (id: string) => join(ROOT, "languages", id, "fixtures", "parity");
 /** Parity fixtures (named by language id) of the registered languages that build wasm modules. */
 const FIXTURES = allLanguages()
   .filter((l) => [...l.targets.client, ...l.targets.server].includes("wasm"))
   .map((l) => l.id)
-  .filter((id) => existsSync(join(PARITY, id, "dcm.yaml")));
+  .filter((id) => existsSync(join(fixtureDir(id), "dcm.yaml")));
 /** The parity cases as JSON nodes (64-bit integers kept exact): fragment id -> argument arrays. */
 const CASES = (() => {
   const root = parseJson(readFileSync(join(PARITY, "cases.json"), "utf8"));
@@ -63,7 +64,7 @@ type Outcome = { status: number; message?: string } | { trap: string };
 describe.each(FIXTURES)("the %s module's argument decoder", (fixture) => {
   it("answers malformed argument frames with DCM_BAD_ARGUMENTS frames, bounded memory, no hang", async () => {
     const repo = join(scratch, fixture);
-    await cp(join(PARITY, fixture), repo, { recursive: true });
+    await cp(fixtureDir(fixture), repo, { recursive: true });
     const dist = join(scratch, `${fixture}-dist`);
     const b = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist]);
     expect(b.code, b.stderr).toBe(0);
