@@ -96,11 +96,14 @@ export class Distributor implements DistributorControl {
         ...(g ? { glue: g } : {}),
         fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
         types: manifest.types,
+        isolation: { isolation: opts.isolation, memoryLimitMb: opts.memoryLimitMb },
       });
     }
     const executer = new Executer({
       modules,
       size: opts.workers,
+      // A fragment's unbounded JS allocation ends its worker (DCM_FRAGMENT_PANIC), not the server.
+      resourceLimits: { maxOldGenerationSizeMb: opts.memoryLimitMb },
       terminateGraceMs: opts.terminateGraceMs,
       logger: opts.logger,
     });

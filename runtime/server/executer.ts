@@ -13,12 +13,14 @@
  * dropped. A running job cannot be interrupted: a cancelled one keeps its
  * worker until it ends or reaches its deadline; at the deadline the worker
  * is terminated (Worker.terminate) and a fresh one takes its place at once.
- * V8 stops JS and WASM promptly; a thread inside native code (a Go plugin
- * in an endless loop) cannot be stopped by anyone in-process: it is
- * abandoned, counted in `stuck`, and keeps one core busy until the process
- * exits (see docs/protocol.md, Limits).
+ * V8 stops JS and WASM promptly. A native plugin runs in a child process of
+ * its worker (runtime/native/process-host.ts), which the kernel kills with
+ * the worker's thread. With isolation "thread" a thread inside native code
+ * (a Go plugin in an endless loop) cannot be stopped by anyone in-process:
+ * it is abandoned, counted in `stuck`, and keeps one core busy until the
+ * process exits (see docs/protocol.md, Limits).
  */
-import type { Worker } from "node:worker_threads";
+import type { ResourceLimits, Worker } from "node:worker_threads";
 import type { JsValue } from "../abi/js-values.js";
 import type { CallOutput } from "../abi/output-types.js";
 import { siblingModule, spawnModuleWorker } from "../native/spawn-worker.js";
@@ -49,6 +51,8 @@ export interface ExecuterOptions {
   size: number;
   terminateGraceMs: number;
   logger: Logger;
+  /** Limits of each worker thread (its JS heap). */
+  resourceLimits?: ResourceLimits;
 }
 
 export interface ExecuterStats {
@@ -105,7 +109,10 @@ export class Executer {
 
   private spawn(): { slot: Slot; ready: Promise<void> } {
     const workerData: ExecWorkerData = { modules: this.opts.modules };
-    const worker = spawnModuleWorker(this.entry, { workerData });
+    const worker = spawnModuleWorker(this.entry, {
+      workerData,
+      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+    });
     worker.unref();
     const slot: Slot = { worker, ready: false, job: null };
     this.slots.push(slot);

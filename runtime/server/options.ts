@@ -2,6 +2,7 @@
  * Options of the server Code Distributor, their defaults, and their checks.
  */
 import { availableParallelism } from "node:os";
+import type { Isolation } from "../abi/host-types.js";
 import type { GlueResolver } from "../node/load-dist.js";
 import type { AuthOptions } from "./auth.js";
 import { DistributorError } from "./distributor-error.js";
@@ -41,6 +42,15 @@ export interface DistributorOptions {
   pingIntervalMs?: number;
   /** How long a worker that is being replaced may take to stop before it counts as stuck. Default 1 s. */
   terminateGraceMs?: number;
+  /**
+   * Where native plugins run: "process" (default), a supervised child process
+   * per executer worker that nothing a fragment does takes the server down
+   * with; "thread", in the executer's worker threads (faster; trusted code
+   * only: a fragment that exits or aborts ends the server).
+   */
+  isolation?: Isolation;
+  /** Bound of each plugin process's writable memory and of each worker thread's JS heap, MiB. Default 1024. */
+  memoryLimitMb?: number;
   /** Finds the language glue of a module; default: the adapter registry of src/languages. */
   glue?: GlueResolver;
   logger?: Logger;
@@ -110,6 +120,9 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     throw new DistributorError("DCM_SERVER_CONFIG", "allowedOrigins: a list of origins is required");
   const workers = Math.floor(positive("workers", o.workers, availableParallelism()));
   const target = o.target ?? "native";
+  const isolation = o.isolation ?? "process";
+  if (isolation !== "process" && isolation !== "thread")
+    throw new DistributorError("DCM_SERVER_CONFIG", `isolation must be process or thread, got ${isolation}`);
   if (target !== "native" && target !== "wasm")
     throw new DistributorError("DCM_SERVER_CONFIG", `target must be native or wasm, got ${target}`);
   return {
@@ -127,6 +140,8 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     helloTimeoutMs: positive("helloTimeoutMs", o.helloTimeoutMs, 5000),
     pingIntervalMs: positive("pingIntervalMs", o.pingIntervalMs, 15_000, true),
     terminateGraceMs: positive("terminateGraceMs", o.terminateGraceMs, 1000),
+    isolation,
+    memoryLimitMb: Math.floor(positive("memoryLimitMb", o.memoryLimitMb, 1024)),
     ...(o.glue ? { glue: o.glue } : {}),
     logger: o.logger ?? silent,
   };

@@ -63,10 +63,11 @@ Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
   dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
-  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
+  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>] [--isolation process|thread]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
       (default 30). Results go to stdout; what fragments print goes to stderr as \`[fragment <id>] …\`.
+      --on server runs the fragment in a supervised process; --isolation thread runs it in this one (trusted code).
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
@@ -301,6 +302,7 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     target: { type: "string" },
     batch: { type: "string" },
     timeout: { type: "string" },
+    isolation: { type: "string" },
   } as const;
   const batch = args.includes("--batch") || args.some((a) => a.startsWith("--batch="));
   const { values, positionals } = parse(args, spec, batch ? 1 : 2);
@@ -311,15 +313,18 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     throw new UsageError("--target must be wasm, native or js.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
   const timeoutMs = parseTimeout(values.timeout as string | undefined);
-  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
   // What fragments print goes to stderr, prefixed; stdout holds the results only.
   const onOutput = outputPrinter((text) => io.err(text));
+  const isolation = (values.isolation as string | undefined) ?? "process";
+  if (isolation !== "process" && isolation !== "thread") throw new UsageError("--isolation must be process or thread.");
+  const distOpts = { onOutput, isolation } as const;
+  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
   if (batch) {
     if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
-    return invokeBatch(positionals[0]!, values.batch as string, opts, io, onOutput);
+    return invokeBatch(positionals[0]!, values.batch as string, opts, io, distOpts);
   }
   const [distDir, name] = positionals as [string, string];
-  const dist = await openDist(resolve(distDir), { onOutput }).catch((e: Error & { code?: string }) => {
+  const dist = await openDist(resolve(distDir), distOpts).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", displayPathsIn(e.message)) + "\n");
     return null;
   });
