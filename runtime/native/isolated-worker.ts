@@ -2,8 +2,8 @@
  * The serving thread of a plugin process (isolated-child.ts): reads the
  * LOAD frame, loads the module, then answers CALL frames one at a time, in
  * the order they arrive on each channel, with blocking reads and writes (no
- * event loop in the way: a call costs one poll, one read and one write per
- * batch of frames). Descriptor 3 carries async calls; the optional sync
+ * event loop in the way: one poll and one read per batch of frames, one
+ * write per answer, sent before the next call starts). Descriptor 3 carries async calls; the optional sync
  * channel carries callSync's. The parent closing descriptor 3 ends the
  * process.
  *
@@ -195,6 +195,10 @@ async function main(): Promise<void> {
           if (output) putJson(K_OUTPUT, f.cid, output);
           putJson(K_ERROR, f.cid, errorInfo(e));
         }
+        // Written before the next call starts: if that one ends the process, this answer is not lost,
+        // and the parent knows which call was running.
+        writeAll(fd, replies.buf.subarray(0, replies.pos));
+        replies.pos = 0;
         if (loaded.glue) await loaded.glue.renewIfDead();
       }
       if (replies.pos > 0) writeAll(fd, replies.buf.subarray(0, replies.pos));

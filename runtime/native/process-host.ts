@@ -281,23 +281,26 @@ export class ProcessHost implements NativeFragmentHost {
       this.onExit(child, null, null);
       exitedDone();
     });
+    // Answers in the channel and the last words on stdio may still be in flight when the exit is seen.
+    const drained = Promise.all([
+      new Promise((r) => sock.once("close", r)),
+      new Promise((r) => proc.once("close", r)),
+    ]);
     proc.on("exit", (code, signal) => {
       clearTimeout(startTimer);
       // Whatever the plugin started goes with it.
       killGroup(child.pid);
+      let settled = false;
       const settle = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(t);
         this.onExit(child, code, signal);
         if (!child.ready) startBad(child.startFailed ?? this.deathError(child, code, signal, ""));
         exitedDone();
       };
-      if (proc.stdout!.readableEnded && proc.stderr!.readableEnded) settle();
-      else {
-        const t = setTimeout(settle, DRAIN_MS);
-        proc.once("close", () => {
-          clearTimeout(t);
-          settle();
-        });
-      }
+      const t = setTimeout(settle, DRAIN_MS);
+      void drained.then(settle);
     });
     this.idle(child);
     return child;
@@ -375,7 +378,7 @@ export class ProcessHost implements NativeFragmentHost {
   private deathMessage(child: Child, how: string, what: string): FragmentCallError {
     const tail = this.printed(child);
     const limit = this.memoryLimitMb > 0 ? ` (memory limit ${this.memoryLimitMb} MiB)` : "";
-    const message = `the plugin process of ${this.file}${limit} ${how}${what}${tail ? `; its last output:\n${tail}` : ""}`;
+    const message = `the process hosting ${this.file}${limit} ${how}${what}${tail ? `; its last output:\n${tail}` : ""}`;
     return new FragmentCallError(child.ready ? "DCM_FRAGMENT_PANIC" : "DCM_MODULE_CORRUPT", message, "");
   }
 
@@ -497,7 +500,7 @@ export class ProcessHost implements NativeFragmentHost {
         throw new FragmentCallError(
           cid === 0 ? "DCM_MODULE_CORRUPT" : "DCM_CALL_TIMEOUT",
           cid === 0
-            ? `the plugin process of ${this.file} ${why}`
+            ? `the process hosting ${this.file} ${why}`
             : `\`${id}\` did not finish within its time limit; its plugin process was killed.`,
           id,
         );

@@ -23,7 +23,7 @@ export interface RunIo {
   err: (s: string) => void;
 }
 
-export const RUN_USAGE = `dcm run <dist> [--port <p>] [--host <h>] [--prefix </dcm>] [--origin <url>]... [--target native|wasm] [--workers <n>] [--isolation process|thread]
+export const RUN_USAGE = `dcm run <dist> [--port <p>] [--host <h>] [--prefix </dcm>] [--origin <url>]... [--target native|wasm] [--workers <n>] [--isolation process|thread] [--memory-limit <MiB>]
 
 Serves the dist folder: WebSocket <prefix>/ws, POST <prefix>/auth/session and
 /auth/refresh, client files under <prefix>/dist/. Defaults: --port 8080,
@@ -31,7 +31,7 @@ Serves the dist folder: WebSocket <prefix>/ws, POST <prefix>/auth/session and
 origins: --origin and DCM_ALLOWED_ORIGINS, plus the server's own URL.
 --isolation thread runs native plugins inside the server's threads (faster, for
 trusted code only: a fragment that exits or aborts ends the server); the default
-runs them in supervised processes.
+runs them in supervised processes, each bounded to --memory-limit MiB (default 1024).
 Secrets: DCM_JWT_SECRET, DCM_API_KEYS (see docs/protocol.md; \`export DCM_API_KEYS=$(dcm key)\`).`;
 
 /**
@@ -75,6 +75,7 @@ function parseRunArgs(args: string[]) {
       target: { type: "string" },
       workers: { type: "string" },
       isolation: { type: "string" },
+      "memory-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -110,6 +111,9 @@ export async function cmdRun(
   const isolation = values.isolation ?? "process";
   if (isolation !== "process" && isolation !== "thread")
     return usage(io, `--isolation must be process or thread, got ${isolation}.`);
+  const memoryLimitMb = values["memory-limit"] === undefined ? undefined : Number(values["memory-limit"]);
+  if (memoryLimitMb !== undefined && !(Number.isInteger(memoryLimitMb) && memoryLimitMb > 0))
+    return usage(io, `--memory-limit must be a positive number of MiB, got ${values["memory-limit"]}.`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0))
     return usage(io, `--workers must be a positive integer, got ${values.workers}.`);
@@ -159,6 +163,7 @@ export async function cmdRun(
       prefix: values.prefix ?? "/dcm",
       target,
       isolation,
+      ...(memoryLimitMb ? { memoryLimitMb } : {}),
       ...(workers ? { workers } : {}),
       apiKeys,
       extensions: RUN_EXTENSIONS,
