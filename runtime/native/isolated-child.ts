@@ -21,7 +21,10 @@ const memoryMb = Number(process.env.DCM_CHILD_MEMORY_MB ?? "0");
 setLimit(RLIMIT_CORE, 0n);
 // RLIMIT_DATA counts writable private memory (heap, mmap'd arenas, thread stacks), not address
 // space reserved without access, which V8 and Go reserve in gigabytes: RLIMIT_AS would stop Node starting.
-if (memoryMb > 0 && !setLimit(RLIMIT_DATA, BigInt(memoryMb) * 1024n * 1024n)) {
+// The limit is the fragments' budget plus room for Node and the plugin's runtime (their threads' stacks
+// count: 8 MiB each), so that a small budget does not stop the process from starting threads.
+const RUNTIME_ROOM_MB = 256;
+if (memoryMb > 0 && !setLimit(RLIMIT_DATA, BigInt(memoryMb + RUNTIME_ROOM_MB) * 1024n * 1024n)) {
   process.stderr.write(`dcm plugin process: could not limit memory to ${memoryMb} MiB\n`);
   process.exit(71);
 }

@@ -27,6 +27,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, readFileSync, readSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
+import { constants } from "node:os";
 import { Socket } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { FragmentCallError } from "../abi/call-error.js";
@@ -63,7 +64,7 @@ const TAIL_CHARS = 1200;
 const DRAIN_MS = 300;
 
 export interface ProcessHostOptions {
-  /** Bound of the process's writable memory (RLIMIT_DATA), MiB; 0: none. Default 1024. */
+  /** The fragments' memory budget, MiB (the process's RLIMIT_DATA is this plus 256 MiB for Node and the plugin's runtime); 0: none. Default 1024. */
   memoryLimitMb?: number;
   /** Open the channel callSync needs. Default true. */
   syncChannel?: boolean;
@@ -147,7 +148,8 @@ function zombieStatus(pid: number): string | null {
         const raw = Number(fields[49]);
         if (!Number.isFinite(raw)) return null;
         const sig = raw & 0x7f;
-        return sig ? `was killed by signal ${sig}` : `exited with code ${(raw >> 8) & 0xff}`;
+        const name = Object.entries(constants.signals).find(([, n]) => n === sig)?.[0] ?? `signal ${sig}`;
+        return sig ? `was killed by ${name}` : `exited with code ${(raw >> 8) & 0xff}`;
       }
     } catch {
       return null;
