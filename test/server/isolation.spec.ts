@@ -8,10 +8,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FragmentCallError, type JsValue, type LoadedDist, openDist } from "../../src/index.js";
 import { DCM_BIN, runCli } from "../support/run-cli.js";
-import { buildFixture, connect, sleep, type TestClient } from "./harness.js";
+import { attachDistributor } from "../../runtime/server/attach.js";
+import { buildFixture, connect, KEY1, ORIGIN, sleep, type TestClient } from "./harness.js";
 
 type Built = Awaited<ReturnType<typeof buildFixture>>;
 let go: Built;
@@ -174,6 +177,39 @@ describe.each([
   });
 });
 
+describe("attachDistributor (plain node:http)", () => {
+  it("answers a fragment that exits with DCM_FRAGMENT_PANIC and keeps serving", async () => {
+    let dcm: Awaited<ReturnType<typeof attachDistributor>> | undefined;
+    const http = createServer(async (req, res) => {
+      if (await dcm!.handleRequest(req, res)) return;
+      res.writeHead(404).end();
+    });
+    dcm = await attachDistributor(http, {
+      dist: go.dist,
+      auth: { keys: [KEY1] },
+      allowedOrigins: [ORIGIN],
+      workers: 1,
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    const port = (http.address() as AddressInfo).port;
+    try {
+      const { accessToken } = (await (
+        await fetch(`http://127.0.0.1:${port}/dcm/auth/session`, { method: "POST", headers: { origin: ORIGIN } })
+      ).json()) as { accessToken: string };
+      const c = connect(`ws://127.0.0.1:${port}/dcm/ws`, { token: accessToken });
+      await c.next((m) => m.type === "updateFragments");
+      const r = await c.call("exit", [9]);
+      expect(r).toMatchObject({ ok: false, error: { code: "DCM_FRAGMENT_PANIC" } });
+      expect((r as { error: { message: string } }).error.message).toMatch(/exited with code 9/);
+      expect(await c.call("add", [1, 2])).toMatchObject({ ok: true, value: 3 });
+      await c.close();
+    } finally {
+      await dcm.close();
+      await new Promise((r) => http.close(r));
+    }
+  });
+});
+
 describe("dcm invoke --on server", () => {
   it("prints DCM_FRAGMENT_PANIC with the fragment's exit status and exits with dcm's code, not the fragment's", async () => {
     const exit = await runCli(["invoke", go.dist, "exit", "--args", "[3]", "--on", "server"]);
@@ -197,9 +233,22 @@ describe("dcm invoke --on server", () => {
     expect(spin.code).toBe(1);
     expect(JSON.parse(spin.stdout)).toMatchObject({ error: { code: "DCM_CALL_TIMEOUT" } });
     // What the default protects against: in-process, Go's os.Exit(7) is dcm's exit.
-    const trusted = await runCli(["invoke", go.dist, "exit", "--args", "[7]", "--on", "server", "--isolation", "thread"]);
+    const trusted = await runCli([
+      "invoke",
+      go.dist,
+      "exit",
+      "--args",
+      "[7]",
+      "--on",
+      "server",
+      "--isolation",
+      "thread",
+    ]);
     expect(trusted.code).toBe(7);
     expect(trusted.stdout).toBe("");
+    const bad = await runCli(["invoke", go.dist, "add", "--args", "[1,2]", "--on", "server", "--isolation", "none"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--isolation must be process or thread");
   });
 });
 
