@@ -12,7 +12,7 @@
  * glue the parent names, found by the parent through the manifest and the
  * adapter registry. An instance that trapped is replaced before the next call.
  */
-import { closeSync, readSync, writeSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { workerData } from "node:worker_threads";
 import { FragmentCallError } from "../abi/call-error.js";
@@ -37,6 +37,7 @@ import {
 } from "./child-wire.js";
 import { pollReadable } from "./libc.js";
 import { NativeInstance } from "./native-instance.js";
+import { writeAll } from "./process-util.js";
 
 interface Served {
   call(id: string, args: Uint8Array, out: Writer): void;
@@ -106,11 +107,6 @@ class GlueServed implements Served {
   close(): void {
     this.inst.close();
   }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
 }
 
 async function load(payload: Uint8Array): Promise<{ served: Served; glue: GlueServed | null; ids: string[] }> {

@@ -25,11 +25,8 @@
  * output capture is kept only as the tail shown when the process dies.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, readFileSync, readSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
-import { constants } from "node:os";
+import { closeSync, readSync } from "node:fs";
 import { Socket } from "node:net";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { FragmentCallError } from "../abi/call-error.js";
 import { notCallable, unknownFragment } from "../abi/call-plan.js";
 import { type SigCodec, sigCodec } from "../abi/codec.js";
@@ -53,7 +50,7 @@ import {
   writeHead,
 } from "./child-wire.js";
 import { pollReadable, socketPair } from "./libc.js";
-import { siblingModule } from "./spawn-worker.js";
+import { childCommand, closeQuietly, killGroup, writeAll, zombieStatus } from "./process-util.js";
 
 /** Default bound of a plugin process's writable memory. */
 export const DEFAULT_MEMORY_LIMIT_MB = 1024;
@@ -106,59 +103,6 @@ interface Child {
   exited: Promise<void>;
 }
 
-/** The command that starts a child: compiled .js runs as is, .ts sources (tests) under tsx. */
-function childCommand(): string[] {
-  const entry = siblingModule("isolated-child", import.meta.url);
-  if (!entry.pathname.endsWith(".ts")) return [fileURLToPath(entry)];
-  const tsx = createRequire(import.meta.url).resolve("tsx/esm");
-  return ["--import", pathToFileURL(tsx).href, fileURLToPath(entry)];
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let off = 0;
-  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-}
-
-function closeQuietly(fd: number | null): void {
-  if (fd === null) return;
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-}
-
-/** The exit status of a dead child this thread's event loop has not reaped yet (a zombie): /proc says it. */
-function zombieStatus(pid: number): string | null {
-  const until = performance.now() + 200;
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  while (performance.now() < until) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z" || fields[0] === "X") {
-        const raw = Number(fields[49]);
-        if (!Number.isFinite(raw)) return null;
-        const sig = raw & 0x7f;
-        const name = Object.entries(constants.signals).find(([, n]) => n === sig)?.[0] ?? `signal ${sig}`;
-        return sig ? `was killed by ${name}` : `exited with code ${(raw >> 8) & 0xff}`;
-      }
-    } catch {
-      return null;
-    }
-    Atomics.wait(nap, 0, 0, 2);
-  }
-  return null;
-}
-
 export class ProcessHost implements NativeFragmentHost {
   private readonly targets = new Map<string, Target | null>();
   private readonly refusals = new Map<string, string | undefined>();
@@ -175,8 +119,6 @@ export class ProcessHost implements NativeFragmentHost {
   private readonly memoryLimitMb: number;
   private readonly syncChannel: boolean;
   private readonly startTimeoutMs: number;
-  /** Processes started so far (the first one included). */
-  starts = 0;
 
   constructor(req: LoadRequest, opts: ProcessHostOptions = {}) {
     this.file = req.module.file;
@@ -217,28 +159,38 @@ export class ProcessHost implements NativeFragmentHost {
 
   /** Starts a process (synchronously: the spawn and the LOAD frame); it answers READY when loaded. */
   private spawnChild(): Child {
-    this.starts++;
     const [here, there] = socketPair();
     const [syncHere, syncThere] = this.syncChannel ? socketPair() : [null, null];
     let proc: ChildProcess;
+    // The host's secrets are not the plugin's business.
+    const { DCM_JWT_SECRET: _jwt, DCM_API_KEYS: _keys, ...env } = process.env;
     try {
       proc = spawn(process.execPath, childCommand(), {
         stdio: ["ignore", "pipe", "pipe", there, ...(syncThere !== null ? [syncThere] : [])],
         // Its own process group: a kill takes whatever the plugin started with it.
         detached: true,
         env: {
-          ...process.env,
+          ...env,
           DCM_CHILD_PARENT_PID: String(process.pid),
           DCM_CHILD_MEMORY_MB: String(this.memoryLimitMb),
           DCM_CHILD_SYNC_FD: syncThere !== null ? "4" : "",
         },
       });
+    } catch (e) {
+      closeQuietly(here);
+      closeQuietly(syncHere);
+      throw new FragmentCallError("DCM_MODULE_CORRUPT", `${this.file}: cannot start a process: ${(e as Error).message}`, "");
     } finally {
       closeSync(there);
       closeQuietly(syncThere);
     }
-    // Written while `here` is still blocking: the child reads it first thing.
-    writeAll(here, this.load);
+    // Written while `here` is still blocking: the child reads it first thing. A child that did not
+    // start closes its end (EPIPE here); its exit is reported below.
+    try {
+      writeAll(here, this.load);
+    } catch {
+      // reported by the exit
+    }
     const sock = new Socket({ fd: here, readable: true, writable: true });
     let startOk!: () => void;
     let startBad!: (e: Error) => void;
@@ -281,6 +233,7 @@ export class ProcessHost implements NativeFragmentHost {
     proc.on("error", (e) => {
       this.keep(child, `\n${e.message}`);
       this.onExit(child, null, null);
+      if (!child.ready) startBad(this.deathError(child, null, null, ""));
       exitedDone();
     });
     // Answers in the channel and the last words on stdio may still be in flight when the exit is seen.
