@@ -219,7 +219,8 @@ export async function cmdRun(
     io.out(`  client      ${address}${prefix}/dist/manifest.json\n`);
     io.out(`  origins     ${d.opts.allowedOrigins.join(", ")}\n`);
     for (const n of notes) io.err(`${n}\n`);
-    io.out(`  workers     ${d.executerStats().workers} (${d.opts.target})\n`);
+    const where = d.opts.target === "native" ? `, plugins in ${d.opts.isolation === "process" ? "supervised processes" : "the server's threads"}` : "";
+    io.out(`  workers     ${d.executerStats().workers} (${d.opts.target}${where})\n`);
   }
 
   const sig = address ? await stopped : null;
