@@ -8,7 +8,10 @@
  * gets a fresh process; with `isolation: "thread"` (trusted code only) a
  * native plugin runs in a worker thread of this process (Go's runtime makes
  * native calls on Node's main thread cost ~140 µs, see docs/abi.md) and a
- * wasm or js module in this thread.
+ * wasm or js module in this thread, where a fragment that exits or fills the
+ * heap ends this process (loops stop at `timeoutMs` under the watchdog, a
+ * stack overflow is DCM_FRAGMENT_PANIC). Client placement is always in this
+ * thread: the caller is the client.
  * Language glue is found through the manifest's module language and the
  * adapter registry's glue paths, never by branching on a language.
  *

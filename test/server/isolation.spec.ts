@@ -126,6 +126,13 @@ const RUST: Hostile[] = [
   { fragment: "recurse", args: [0], code: "DCM_FRAGMENT_PANIC", says: /killed by SIG(SEGV|ABRT)/ },
   { fragment: "hog", args: [16], code: "DCM_FRAGMENT_PANIC", says: /memory allocation of \d+ bytes failed/ },
 ];
+/** The Go fragments compiled to WASM (`dcm run --target wasm`): the executer's worker threads contain them. */
+const GO_WASM: Hostile[] = [
+  { fragment: "exit", args: [3], code: "DCM_FRAGMENT_PANIC", says: /exited with code 3/ },
+  { fragment: "panic-away", args: ["x"], code: "DCM_FRAGMENT_PANIC", says: /panic: away: x/ },
+  { fragment: "recurse", args: [0], code: "DCM_FRAGMENT_PANIC", says: /stack/ },
+  { fragment: "spin", args: [1], code: "DCM_CALL_TIMEOUT", timeoutMs: 1500 },
+];
 /** Under `dcm run` a TypeScript fragment runs in an executer worker thread, which contains it. */
 const TS_THREAD: Hostile[] = [
   { fragment: "quit", args: [5], code: "DCM_FRAGMENT_PANIC", says: /exited with code 5/ },
@@ -135,12 +142,13 @@ const TS_THREAD: Hostile[] = [
 ];
 
 describe.each([
-  ["Go", () => go, GO],
-  ["Rust", () => rust, RUST],
-  ["TypeScript", () => ts, TS_THREAD],
-])("dcm run with hostile %s fragments", (_lang, built, hostile) => {
+  ["Go", () => go, GO, []],
+  ["Rust", () => rust, RUST, []],
+  ["Go WASM", () => go, GO_WASM, ["--target", "wasm"]],
+  ["TypeScript", () => ts, TS_THREAD, []],
+])("dcm run with hostile %s fragments", (_lang, built, hostile, extra) => {
   it("answers each hostile call with its error while another client's calls all succeed, and keeps serving", async () => {
-    const run = await startRun(built().dist, ["--memory-limit", "256"]);
+    const run = await startRun(built().dist, ["--memory-limit", "256", ...extra]);
     try {
       const a = await client(run);
       const b = await client(run);
