@@ -103,7 +103,7 @@ export class Distributor implements DistributorControl {
       modules,
       size: opts.workers,
       // A fragment's unbounded JS allocation ends its worker (DCM_FRAGMENT_PANIC), not the server.
-      resourceLimits: { maxOldGenerationSizeMb: opts.memoryLimitMb },
+      ...(opts.memoryLimitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: opts.memoryLimitMb } } : {}),
       terminateGraceMs: opts.terminateGraceMs,
       logger: opts.logger,
     });

@@ -49,7 +49,7 @@ export interface DistributorOptions {
    * only: a fragment that exits or aborts ends the server).
    */
   isolation?: Isolation;
-  /** Bound of each plugin process's writable memory and of each worker thread's JS heap, MiB. Default 1024. */
+  /** Memory budget of each plugin process and JS heap limit of each worker thread, MiB; 0: no limit. Default 1024. */
   memoryLimitMb?: number;
   /** Finds the language glue of a module; default: the adapter registry of src/languages. */
   glue?: GlueResolver;
@@ -141,7 +141,7 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     pingIntervalMs: positive("pingIntervalMs", o.pingIntervalMs, 15_000, true),
     terminateGraceMs: positive("terminateGraceMs", o.terminateGraceMs, 1000),
     isolation,
-    memoryLimitMb: Math.floor(positive("memoryLimitMb", o.memoryLimitMb, 1024)),
+    memoryLimitMb: Math.floor(positive("memoryLimitMb", o.memoryLimitMb, 1024, true)),
     ...(o.glue ? { glue: o.glue } : {}),
     logger: o.logger ?? silent,
   };
