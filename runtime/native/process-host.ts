@@ -69,6 +69,8 @@ export interface ProcessHostOptions {
   glue?: string;
   /** Longest a process may take to load the module. Default 30 s. */
   startTimeoutMs?: number;
+  /** Told of each process started (alive) and ended: a supervisor that may terminate this thread kills their groups. */
+  onProcess?: (pid: number, alive: boolean) => void;
 }
 
 interface Pending {
@@ -119,6 +121,7 @@ export class ProcessHost implements NativeFragmentHost {
   private readonly memoryLimitMb: number;
   private readonly syncChannel: boolean;
   private readonly startTimeoutMs: number;
+  private readonly onProcess: ProcessHostOptions["onProcess"];
 
   constructor(req: LoadRequest, opts: ProcessHostOptions = {}) {
     this.file = req.module.file;
@@ -126,6 +129,7 @@ export class ProcessHost implements NativeFragmentHost {
     this.memoryLimitMb = opts.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
     this.syncChannel = opts.syncChannel ?? true;
     this.startTimeoutMs = opts.startTimeoutMs ?? 30_000;
+    this.onProcess = opts.onProcess;
     req.fragments.forEach((f, index) => {
       this.targets.set(
         f.id,
@@ -257,6 +261,10 @@ export class ProcessHost implements NativeFragmentHost {
       const t = setTimeout(settle, DRAIN_MS);
       void drained.then(settle);
     });
+    if (child.pid > 1) {
+      this.onProcess?.(child.pid, true);
+      void child.exited.then(() => this.onProcess?.(child.pid, false));
+    }
     this.idle(child);
     return child;
   }

@@ -49,7 +49,9 @@ export type FromExecWorker =
    * `output`: what the call printed (docs/abi.md, "Output"), when it printed anything.
    */
   | { t: "result"; cid: number; ok: true; value: JsValue; output?: CallOutput }
-  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput };
+  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput }
+  /** A plugin process of this worker started or ended (its pid leads its process group). */
+  | { t: "plugin"; pid: number; alive: boolean };
 
 interface Runner {
   call(id: string, args: JsValue[]): JsValue | Promise<JsValue>;
@@ -76,7 +78,12 @@ async function load(spec: WorkerModuleSpec): Promise<Runner> {
     let output: CallOutput | null = null;
     const host = await startProcessHost(
       { ...req, onOutput: ({ fragment: _f, ...o }) => (output = o) },
-      { syncChannel: false, ...(spec.isolation?.memoryLimitMb !== undefined ? { memoryLimitMb: spec.isolation.memoryLimitMb } : {}) },
+      {
+        syncChannel: false,
+        ...(spec.isolation?.memoryLimitMb !== undefined ? { memoryLimitMb: spec.isolation.memoryLimitMb } : {}),
+        // The pool kills the process group when it terminates this worker (the kernel kills only the process).
+        onProcess: (pid, alive) => parentPort?.postMessage({ t: "plugin", pid, alive } satisfies FromExecWorker),
+      },
     );
     return {
       call: (id, args) => host.call(id, args),

@@ -14,8 +14,8 @@
  * worker until it ends or reaches its deadline; at the deadline the worker
  * is terminated (Worker.terminate) and a fresh one takes its place at once.
  * V8 stops JS and WASM promptly. A native plugin runs in a child process of
- * its worker (runtime/native/process-host.ts), which the kernel kills with
- * the worker's thread. With isolation "thread" a thread inside native code
+ * its worker (runtime/native/process-host.ts): the pool SIGKILLs its process
+ * group with the worker (the kernel would kill the process alone). With isolation "thread" a thread inside native code
  * (a Go plugin in an endless loop) cannot be stopped by anyone in-process:
  * it is abandoned, counted in `stuck`, and keeps one core busy until the
  * process exits (see docs/protocol.md, Limits).
@@ -80,9 +80,22 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job: Job | null;
+  /** Live plugin processes of the worker: their groups are killed with it. */
+  plugins: Set<number>;
 }
 
 const err = (code: string, message: string): CallError => ({ code, message });
+
+function killPlugins(slot: Slot): void {
+  for (const pid of slot.plugins) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  slot.plugins.clear();
+}
 
 export class Executer {
   private slots: Slot[] = [];
@@ -114,7 +127,7 @@ export class Executer {
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
     });
     worker.unref();
-    const slot: Slot = { worker, ready: false, job: null };
+    const slot: Slot = { worker, ready: false, job: null, plugins: new Set() };
     this.slots.push(slot);
     const ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: FromExecWorker) => {
@@ -126,6 +139,10 @@ export class Executer {
           reject(Object.assign(new Error(m.message), { code: m.code }));
           this.drop(slot);
         } else if (m.t === "result") this.onResult(slot, m);
+        else if (m.t === "plugin") {
+          if (m.alive) slot.plugins.add(m.pid);
+          else slot.plugins.delete(m.pid);
+        }
       });
       worker.on("error", (e) => {
         reject(e);
@@ -259,9 +276,10 @@ export class Executer {
     this.pump();
   }
 
-  /** Takes a slot out of the pool and terminates its worker. */
+  /** Takes a slot out of the pool and terminates its worker, and its plugin processes with whatever they started. */
   private drop(slot: Slot): void {
     this.slots = this.slots.filter((s) => s !== slot);
+    killPlugins(slot);
     const w = slot.worker;
     w.removeAllListeners("message").removeAllListeners("exit").removeAllListeners("error");
     w.on("error", () => {});
@@ -321,6 +339,7 @@ export class Executer {
       slots.map(async (s) => {
         if (s.job) this.finish(s.job, { ok: false, error: why, ms: null });
         s.job = null;
+        killPlugins(s);
         s.worker.removeAllListeners("message").removeAllListeners("exit").removeAllListeners("error");
         s.worker.on("error", () => {});
         const grace = new Promise<"stuck">((r) => setTimeout(() => r("stuck"), this.opts.terminateGraceMs).unref());

@@ -33,6 +33,20 @@ afterAll(async () => {
   await Promise.all([go?.cleanup(), rust?.cleanup(), ts?.cleanup()]);
 });
 
+/** Live processes running `sleep <secs>`. */
+function sleeps(secs: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8") === `sleep\0${secs}\0`) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** Live processes started by `parent` whose command line mentions `text`. */
 function childrenOf(parent: number, text: string): number[] {
   const out: number[] = [];
@@ -117,6 +131,8 @@ const GO: Hostile[] = [
   // Go grows a goroutine's stack up to 1 GB: under a 256 MiB limit the memory runs out first.
   { fragment: "recurse", args: [0], code: "DCM_FRAGMENT_PANIC", says: /stack overflow|stack exceeds|out of memory/ },
   { fragment: "spin", args: [1], code: "DCM_CALL_TIMEOUT", timeoutMs: 1500 },
+  // Starts `sleep 317`, then loops: the kill at the deadline takes the whole process group.
+  { fragment: "spawn-spin", args: [317], code: "DCM_CALL_TIMEOUT", timeoutMs: 1500 },
   // Go's runtime ends in one of several ways when the memory runs out (a fatal error, a fault in the collector).
   { fragment: "hog", args: [16], code: "DCM_FRAGMENT_PANIC", says: /\(memory limit 256 MiB\) (was killed|exited)/ },
 ];
@@ -178,6 +194,8 @@ describe.each([
       // The looping fragment's process is gone with its worker: at most one plugin process per worker is left.
       expect(await until(() => childrenOf(run.proc.pid!, "isolated-child").length <= 2)).toBe(true);
       expect(run.stderr()).not.toMatch(/did not stop within/);
+      // What a killed fragment started went with it.
+      expect(await until(() => sleeps(317).length === 0)).toBe(true);
       await Promise.all([a.close(), b.close()]);
     } finally {
       await run.stop();
@@ -302,6 +320,10 @@ describe("openDist on the server", () => {
     expect(dist.stuck).toBe(0);
     // The killed process is gone; only the live one remains.
     expect(await until(() => childrenOf(process.pid, "isolated-child").length <= 1)).toBe(true);
+    // The whole process group goes: `sleep 318`, started by the fragment, too.
+    const spawned = await failure(dist.call("spawn-spin", [318], { ...server, timeoutMs: 800 }));
+    expect(spawned.code).toBe("DCM_CALL_TIMEOUT");
+    expect(await until(() => sleeps(318).length === 0)).toBe(true);
   });
 
   it("contains crashes and loops of synchronous calls too, and answers the next one from a fresh process", async () => {
