@@ -6,7 +6,8 @@
  * "process", the default: runtime/native/process-host.ts), so that a
  * fragment that exits, aborts or overflows its stack fails its call with
  * DCM_FRAGMENT_PANIC and the next call gets a fresh process; the process
- * dies with this thread when the pool terminates it. With isolation
+ * dies with this thread, and the pool kills its process group, when the pool
+ * terminates it. With isolation
  * "thread" (trusted plugins) they load with NativeInstance right in this
  * thread. WASM and js modules load here through their language's glue, found
  * by the main thread (a worker thread contains their exits, loops and heap).
