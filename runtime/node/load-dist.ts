@@ -234,7 +234,9 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     new FragmentCallError("DCM_CALL_TIMEOUT", `\`${f.id}\` did not finish within ${formatMs(ms)}; ${how}.`, f.id);
   /** Runs one call on an instance, under the watchdog when there is a time limit; output is taken either way. */
   const runIn = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule, args: JsValue[], timeoutMs: number | undefined) => {
-    if (timeoutMs === undefined) {
+    // Hosts of other threads and processes keep their own deadlines (see call()); the watchdog would
+    // interrupt their bookkeeping halfway, not the fragment.
+    if (timeoutMs === undefined || inst.abandon) {
       try {
         return inst.call(f.id, args);
       } finally {
