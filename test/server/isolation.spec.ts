@@ -320,6 +320,10 @@ describe("openDist on the server", () => {
     expect(dist.stuck).toBe(0);
     // The killed process is gone; only the live one remains.
     expect(await until(() => childrenOf(process.pid, "isolated-child").length <= 1)).toBe(true);
+    // A deadline shorter than encoding the arguments: the call times out, nothing else fails.
+    const early = await failure(dist.call("panic-away", ["x".repeat(1 << 22)], { ...server, timeoutMs: 1 }));
+    expect(early.code).toBe("DCM_CALL_TIMEOUT");
+    expect(await dist.call("add", [2, 2], server)).toBe(4);
     // The whole process group goes: `sleep 318`, started by the fragment, too.
     const spawned = await failure(dist.call("spawn-spin", [318], { ...server, timeoutMs: 800 }));
     expect(spawned.code).toBe("DCM_CALL_TIMEOUT");
