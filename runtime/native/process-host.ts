@@ -4,12 +4,13 @@
  * process::exit or abort(), a panic on another goroutine, a stack overflow,
  * an unbounded allocation (the child's memory is bounded with RLIMIT_DATA)
  * end the child only. The calls it had in flight reject with
- * DCM_FRAGMENT_PANIC naming the exit code or signal and the end of what the
- * process printed; the next call starts a fresh process. `abandon` (a call
- * past its deadline) SIGKILLs the process group at once, so the core and the
- * memory come back right away; the child also dies with the thread that
- * started it (PR_SET_PDEATHSIG), so a terminated worker thread leaves no
- * process behind.
+ * DCM_FRAGMENT_PANIC naming the exit code or signal and the start and end
+ * of what the process printed; the next call starts a fresh process.
+ * `abandon` (a call past its deadline) and `callSync`'s own deadline SIGKILL
+ * the process group at once, so the core and the memory come back right
+ * away. The child also dies with the thread that started it
+ * (PR_SET_PDEATHSIG); `onProcess` tells a supervisor that may terminate this
+ * thread (the executer) which groups to kill with it.
  *
  * Calls travel as docs/abi.md bytes in length-prefixed frames
  * (child-wire-types.ts) over a Unix socket pair: `call` over descriptor 3
@@ -19,10 +20,12 @@
  * order per channel: a sync call does not wait for async calls sent before
  * it.
  *
- * Known limitations: Linux only (libc.ts). A process start costs ~0.1 s
+ * Known limitations: Linux only (libc.ts). A process start costs 0.1–0.5 s
  * (Node and the plugin's runtime), paid again by the first call after a
  * crash. What a plugin writes to its stdout or stderr outside the ABI's
- * output capture is kept only as the tail shown when the process dies.
+ * output capture is kept only for the error of a process that died. A
+ * process the plugin moves out of its process group (setsid) escapes the
+ * kill; a plugin running as root could raise its own limits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, readSync } from "node:fs";
