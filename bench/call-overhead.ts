@@ -164,7 +164,8 @@ export async function main(): Promise<void> {
   if (raw.add() !== 5n || raw.echo(S100) !== S100 || raw.goSide() <= 0)
     throw new Error("the raw instance gives wrong answers");
 
-  const dist = await loadDist(dir, glueResolver);
+  // The in-process paths (the native plugin in a worker thread); bench/native-isolation.ts sets them against the default, plugin processes.
+  const dist = await loadDist(dir, glueResolver, { isolation: "thread" });
   const client = { on: "client" } as const;
   const server = { on: "server" } as const;
   const add: JsValue[] = [2n, 3n];

@@ -12,8 +12,14 @@ import type { LoadRequest } from "./module-types.js";
 export interface NativeFragmentHost {
   /** Rejects with a FragmentCallError for fragment errors, panics and arguments that do not fit the signature. */
   call(fragmentId: string, args: JsValue[]): Promise<JsValue>;
-  /** The same call, blocking this thread until the worker answers (Node only); it waits behind calls already sent with `call`. */
-  callSync(fragmentId: string, args: JsValue[]): JsValue;
+  /**
+   * The same call, blocking this thread until the host answers (Node only).
+   * In a worker thread (isolation "thread") it waits behind calls already sent
+   * with `call`; in a plugin process (isolation "process") it has its own
+   * channel and does not. `timeoutMs` bounds it where the host can stop the
+   * call (a plugin process is killed at it: DCM_CALL_TIMEOUT).
+   */
+  callSync(fragmentId: string, args: JsValue[], timeoutMs?: number): JsValue;
   /**
    * Gives up on the host at once (a call ran past its time limit): pending
    * calls reject, the worker is terminated and no longer keeps the process
@@ -26,4 +32,19 @@ export interface NativeFragmentHost {
 
 export interface NativeModuleLoader {
   load(req: LoadRequest): Promise<NativeFragmentHost>;
+}
+
+/**
+ * Where server-side modules run. "process" (default): a supervised child
+ * process per module, which nothing a fragment does can take down with the
+ * host (runtime/native/process-host.ts). "thread": a worker thread of the
+ * host process, faster, for trusted code only: a fragment that exits,
+ * aborts or overflows its stack ends the whole host.
+ */
+export type Isolation = "process" | "thread";
+
+export interface IsolationOptions {
+  isolation?: Isolation;
+  /** Bound of a plugin process's writable memory, MiB (0: none). Default 1024. */
+  memoryLimitMb?: number;
 }

@@ -5,6 +5,7 @@
  * (`languages/<id>/runtime/*.ts`, e.g. for `js` modules). Executers load the
  * glue the adapter registry names and never branch on a language id.
  */
+import type { IsolationOptions } from "./host-types.js";
 import type { JsValue } from "./js-values.js";
 import type { ManifestFragment, ManifestModule } from "./manifest-types.js";
 import type { CallOutput, OutputHandler } from "./output-types.js";
@@ -24,6 +25,8 @@ export interface LoadRequest {
    * to their caller, which takes the output after each call (takeOutput).
    */
   onOutput?: OutputHandler;
+  /** Native plugins: where they run (host-types.ts); default a supervised process. */
+  isolation?: IsolationOptions;
 }
 
 /** A loaded module. Calls are synchronous inside the thread that loaded it. */

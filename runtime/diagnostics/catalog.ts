@@ -68,7 +68,7 @@ export const CATALOG = {
 
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
-  DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked", fix: "Fix the fragment; the panic message says what failed." },
+  DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked, or ended the process or thread it ran in (an exit, an abort, a stack overflow, its memory limit)", fix: "Fix the fragment; the message says what failed (for a plugin process: its exit code or signal and what it printed last). The next call runs in a fresh process." },
   DCM_UNKNOWN_FRAGMENT: { severity: "error", title: "No fragment with this id or name in the manifest, or a name that several fragments share", fix: "Use an id listed in dist/manifest.json (`dcm analyze` lists them), or a name (`Func`, `Type.Method`) that only one fragment has; the message lists the nearest or the sharing fragments." },
   DCM_NOT_CALLABLE: { severity: "error", title: "The fragment cannot be called: it is a type or variable, a dependency without `runOn`, or its signature cannot cross the boundary", fix: "Call a function or method fragment that has `runOn` and a signature of value-model types; the message (and the manifest's `notCallable`) says why this one is not." },
   DCM_BAD_ARGUMENTS: { severity: "error", title: "The arguments do not match the fragment's signature", fix: "Pass one JSON value per parameter, of the parameter's type." },

@@ -1,5 +1,6 @@
 /**
- * Runs a native plugin in a worker thread (Node only). Go's runtime makes
+ * Runs a native plugin in a supervised process (process-host.ts, the
+ * default) or, for trusted plugins, in a worker thread (Node only). Go's runtime makes
  * native calls on Node's main thread cost ~140 µs, against ~1 µs from any
  * other thread (docs/abi.md), so the plugin is never loaded here.
  *
@@ -22,6 +23,7 @@ import type { LoadRequest } from "../abi/module-types.js";
 import type { OutputHandler } from "../abi/output-types.js";
 import { Reader, Writer } from "../abi/wire-io.js";
 import type { CallMsg, FromWorker, NativeWorkerData, ToWorker } from "./native-host-worker.js";
+import { startProcessHost } from "./process-host.js";
 import { siblingModule, spawnModuleWorker } from "./spawn-worker.js";
 import { createChannelBuffer, HEADER_BYTES, RESP_ERROR, SyncChannel } from "./sync-channel.js";
 
@@ -224,10 +226,21 @@ class WorkerHost implements NativeHost {
   }
 }
 
-/** Starts a worker that loads the plugin at `req.path`; resolves once it is ready to take calls. */
-export async function startNativeHost(req: LoadRequest, opts: NativeHostOptions = {}): Promise<NativeHost> {
+/**
+ * Starts a host for the plugin at `req.path` where `req.isolation` says: a
+ * supervised process (default, process-host.ts) or a worker thread of this
+ * process (trusted plugins). Resolves once it is ready to take calls.
+ */
+export async function startNativeHost(req: LoadRequest, opts: NativeHostOptions = {}): Promise<NativeFragmentHost> {
+  if ((req.isolation?.isolation ?? "process") === "process")
+    return startProcessHost(req, req.isolation?.memoryLimitMb !== undefined ? { memoryLimitMb: req.isolation.memoryLimitMb } : {});
+  return startThreadHost(req, opts);
+}
+
+/** Starts a worker thread that loads the plugin at `req.path`; resolves once it is ready to take calls. */
+export async function startThreadHost(req: LoadRequest, opts: NativeHostOptions = {}): Promise<NativeHost> {
   const sab = createChannelBuffer();
-  const { bytes: _bytes, onOutput: _onOutput, ...plain } = req;
+  const { bytes: _bytes, onOutput: _onOutput, isolation: _isolation, ...plain } = req;
   const workerData: NativeWorkerData = { req: plain, sab, workerSpinMicros: opts.workerSpinMicros ?? 50 };
   const worker = spawnModuleWorker(siblingModule("native-host-worker", import.meta.url), { workerData });
   await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,17 @@
 /**
  * The in-process Node API over a built dist/: `loadDist(dir)` then
- * `call(idOrName, args, { on })`. Client placement runs the WASM module in this
- * thread; server placement runs the native plugin in a worker thread (Go's
- * runtime makes native calls on Node's main thread cost ~140 µs, see
- * docs/abi.md) or, with `target: "wasm"`, the WASM module on the server.
+ * `call(idOrName, args, { on })`. Client placement runs the WASM (or js)
+ * module in this thread. Server placement runs the module in a supervised
+ * child process (isolation "process", the default: runtime/native/process-host.ts),
+ * so that a fragment that exits, aborts, overflows its stack or allocates
+ * without bound fails its call with DCM_FRAGMENT_PANIC and the next call
+ * gets a fresh process; with `isolation: "thread"` (trusted code only) a
+ * native plugin runs in a worker thread of this process (Go's runtime makes
+ * native calls on Node's main thread cost ~140 µs, see docs/abi.md) and a
+ * wasm or js module in this thread, where a fragment that exits or fills the
+ * heap ends this process (loops stop at `timeoutMs` under the watchdog, a
+ * stack overflow is DCM_FRAGMENT_PANIC). Client placement is always in this
+ * thread: the caller is the client.
  * Language glue is found through the manifest's module language and the
  * adapter registry's glue paths, never by branching on a language.
  *
@@ -14,9 +22,11 @@
  * Timeouts (`timeoutMs`): a call in this thread (wasm, js) runs under V8's
  * watchdog (node:vm's `timeout`, about 0.1 ms a call), which interrupts even
  * a WASM loop; the instance is then dropped and the next call loads a fresh
- * one. A native plugin's worker is terminated; a thread inside native code
- * cannot be stopped by anyone in-process: it is abandoned and counted in
- * `stuck`, and only ending the process stops it (the CLI does that).
+ * one. A plugin process is SIGKILLed at the deadline (callSync included).
+ * A native plugin's worker thread (isolation "thread") is terminated; a
+ * thread inside native code cannot be stopped by anyone in-process: it is
+ * abandoned and counted in `stuck`, and only ending the process stops it
+ * (the CLI does that).
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -25,11 +35,13 @@ import { FragmentCallError } from "../abi/call-error.js";
 import { outputPrinter } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import type { Isolation } from "../abi/host-types.js";
 import type { FragmentInstance, LoadRequest } from "../abi/module-types.js";
 import type { OutputHandler } from "../abi/output-types.js";
 import { lookupFragment } from "../abi/fragment-lookup.js";
 import { unsafeManifestPath } from "../abi/dist-paths.js";
 import { DistFileError, readDistFile } from "./dist-files.js";
+import { startProcessHost } from "../native/process-host.js";
 import { Watchdog } from "./watchdog.js";
 
 /** Something that can run calls of one module: an in-thread instance or a worker host. */
@@ -46,6 +58,10 @@ export interface LoadedModule {
 export interface LoadDistOptions {
   /** Receives what each call printed (docs/abi.md, "Output"). Default: process.stderr, each line prefixed `[fragment <id>] `. */
   onOutput?: OutputHandler;
+  /** Where server-side calls run: "process" (default) or "thread" (trusted code only; see the header). */
+  isolation?: Isolation;
+  /** Bound of a plugin process's writable memory, MiB (0: none). Default 1024. */
+  memoryLimitMb?: number;
 }
 
 export interface GlueResolver {
@@ -57,7 +73,7 @@ export interface CallOptions {
   on: Side;
   /** Server only: run the `wasm` module instead of the `native` plugin. */
   target?: ManifestModule["target"];
-  /** Stop the call after this many ms with DCM_CALL_TIMEOUT (see the header). Default: no limit. callSync applies it to in-thread modules only. */
+  /** Stop the call after this many ms with DCM_CALL_TIMEOUT (see the header). Default: no limit. callSync applies it to in-thread modules and plugin processes. */
   timeoutMs?: number;
 }
 
@@ -72,7 +88,7 @@ export interface LoadedDist {
    */
   fragment(idOrName: string): ManifestFragment;
   call(idOrName: string, args: JsValue[], opts: CallOptions): Promise<JsValue>;
-  /** Synchronous call: client WASM runs in this thread; a native plugin answers over a shared-memory channel from its worker. */
+  /** Synchronous call: client WASM runs in this thread; a plugin process answers over its sync channel, a worker thread over shared memory. */
   callSync(idOrName: string, args: JsValue[], opts: CallOptions): JsValue;
   /** Worker threads abandoned after a timeout that did not stop (inside native code); they run until the process ends. */
   readonly stuck: number;
@@ -157,8 +173,14 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     return m;
   };
 
-  const load = (m: ManifestModule): Promise<LoadedModule> => {
-    let p = loaded.get(m.file);
+  const isolation = opts.isolation ?? "process";
+  const isolationOpts = { isolation, ...(opts.memoryLimitMb !== undefined ? { memoryLimitMb: opts.memoryLimitMb } : {}) };
+  /** Server-side modules run in a plugin process unless told otherwise; one module may be loaded both ways. */
+  const isolated = (m: ManifestModule, on: Side) => on === "server" && isolation === "process" && m.target !== "native";
+  const keyOf = (m: ManifestModule, on: Side) => (isolated(m, on) ? `process:${m.file}` : m.file);
+  const load = (m: ManifestModule, on: Side): Promise<LoadedModule> => {
+    const key = keyOf(m, on);
+    let p = loaded.get(key);
     if (!p) {
       p = (async () => {
         const read = await readDistFile(dir, m.file, m.sha256, "module").catch((e) => {
@@ -176,8 +198,6 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
           ).path;
         }
         if (!gluePath) throw new FragmentCallError("DCM_NO_MODULE_FOR_SIDE", `No runtime glue for ${m.language} ${m.target} modules.`, "");
-        const href = gluePath.startsWith("file:") ? gluePath : pathToFileURL(gluePath).href;
-        const mod = (await import(href)) as { default: { load(req: LoadRequest): Promise<FragmentInstance | LoadedModule> } };
         const req: LoadRequest = {
           module: m,
           path,
@@ -185,18 +205,27 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
           fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
           types: manifest.types,
           onOutput,
+          isolation: isolationOpts,
         };
+        // The child process imports the glue itself; it gets the bytes checked here.
+        if (key !== m.file) return startProcessHost(req, { glue: gluePath, ...(opts.memoryLimitMb !== undefined ? { memoryLimitMb: opts.memoryLimitMb } : {}) });
+        const href = gluePath.startsWith("file:") ? gluePath : pathToFileURL(gluePath).href;
+        const mod = (await import(href)) as { default: { load(req: LoadRequest): Promise<FragmentInstance | LoadedModule> } };
         return mod.default.load(req);
       })();
-      loaded.set(m.file, p);
+      loaded.set(key, p);
     }
     return p;
   };
 
   const syncInstances = new Map<string, LoadedModule>();
   const forget = (m: ManifestModule, inst: LoadedModule) => {
-    loaded.delete(m.file);
-    if (syncInstances.get(m.file) === inst) syncInstances.delete(m.file);
+    for (const key of [m.file, `process:${m.file}`]) {
+      if (syncInstances.get(key) === inst) {
+        syncInstances.delete(key);
+        loaded.delete(key);
+      }
+    }
   };
   // A module that trapped cannot be trusted: the next call loads a fresh instance.
   const forgetIfDead = (m: ManifestModule, inst: LoadedModule) => {
@@ -212,7 +241,9 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     new FragmentCallError("DCM_CALL_TIMEOUT", `\`${f.id}\` did not finish within ${formatMs(ms)}; ${how}.`, f.id);
   /** Runs one call on an instance, under the watchdog when there is a time limit; output is taken either way. */
   const runIn = (f: ManifestFragment, m: ManifestModule, inst: LoadedModule, args: JsValue[], timeoutMs: number | undefined) => {
-    if (timeoutMs === undefined) {
+    // Hosts of other threads and processes keep their own deadlines (see call()); the watchdog would
+    // interrupt their bookkeeping halfway, not the fragment.
+    if (timeoutMs === undefined || inst.abandon) {
       try {
         return inst.call(f.id, args);
       } finally {
@@ -257,8 +288,8 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     async call(idOrName, args, opts) {
       const f = fragment(idOrName);
       const m = pickModule(f, opts);
-      const inst = await load(m);
-      syncInstances.set(m.file, inst);
+      const inst = await load(m, opts.on);
+      syncInstances.set(keyOf(m, opts.on), inst);
       const started = performance.now();
       try {
         const r = runIn(f, m, inst, args, opts.timeoutMs);
@@ -270,7 +301,7 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
             // The timeout settles the call first; the host's own rejection of it comes after and is ignored.
-            reject(timeoutError(f, ms, "its worker was terminated"));
+            reject(timeoutError(f, ms, "it was stopped"));
             giveUp(f, m, inst);
           }, left);
         });
@@ -286,12 +317,14 @@ export async function loadDist(dirArg: string, glue: GlueResolver, opts: LoadDis
     callSync(idOrName, args, opts) {
       const f = fragment(idOrName);
       const m = pickModule(f, opts);
-      const inst = syncInstances.get(m.file) as (LoadedModule & { callSync?: LoadedModule["call"] }) | undefined;
+      const inst = syncInstances.get(keyOf(m, opts.on)) as
+        | (LoadedModule & { callSync?(id: string, args: JsValue[], timeoutMs?: number): JsValue })
+        | undefined;
       if (!inst) throw new Error(`Module ${m.file} is not loaded yet: make one awaited call() first.`);
-      // A worker-hosted native plugin answers synchronously over a SharedArrayBuffer channel.
+      // A plugin process or worker thread answers synchronously over its own channel.
       let r: JsValue | Promise<JsValue>;
       try {
-        r = inst.callSync ? inst.callSync(f.id, args) : runIn(f, m, inst, args, opts.timeoutMs);
+        r = inst.callSync ? inst.callSync(f.id, args, opts.timeoutMs) : runIn(f, m, inst, args, opts.timeoutMs);
       } finally {
         forgetIfDead(m, inst);
       }

@@ -96,6 +96,7 @@ export class Distributor implements DistributorControl {
         ...(g ? { glue: g } : {}),
         fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
         types: manifest.types,
+        isolation: { isolation: opts.isolation, memoryLimitMb: opts.memoryLimitMb },
       });
     }
     const executer = new Executer({
@@ -103,6 +104,8 @@ export class Distributor implements DistributorControl {
       size: opts.workers,
       maxRunningPerClient: opts.maxRunningPerClient,
       maxQueuedPerClient: opts.maxQueuedPerClient,
+      // A fragment's unbounded JS allocation ends its worker (DCM_FRAGMENT_PANIC), not the server.
+      ...(opts.memoryLimitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: opts.memoryLimitMb } } : {}),
       terminateGraceMs: opts.terminateGraceMs,
       logger: opts.logger,
     });

@@ -2,10 +2,15 @@
  * One worker thread of the Fragment Executer: loads the server modules once
  * and runs the calls the pool sends it, one at a time.
  *
- * Native plugins load with runtime/native's NativeInstance (the docs/abi.md
- * plugin interface, the same for every language) right in this thread: the
- * language's native glue would start yet another worker. WASM modules load
- * through their language's glue, found by the main thread.
+ * Native plugins run in a supervised child process per worker (isolation
+ * "process", the default: runtime/native/process-host.ts), so that a
+ * fragment that exits, aborts or overflows its stack fails its call with
+ * DCM_FRAGMENT_PANIC and the next call gets a fresh process; the process
+ * dies with this thread, and the pool kills its process group, when the pool
+ * terminates it. With isolation
+ * "thread" (trusted plugins) they load with NativeInstance right in this
+ * thread. WASM and js modules load here through their language's glue, found
+ * by the main thread (a worker thread contains their exits, loops and heap).
  */
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
@@ -16,7 +21,9 @@ import type { ManifestFragment, ManifestModule } from "../abi/manifest-types.js"
 import type { LoadRequest } from "../abi/module-types.js";
 import type { CallOutput } from "../abi/output-types.js";
 import type { TypeTable } from "../abi/value-types.js";
+import type { IsolationOptions } from "../abi/host-types.js";
 import { NativeInstance } from "../native/native-instance.js";
+import { startProcessHost } from "../native/process-host.js";
 
 export interface WorkerModuleSpec {
   module: ManifestModule;
@@ -26,6 +33,8 @@ export interface WorkerModuleSpec {
   glue?: string;
   fragments: ManifestFragment[];
   types: TypeTable;
+  /** Native plugins: where they run (default a supervised process). */
+  isolation?: IsolationOptions;
 }
 
 export interface ExecWorkerData {
@@ -41,7 +50,9 @@ export type FromExecWorker =
    * `output`: what the call printed (docs/abi.md, "Output"), when it printed anything.
    */
   | { t: "result"; cid: number; ok: true; value: JsValue; output?: CallOutput }
-  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput };
+  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput }
+  /** A plugin process of this worker started or ended (its pid leads its process group). */
+  | { t: "plugin"; pid: number; alive: boolean };
 
 interface Runner {
   call(id: string, args: JsValue[]): JsValue | Promise<JsValue>;
@@ -62,7 +73,28 @@ function errorInfo(e: unknown): { code: string; message: string } {
 
 async function load(spec: WorkerModuleSpec): Promise<Runner> {
   const req: LoadRequest = { module: spec.module, path: spec.path, fragments: spec.fragments, types: spec.types };
-  if (spec.module.target === "native") return new NativeInstance(req);
+  if (spec.module.target === "native") {
+    if (spec.isolation?.isolation === "thread") return new NativeInstance(req);
+    // Calls run one at a time per worker, so the output of the call in progress is the one that arrives.
+    let output: CallOutput | null = null;
+    const host = await startProcessHost(
+      { ...req, onOutput: ({ fragment: _f, ...o }) => (output = o) },
+      {
+        syncChannel: false,
+        ...(spec.isolation?.memoryLimitMb !== undefined ? { memoryLimitMb: spec.isolation.memoryLimitMb } : {}),
+        // The pool kills the process group when it terminates this worker (the kernel kills only the process).
+        onProcess: (pid, alive) => parentPort?.postMessage({ t: "plugin", pid, alive } satisfies FromExecWorker),
+      },
+    );
+    return {
+      call: (id, args) => host.call(id, args),
+      takeOutput: () => {
+        const o = output;
+        output = null;
+        return o;
+      },
+    };
+  }
   if (!spec.glue)
     throw new FragmentCallError(
       "DCM_NO_MODULE_FOR_SIDE",

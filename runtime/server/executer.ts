@@ -24,12 +24,14 @@
  * dropped. A running job cannot be interrupted: a cancelled one keeps its
  * worker until it ends or reaches its deadline; at the deadline the worker
  * is terminated (Worker.terminate) and a fresh one takes its place at once.
- * V8 stops JS and WASM promptly; a thread inside native code (a Go plugin
- * in an endless loop) cannot be stopped by anyone in-process: it is
- * abandoned, counted in `stuck`, and keeps one core busy until the process
- * exits (see docs/protocol.md, Limits).
+ * V8 stops JS and WASM promptly. A native plugin runs in a child process of
+ * its worker (runtime/native/process-host.ts): the pool SIGKILLs its process
+ * group with the worker (the kernel would kill the process alone). With isolation "thread" a thread inside native code
+ * (a Go plugin in an endless loop) cannot be stopped by anyone in-process:
+ * it is abandoned, counted in `stuck`, and keeps one core busy until the
+ * process exits (see docs/protocol.md, Limits).
  */
-import type { Worker } from "node:worker_threads";
+import type { ResourceLimits, Worker } from "node:worker_threads";
 import type { JsValue } from "../abi/js-values.js";
 import type { CallOutput } from "../abi/output-types.js";
 import { siblingModule, spawnModuleWorker } from "../native/spawn-worker.js";
@@ -66,6 +68,8 @@ export interface ExecuterOptions {
   maxQueuedPerClient?: number;
   terminateGraceMs: number;
   logger: Logger;
+  /** Limits of each worker thread (its JS heap). */
+  resourceLimits?: ResourceLimits;
 }
 
 export interface ExecuterStats {
@@ -107,9 +111,22 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job: Job | null;
+  /** Live plugin processes of the worker: their groups are killed with it. */
+  plugins: Set<number>;
 }
 
 const err = (code: string, message: string): CallError => ({ code, message });
+
+function killPlugins(slot: Slot): void {
+  for (const pid of slot.plugins) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  slot.plugins.clear();
+}
 
 export class Executer {
   private slots: Slot[] = [];
@@ -146,9 +163,12 @@ export class Executer {
 
   private spawn(): { slot: Slot; ready: Promise<void> } {
     const workerData: ExecWorkerData = { modules: this.opts.modules };
-    const worker = spawnModuleWorker(this.entry, { workerData });
+    const worker = spawnModuleWorker(this.entry, {
+      workerData,
+      ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
+    });
     worker.unref();
-    const slot: Slot = { worker, ready: false, job: null };
+    const slot: Slot = { worker, ready: false, job: null, plugins: new Set() };
     this.slots.push(slot);
     const ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: FromExecWorker) => {
@@ -160,6 +180,10 @@ export class Executer {
           reject(Object.assign(new Error(m.message), { code: m.code }));
           this.drop(slot);
         } else if (m.t === "result") this.onResult(slot, m);
+        else if (m.t === "plugin") {
+          if (m.alive) slot.plugins.add(m.pid);
+          else slot.plugins.delete(m.pid);
+        }
       });
       worker.on("error", (e) => {
         reject(e);
@@ -351,9 +375,10 @@ export class Executer {
     this.pump();
   }
 
-  /** Takes a slot out of the pool and terminates its worker. */
+  /** Takes a slot out of the pool and terminates its worker, and its plugin processes with whatever they started. */
   private drop(slot: Slot): void {
     this.slots = this.slots.filter((s) => s !== slot);
+    killPlugins(slot);
     const w = slot.worker;
     w.removeAllListeners("message").removeAllListeners("exit").removeAllListeners("error");
     w.on("error", () => {});
@@ -417,6 +442,7 @@ export class Executer {
       slots.map(async (s) => {
         if (s.job) this.finish(s.job, { ok: false, error: why, ms: null });
         s.job = null;
+        killPlugins(s);
         s.worker.removeAllListeners("message").removeAllListeners("exit").removeAllListeners("error");
         s.worker.on("error", () => {});
         const grace = new Promise<"stuck">((r) => setTimeout(() => r("stuck"), this.opts.terminateGraceMs).unref());

@@ -2,6 +2,7 @@
  * Options of the server Code Distributor, their defaults, and their checks.
  */
 import { availableParallelism } from "node:os";
+import type { Isolation } from "../abi/host-types.js";
 import type { GlueResolver } from "../node/load-dist.js";
 import type { AuthOptions } from "./auth.js";
 import { DistributorError } from "./distributor-error.js";
@@ -50,6 +51,15 @@ export interface DistributorOptions {
   pingIntervalMs?: number;
   /** How long a worker that is being replaced may take to stop before it counts as stuck. Default 1 s. */
   terminateGraceMs?: number;
+  /**
+   * Where native plugins run: "process" (default), a supervised child process
+   * per executer worker that nothing a fragment does takes the server down
+   * with; "thread", in the executer's worker threads (faster; trusted code
+   * only: a fragment that exits or aborts ends the server).
+   */
+  isolation?: Isolation;
+  /** Memory budget of each plugin process and JS heap limit of each worker thread, MiB; 0: no limit. Default 1024. */
+  memoryLimitMb?: number;
   /** Finds the language glue of a module; default: the adapter registry of src/languages. */
   glue?: GlueResolver;
   logger?: Logger;
@@ -131,6 +141,9 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     throw new DistributorError("DCM_SERVER_CONFIG", "allowedOrigins: a list of origins is required");
   const workers = Math.floor(positive("workers", o.workers, availableParallelism()));
   const target = o.target ?? "native";
+  const isolation = o.isolation ?? "process";
+  if (isolation !== "process" && isolation !== "thread")
+    throw new DistributorError("DCM_SERVER_CONFIG", `isolation must be process or thread, got ${isolation}`);
   if (target !== "native" && target !== "wasm")
     throw new DistributorError("DCM_SERVER_CONFIG", `target must be native or wasm, got ${target}`);
   return {
@@ -152,6 +165,8 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     helloTimeoutMs: positive("helloTimeoutMs", o.helloTimeoutMs, 5000),
     pingIntervalMs: positive("pingIntervalMs", o.pingIntervalMs, 15_000, true),
     terminateGraceMs: positive("terminateGraceMs", o.terminateGraceMs, 1000),
+    isolation,
+    memoryLimitMb: Math.floor(positive("memoryLimitMb", o.memoryLimitMb, 1024, true)),
     ...(o.glue ? { glue: o.glue } : {}),
     logger: o.logger ?? silent,
   };

@@ -18,7 +18,7 @@ import { FragmentCallError } from "../../runtime/abi/call-error.js";
 import { type JNode, JsonSyntaxError, parseJson } from "../../runtime/abi/json-parse.js";
 import { errorJson, jsonNodeArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
 import type { ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
-import type { OutputHandler } from "../../runtime/abi/output-types.js";
+import type { LoadDistOptions } from "../../runtime/node/load-dist.js";
 import { openDist } from "../index.js";
 import { noteStuckThreads } from "./hard-exit.js";
 
@@ -40,7 +40,7 @@ export async function invokeBatch(
   file: string,
   opts: { on: Side; target?: ModuleTarget; timeoutMs?: number },
   io: Io,
-  onOutput?: OutputHandler,
+  distOpts: LoadDistOptions = {},
 ): Promise<number> {
   const text = await readFile(resolve(file), "utf8").catch((e: Error) => {
     io.out(errorJson("DCM_CLI_USAGE", `--batch ${file}: ${e.message}`) + "\n");
@@ -59,7 +59,7 @@ export async function invokeBatch(
     io.out(errorJson("DCM_CLI_USAGE", `--batch ${file}: expected an object mapping fragment ids to arrays of argument arrays`) + "\n");
     return 1;
   }
-  const dist = await openDist(resolve(distDir), onOutput ? { onOutput } : {}).catch((e: Error & { code?: string }) => {
+  const dist = await openDist(resolve(distDir), distOpts).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", e.message) + "\n");
     return null;
   });

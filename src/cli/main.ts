@@ -66,10 +66,12 @@ Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
   dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
-  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
+  dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>] [--isolation process|thread] [--memory-limit <MiB>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
       (default 30). Results go to stdout; what fragments print goes to stderr as \`[fragment <id>] …\`.
+      --on server runs the fragment in a supervised process (memory bounded to --memory-limit MiB, default 1024);
+      --isolation thread runs it in this one (trusted code only: a fragment that exits ends dcm).
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
@@ -313,6 +315,8 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     target: { type: "string" },
     batch: { type: "string" },
     timeout: { type: "string" },
+    isolation: { type: "string" },
+    "memory-limit": { type: "string" },
   } as const;
   const batch = args.includes("--batch") || args.some((a) => a.startsWith("--batch="));
   const { values, positionals } = parse(args, spec, batch ? 1 : 2);
@@ -323,15 +327,22 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     throw new UsageError("--target must be wasm, native or js.");
   if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
   const timeoutMs = parseTimeout(values.timeout as string | undefined);
-  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
   // What fragments print goes to stderr, prefixed; stdout holds the results only.
   const onOutput = outputPrinter((text) => io.err(text));
+  const isolation = (values.isolation as string | undefined) ?? "process";
+  if (isolation !== "process" && isolation !== "thread") throw new UsageError("--isolation must be process or thread.");
+  const limitText = values["memory-limit"] as string | undefined;
+  const memoryLimitMb = limitText === undefined ? undefined : Number(limitText);
+  if (memoryLimitMb !== undefined && !(Number.isInteger(memoryLimitMb) && memoryLimitMb > 0))
+    throw new UsageError(`--memory-limit must be a positive number of MiB, got \`${limitText}\`.`);
+  const distOpts = { onOutput, isolation, ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}) } as const;
+  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
   if (batch) {
     if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
-    return invokeBatch(positionals[0]!, values.batch as string, opts, io, onOutput);
+    return invokeBatch(positionals[0]!, values.batch as string, opts, io, distOpts);
   }
   const [distDir, name] = positionals as [string, string];
-  const dist = await openDist(resolve(distDir), { onOutput }).catch((e: Error & { code?: string }) => {
+  const dist = await openDist(resolve(distDir), distOpts).catch((e: Error & { code?: string }) => {
     io.out(errorJson(e.code ?? "DCM_MANIFEST_INVALID", displayPathsIn(e.message)) + "\n");
     return null;
   });

@@ -23,12 +23,15 @@ export interface RunIo {
   err: (s: string) => void;
 }
 
-export const RUN_USAGE = `dcm run <dist> [--port <p>] [--host <h>] [--prefix </dcm>] [--origin <url>]... [--target native|wasm] [--workers <n>]
+export const RUN_USAGE = `dcm run <dist> [--port <p>] [--host <h>] [--prefix </dcm>] [--origin <url>]... [--target native|wasm] [--workers <n>] [--isolation process|thread] [--memory-limit <MiB>]
 
 Serves the dist folder: WebSocket <prefix>/ws, POST <prefix>/auth/session and
 /auth/refresh, client files under <prefix>/dist/. Defaults: --port 8080,
 --host 127.0.0.1, --prefix /dcm, --target native, workers = cores. Allowed
 origins: --origin and DCM_ALLOWED_ORIGINS, plus the server's own URL.
+--isolation thread runs native plugins inside the server's threads (faster, for
+trusted code only: a fragment that exits or aborts ends the server); the default
+runs them in supervised processes, each bounded to --memory-limit MiB (default 1024).
 Secrets: DCM_JWT_SECRET, DCM_API_KEYS (see docs/protocol.md; \`export DCM_API_KEYS=$(dcm key)\`).`;
 
 /**
@@ -71,6 +74,8 @@ function parseRunArgs(args: string[]) {
       origin: { type: "string", multiple: true },
       target: { type: "string" },
       workers: { type: "string" },
+      isolation: { type: "string" },
+      "memory-limit": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -103,6 +108,12 @@ export async function cmdRun(
   const host = values.host ?? "127.0.0.1";
   const target = values.target ?? "native";
   if (target !== "native" && target !== "wasm") return usage(io, `--target must be native or wasm, got ${target}.`);
+  const isolation = values.isolation ?? "process";
+  if (isolation !== "process" && isolation !== "thread")
+    return usage(io, `--isolation must be process or thread, got ${isolation}.`);
+  const memoryLimitMb = values["memory-limit"] === undefined ? undefined : Number(values["memory-limit"]);
+  if (memoryLimitMb !== undefined && !(Number.isInteger(memoryLimitMb) && memoryLimitMb > 0))
+    return usage(io, `--memory-limit must be a positive number of MiB, got ${values["memory-limit"]}.`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0))
     return usage(io, `--workers must be a positive integer, got ${values.workers}.`);
@@ -151,6 +162,8 @@ export async function cmdRun(
       allowedOrigins: origins,
       prefix: values.prefix ?? "/dcm",
       target,
+      isolation,
+      ...(memoryLimitMb ? { memoryLimitMb } : {}),
       ...(workers ? { workers } : {}),
       apiKeys,
       extensions: RUN_EXTENSIONS,
@@ -206,7 +219,8 @@ export async function cmdRun(
     io.out(`  client      ${address}${prefix}/dist/manifest.json\n`);
     io.out(`  origins     ${d.opts.allowedOrigins.join(", ")}\n`);
     for (const n of notes) io.err(`${n}\n`);
-    io.out(`  workers     ${d.executerStats().workers} (${d.opts.target})\n`);
+    const where = d.opts.target === "native" ? `, plugins in ${d.opts.isolation === "process" ? "supervised processes" : "the server's threads"}` : "";
+    io.out(`  workers     ${d.executerStats().workers} (${d.opts.target}${where})\n`);
   }
 
   const sig = address ? await stopped : null;

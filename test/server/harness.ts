@@ -16,16 +16,17 @@ export const ORIGIN = "http://app.test";
 export const KEY1 = { kid: "k1", secret: "test-secret-number-one-32-bytes-long!!" };
 export const KEY2 = { kid: "k2", secret: "test-secret-number-two-32-bytes-long!!" };
 
-const FIXTURES: Record<string, string> = {
+const FIXTURES = {
   small: fileURLToPath(new URL("../e2e/fixtures/small", import.meta.url)),
   slow: fileURLToPath(new URL("./fixtures/slow", import.meta.url)),
   gate: fileURLToPath(new URL("./fixtures/gate", import.meta.url)),
+  "hostile-go": fileURLToPath(new URL("./fixtures/hostile-go", import.meta.url)),
+  "hostile-rust": fileURLToPath(new URL("./fixtures/hostile-rust", import.meta.url)),
+  "hostile-ts": fileURLToPath(new URL("./fixtures/hostile-ts", import.meta.url)),
 };
 
 /** Copies a fixture repository to a temp dir and builds it; returns the dist folder. */
-export async function buildFixture(
-  name: "small" | "slow" | "gate",
-): Promise<{ dist: string; cleanup(): Promise<void> }> {
+export async function buildFixture(name: keyof typeof FIXTURES): Promise<{ dist: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `dcm-server-${name}-`));
   const repo = join(dir, name);
   await cp(FIXTURES[name]!, repo, { recursive: true });

@@ -1,7 +1,9 @@
 /**
- * `dcm run` as a real process. The native runaway-fragment test lives here:
- * a thread looping inside Go code cannot be stopped in-process, so the
- * process that hosts it must be one the test can end.
+ * `dcm run` as a real process. The native runaway-fragment test lives here,
+ * with `--isolation thread` (plugins inside the server's threads): a thread
+ * looping inside Go code cannot be stopped in-process, so the process that
+ * hosts it must be one the test can end. The default, plugins in supervised
+ * processes, is tested in isolation.spec.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +23,7 @@ const exited = () =>
 
 beforeAll(async () => {
   slow = await buildFixture("slow");
-  proc = spawn(process.execPath, [DCM_BIN, "run", slow.dist, "--port", "0", "--workers", "2"], {
+  proc = spawn(process.execPath, [DCM_BIN, "run", slow.dist, "--port", "0", "--workers", "2", "--isolation", "thread"], {
     env: { ...process.env, DCM_JWT_SECRET: "run-command-test-secret-of-32-bytes!!", DCM_API_KEYS: "" },
     stdio: ["ignore", "pipe", "pipe"],
   });
