@@ -64,6 +64,9 @@ export const CATALOG = {
   DCM_BUILD_OUTPUT: { severity: "error", title: "The output folder cannot be written", fix: "Choose a writable --out folder." },
   DCM_DEPENDENCY_UNBUILDABLE: { severity: "error", title: "A package the fragment's code needs does not build for the module's target", fix: "Keep the package out of the fragment's code (and the helpers it calls), or require a version of it that builds for the target; the message shows the import chain." },
   DCM_EXTRACTION_INCOMPLETE: { severity: "warning", title: "Extracting the fragments' code missed something the build needs; the module was built from whole packages", fix: "Nothing to change in your code: the build went on without extraction. Please report the gap (DCM_GO_EXTRACT=0 skips Go extraction)." },
+  DCM_SANDBOX_UNAVAILABLE: { severity: "error", title: "The build sandbox (bubblewrap) is not installed, so dcm refuses to run toolchains on the repository", fix: "Install bubblewrap (`apt-get install -y bubblewrap`, or `bash toolchains/install.sh`); for trusted code only, build with `--no-sandbox`." },
+  DCM_SANDBOX_LIMIT: { severity: "error", title: "A toolchain step hit a limit of the build sandbox (wall time, CPU time, memory or output) and was killed", fix: "Look for code that runs at compile time without end (build scripts, macros, const evaluation); raise the limit with DCM_SANDBOX_LIMITS=wall=<s>,cpu=<s>,memory=<MiB>,output=<MiB> if the build is just big." },
+  DCM_OUTSIDE_REPOSITORY: { severity: "error", title: "The code being built reads a file outside the repository", fix: "Move the file into the repository (or copy it there) and refer to it by a path inside the repository; the build sees nothing else of the file system." },
 
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },

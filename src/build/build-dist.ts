@@ -15,11 +15,12 @@ import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } f
 import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
-import type { LanguageAdapter } from "../languages/adapter-types.js";
+import type { CompileResult, LanguageAdapter } from "../languages/adapter-types.js";
 import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
 import { notCallableReason } from "./callability.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { emitStubs } from "./emit-stubs.js";
+import { assertSandboxReady, type SandboxPolicy, sandboxPolicy, withSandboxPolicy } from "../../toolchains/sandbox.js";
 
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
@@ -34,6 +35,12 @@ export interface BuildOptions {
   /** Refuse the build on warnings too (`dcm build --strict`). */
   strict?: boolean;
   onProgress?: (step: string, detail?: string) => void;
+  /**
+   * Run the toolchains inside core's bubblewrap sandbox (toolchains/sandbox.ts): the default.
+   * false = directly on this machine, for trusted code only (`dcm build --no-sandbox`).
+   * Absent: on unless DCM_SANDBOX=0.
+   */
+  sandbox?: boolean;
 }
 
 export interface BuildReport {
@@ -184,6 +191,11 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
+  const policy = opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
+  return withSandboxPolicy(policy, () => build(opts, policy));
+}
+
+async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildReport> {
   const progress = opts.onProgress ?? (() => {});
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -213,6 +225,8 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     return { outDir: out, manifest: current, upToDate: true, modulesFromCache: 0, modulesCompiled: 0, timings, diagnostics };
   }
 
+  // No toolchain runs on the repository outside the sandbox: refuse before anything is written.
+  await assertSandboxReady(policy);
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const moduleCache = join(cacheDir, "modules");
   await mkdir(moduleCache, { recursive: true });
@@ -270,7 +284,11 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
       const outcomes = await Promise.all(
         pending.map(async (j) => {
           const tmp = `${j.cached}.tmp-${process.pid}`;
-          const res = await adapter.compile(j.project, j.target, tmp);
+          // The sandbox's refusals (a limit hit) end this module's compile, not its sibling's mid-way.
+          const res = await adapter.compile(j.project, j.target, tmp).catch((e: unknown): CompileResult => {
+            if (e instanceof DcmError) return { diagnostics: e.diagnostics, toolchain: "", file: tmp, target: j.target };
+            throw e;
+          });
           if (hasErrors(res.diagnostics)) {
             await rm(tmp, { force: true });
             return res.diagnostics.filter((d) => d.severity === "error");

@@ -62,7 +62,7 @@ const USAGE = `dcm — dynamic client/server code migration
 Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
-  dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--strict] [--no-sandbox] [--verbose] [--json]
   dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
@@ -70,6 +70,8 @@ Usage:
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
+The build runs every compiler in a bubblewrap sandbox (no network, only the repository
+and the toolchains visible); --no-sandbox runs them directly, for trusted code only.
 --strict turns warnings into errors; --verbose also prints the hints that only
 restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -229,9 +231,21 @@ function formatSignature(sig: Signature): string {
 async function cmdBuild(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { cfd: { type: "string" }, out: { type: "string" }, strict: { type: "boolean" }, verbose: { type: "boolean" } },
+    {
+      cfd: { type: "string" },
+      out: { type: "string" },
+      strict: { type: "boolean" },
+      verbose: { type: "boolean" },
+      "no-sandbox": { type: "boolean" },
+    },
     1,
   );
+  const noSandbox = Boolean(values["no-sandbox"]);
+  if (noSandbox) {
+    io.err(
+      "WARNING: --no-sandbox: the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
+    );
+  }
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
   if (!values.out) throw new UsageError("`dcm build` needs --out <dir>.");
   const json = Boolean(values.json);
@@ -242,6 +256,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       cfd: values.cfd as string,
       out: values.out as string,
       strict: Boolean(values.strict),
+      ...(noSandbox ? { sandbox: false } : {}),
       onProgress: (step, detail) => progress.step(step, detail),
     });
     progress.done();

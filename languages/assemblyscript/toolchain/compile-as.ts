@@ -4,7 +4,8 @@
  * nothing but WASI functions dcm's shim provides.
  */
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { outsideRepositoryDiagnostics } from "../../../src/languages/kit/toolchain-kit.js";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import type { ToolchainDriver } from "../../../toolchains/toolchain-types.js";
@@ -58,12 +59,18 @@ export async function compileAs(
   await mkdir(dirname(tmpOut), { recursive: true });
   await rm(tmpOut, { force: true });
   const outcome = await driver.compile({
+    label: "asc",
     cwd: spec.projectDir,
     args: [...spec.flags, "--outFile", tmpOut],
     readOnly: [spec.repo],
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
   if (!outcome.ok) {
+    const outside = outsideRepositoryDiagnostics(outcome, {
+      cwd: spec.projectDir,
+      where: (file) => (relative(spec.repo, file).startsWith("..") ? undefined : relative(spec.repo, file)),
+    });
+    if (outside.length) return fail(toolchain, ...outside);
     const entry = await readFile(join(spec.projectDir, "entry.ts"), "utf8").catch(() => "");
     return fail(toolchain, ...ascDiagnostics(`${outcome.stderr}\n${outcome.stdout}`, spec, entry));
   }
