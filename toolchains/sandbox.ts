@@ -231,7 +231,7 @@ export async function runStep(step: ToolStep, policy: SandboxPolicy = sandboxPol
     env = { ...process.env, ...step.env };
   }
   const prlimit = await prlimitPath();
-  if (prlimit) argv = [prlimit, `--cpu=${limits.cpuSeconds}`, `--data=${limits.memoryBytes}`, "--", ...argv];
+  if (prlimit) argv = [prlimit, `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 5}`, `--data=${limits.memoryBytes}`, "--", ...argv];
   const r = await spawnLimited(argv, step.cwd, env, limits);
   const text = `${r.stdout}\n${r.stderr}`;
   const hit = r.limit ?? (r.ok ? undefined : limitFromOutput(text, r.signal, r.exitCode));
@@ -311,7 +311,7 @@ function spawnLimited(argv: string[], cwd: string, env: Record<string, string | 
 function limitFromOutput(text: string, signal: NodeJS.Signals | null, exitCode: number | null): LimitKind | undefined {
   if (signal === "SIGXCPU" || exitCode === 128 + 24 || /CPU time limit exceeded/i.test(text)) return "cpu";
   if (
-    /fatal error: (?:runtime: )?out of memory|memory allocation of \d+ bytes failed|std::bad_alloc|JavaScript heap out of memory|virtual memory exhausted|cannot allocate memory|out of memory allocating/i.test(
+    /fatal error: (?:runtime: )?out of memory|memory allocation of \d+ bytes failed|std::bad_alloc|JavaScript heap out of memory|virtual memory exhausted|cannot allocate memory|out of memory allocating|^MemoryError/im.test(
       text,
     )
   )
