@@ -348,8 +348,9 @@ export function hiddenPathsIn(text: string, step: Pick<ToolStep, "cwd" | "inputs
     if (!/no such file|not found|couldn't read|could not read|cannot find|failed to read|does not exist|cannot open|no matching files|failed to load/i.test(line)) continue;
     const at = /(?:-->\s*)?((?:\/|\.{1,2}\/|[\w.-]+\/)?[\w./-]+\.\w+):\d+(?::\d+)?/.exec(line)?.[1];
     const bases = [step.cwd, ...(at ? [dirname(resolve(step.cwd, at))] : [])];
-    const tokens = [...line.matchAll(/`([^`]+)`|'([^']+)'|"([^"]+)"|(?:^|[\s(:])((?:\/|\.\.?\/)[^\s:'"`(),]+)/g)].map(
-      (m) => m[1] ?? m[2] ?? m[3] ?? m[4] ?? "",
+    // Each form on its own: a JSON line (cargo's messages) holds backquoted paths inside double-quoted strings.
+    const tokens = [/`([^`]+)`/g, /'([^']+)'/g, /"([^"\\]+)"/g, /(?:^|[\s(:])((?:\/|\.\.?\/)[^\s:'"`(),\\]+)/g].flatMap((re) =>
+      [...line.matchAll(re)].map((m) => m[1] ?? ""),
     );
     for (const t of tokens) {
       if (!t || t.length > 4096 || !(t.includes("/") || t.includes("."))) continue;

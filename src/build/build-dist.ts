@@ -148,8 +148,9 @@ async function toolchainVersions(adapter: LanguageAdapter, diagnostics: Diagnost
   return versions;
 }
 
-function computeBuildKey(analysis: ProjectAnalysis, toolchains: Record<string, string[]>): string {
+function computeBuildKey(analysis: ProjectAnalysis, toolchains: Record<string, string[]>, policy: SandboxPolicy): string {
   const parts = {
+    ...(policy.sandbox ? {} : { unsandboxed: true }),
     generator: GENERATOR_VERSION,
     manifest: MANIFEST_VERSION,
     abi: ABI_VERSION,
@@ -217,7 +218,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
   for (const { adapter } of analysis.languages) toolchains[adapter.id] = await toolchainVersions(adapter, diagnostics);
   if (hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
   analysis.cfdText = await readFile(opts.cfd, "utf8");
-  const buildKey = computeBuildKey(analysis, toolchains);
+  const buildKey = computeBuildKey(analysis, toolchains, policy);
   const out = resolve(opts.out);
   const current = await distIsCurrent(out, buildKey);
   lap("check");
@@ -273,7 +274,9 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
         );
         Object.assign(exportsById, project.exports);
         const ext = MODULE_FILES[target].ext;
-        const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}.${ext}`);
+        // A module built outside the sandbox (--no-sandbox) saw the host: a sandboxed build never reuses it.
+        const trust = policy.sandbox ? "" : "-unsandboxed";
+        const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}${trust}.${ext}`);
         jobs.push({ target, sides, workDir, project, ext, cached });
       }
       lap(`generate:${adapter.id}`);

@@ -88,6 +88,17 @@ export async function probeTool(command: string, args: string[], env: Record<str
   return runProcess(command, args, { cwd: process.cwd(), env: { ...process.env, ...env }, timeoutMs: 60_000 });
 }
 
+/** A JSON message line (cargo's --message-format=json) as the compiler's rendered text. */
+function renderedLines(line: string): string[] {
+  if (!line.startsWith("{")) return [line];
+  try {
+    const rendered = (JSON.parse(line) as { message?: { rendered?: unknown } }).message?.rendered;
+    return typeof rendered === "string" ? rendered.split("\n") : [];
+  } catch {
+    return [line];
+  }
+}
+
 /**
  * DCM_OUTSIDE_REPOSITORY for each file a failed step could not read because
  * the sandbox hides it (outcome.hiddenPaths): an import, include_str!,
@@ -99,8 +110,7 @@ export function outsideRepositoryDiagnostics(
   outcome: CompileOutcome,
   opts: { cwd: string; where?: (file: string) => string | undefined; fragmentAt?: (pos: SourcePos) => string | undefined },
 ): Diagnostic[] {
-  const text = `${outcome.stderr}\n${outcome.stdout}`;
-  const lines = text.split("\n");
+  const lines = `${outcome.stderr}\n${outcome.stdout}`.split("\n").flatMap(renderedLines);
   return (outcome.hiddenPaths ?? []).map((hidden) => {
     const base = hidden.split("/").pop() ?? hidden;
     const i = lines.findIndex((l) => l.includes(base));
