@@ -70,9 +70,9 @@ export function hashTree(repo: string, dir: string): InputFile[] {
   return hashFiles(repo, files.sort());
 }
 
-/** The union of input lists, one entry per file, sorted by file. */
+/** The union of input lists, one entry per file, in the order files first appear (deterministic lists stay so). */
 export function mergeInputs(...lists: InputFile[][]): InputFile[] {
   const byFile = new Map<string, InputFile>();
-  for (const list of lists) for (const i of list) byFile.set(i.file, i);
-  return [...byFile.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  for (const list of lists) for (const i of list) if (!byFile.has(i.file)) byFile.set(i.file, i);
+  return [...byFile.values()];
 }
