@@ -87,6 +87,22 @@ describe.skipIf(!bwrap)("the sandboxed build", () => {
     expect(d!.pos?.line).toBe(1);
   }, 60_000);
 
+  it("refuses an AssemblyScript import of a file outside the repository, naming it", async () => {
+    const repo = join(scratch, "as-repo");
+    await writeTree(scratch, { "outside/lib.ts": "export function secret(): i32 {\n  return 7;\n}\n" });
+    await writeTree(repo, {
+      "assembly/index.ts": 'import { secret } from "../../outside/lib";\n\nexport function leak(): i32 {\n  return secret();\n}\n',
+      "dcm.yaml": "fragments:\n  - { id: leak, name: leak, runOn: client, location: { filepath: assembly/index.ts } }\n",
+    });
+    const r = await build(repo, "as-dist");
+    expect(r.code, r.stderr).toBe(1);
+    const d = r.json.diagnostics.find((x) => x.code === "DCM_OUTSIDE_REPOSITORY");
+    expect(d, r.stdout + r.stderr).toBeDefined();
+    expect(d!.message).toContain(join(scratch, "outside", "lib.ts"));
+    expect(d!.pos?.file).toMatch(/assembly\/index\.ts$/);
+    expect(d!.pos?.line).toBe(1);
+  }, 60_000);
+
   it("refuses a Rust include_str! of a file outside the repository, naming it", async () => {
     const repo = join(scratch, "rust-include");
     await writeTree(repo, {
