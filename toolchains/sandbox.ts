@@ -118,7 +118,18 @@ export const BWRAP_INSTALL_HINT =
 /** DCM_SANDBOX_UNAVAILABLE when the sandbox is on and bwrap is missing (the build checks this before anything runs). */
 export async function assertSandboxReady(policy: SandboxPolicy = sandboxPolicy()): Promise<void> {
   if (!policy.sandbox) return;
-  if (await findBwrap()) return;
+  const bwrap = await findBwrap();
+  if (bwrap) {
+    // Installed is not enough: without user namespaces (some containers) bwrap cannot create a sandbox.
+    const why = await bwrapWorks(bwrap);
+    if (why === "") return;
+    throw new DcmError(
+      diag("DCM_SANDBOX_UNAVAILABLE", `bubblewrap (${bwrap}) is installed but cannot create a sandbox here: ${why}`, {
+        suggestion:
+          "Allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or run the container with --privileged; for trusted code only, build with `--no-sandbox`.",
+      }),
+    );
+  }
   throw new DcmError(
     diag(
       "DCM_SANDBOX_UNAVAILABLE",
@@ -126,6 +137,26 @@ export async function assertSandboxReady(policy: SandboxPolicy = sandboxPolicy()
       { suggestion: BWRAP_INSTALL_HINT },
     ),
   );
+}
+
+const bwrapChecked = new Map<string, Promise<string>>();
+
+/** "" when `bwrap` can start an empty sandbox (checked once per process), else what it said. */
+function bwrapWorks(bwrap: string): Promise<string> {
+  let p = bwrapChecked.get(bwrap);
+  if (!p) {
+    p = new Promise((done) => {
+      const child = spawn(bwrap, ["--die-with-parent", "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--", "true"], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (b: Buffer) => (err += b.toString("utf8")));
+      child.on("error", (e) => done(e.message));
+      child.on("close", (code) => done(code === 0 ? "" : err.trim() || `exit code ${code}`));
+    });
+    bwrapChecked.set(bwrap, p);
+  }
+  return p;
 }
 
 /** Limits from DCM_SANDBOX_LIMITS (`wall=600,cpu=1200,memory=8192,output=64`: seconds, MiB), over the defaults. */
@@ -221,9 +252,9 @@ export async function runStep(step: ToolStep, policy: SandboxPolicy = sandboxPol
   let argv: string[];
   let env: Record<string, string | undefined>;
   if (policy.sandbox) {
-    const bwrap = await findBwrap();
-    if (!bwrap) await assertSandboxReady(policy);
-    argv = [bwrap!, ...bwrapArgs(step, command)];
+    await assertSandboxReady(policy);
+    const bwrap = (await findBwrap())!;
+    argv = [bwrap, ...bwrapArgs(step, command)];
     env = stepEnv(step, process.env);
   } else {
     // Trusted code: the host's environment as it is, plus the step's.

@@ -241,9 +241,9 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
     1,
   );
   const noSandbox = Boolean(values["no-sandbox"]);
-  if (noSandbox) {
+  if (noSandbox || /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? "")) {
     io.err(
-      "WARNING: --no-sandbox: the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
+      "WARNING: --no-sandbox (or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
     );
   }
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
