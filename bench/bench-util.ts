@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { ManifestModule } from "../runtime/abi/manifest-types.js";
 import { type BuildReport, buildDist } from "../src/build/build-dist.js";
 import { projectRoot } from "../src/core/paths.js";
-import { languageById } from "../src/languages/registry.js";
+import { glueFor } from "../src/languages/registry.js";
 
 export interface Stats {
   median: number;
@@ -125,5 +125,4 @@ export async function ensureExampleDist(): Promise<BuildReport> {
 }
 
 /** The glue resolver of loadDist, from the adapter registry. */
-export const glueResolver = (lang: string, target: ManifestModule["target"]): string | undefined =>
-  languageById(lang)?.runtimeGlue[target];
+export const glueResolver = (lang: string, target: ManifestModule["target"]): string | undefined => glueFor(lang, target);

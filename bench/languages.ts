@@ -1,7 +1,7 @@
 /**
  * Per language, in one run (issue 4):
  *
- * 1. Build time of the parity suite (test/parity/<lang>) with dcm's cache
+ * 1. Build time of the parity suite (languages/<lang>/fixtures/parity) with dcm's cache
  *    empty (a fresh cache folder; the toolchains' own caches stay warm), and
  *    the no-change rebuild of the same dist.
  * 2. Client module size of the parity suite, raw and gzip -9 (target: Rust and
@@ -142,7 +142,7 @@ async function jsFloor(bytes: Uint8Array, m: Manifest, list: Float64Array): Prom
 }
 
 async function buildTimes(lang: string) {
-  const repo = join(projectRoot(), "test/parity", lang);
+  const repo = join(projectRoot(), "languages", lang, "fixtures", "parity");
   const out = benchTmp("languages", `${lang}-parity-dist`);
   const cacheDir = benchTmp("languages", `${lang}-cache-${process.pid}-${Date.now()}`);
   // No dist and an empty cache: everything is generated and compiled.

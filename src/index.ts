@@ -10,7 +10,7 @@
  *   await dist.call("GetHash", ["abc"], { on: "server", timeoutMs: 5000 });   // by name, with a time limit
  */
 import { type LoadDistOptions, type LoadedDist, loadDist } from "../runtime/node/load-dist.js";
-import { languageById } from "./languages/registry.js";
+import { glueFor } from "./languages/registry.js";
 
 export type { CallOptions, LoadDistOptions, LoadedDist } from "../runtime/node/load-dist.js";
 export type { CallOutput, FragmentOutput, OutputChunk, OutputHandler } from "../runtime/abi/output-types.js";
@@ -29,5 +29,5 @@ export { DcmError } from "../runtime/diagnostics/catalog.js";
  * `timeoutMs` (see runtime/node/load-dist.ts).
  */
 export function openDist(dir: string, opts: LoadDistOptions = {}): Promise<LoadedDist> {
-  return loadDist(dir, (language, target) => languageById(language)?.runtimeGlue[target], opts);
+  return loadDist(dir, glueFor, opts);
 }

@@ -7,12 +7,7 @@
  * `assembly` path segment (the `assembly/index.ts` convention); a CFD
  * `language: assemblyscript` selects it for any file.
  */
-import { fileURLToPath } from "node:url";
 import type { LanguageDescriptor } from "../../src/languages/adapter-types.js";
-
-/** Glue is loaded by path at run time, from source (vitest) or from build/. */
-const glue = (name: string): string =>
-  fileURLToPath(new URL(`./runtime/${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
 
 export function claimsAsFile(file: string): boolean {
   return file.endsWith(".ts") && !file.endsWith(".d.ts") && file.split(/[\\/]/).slice(0, -1).includes("assembly");
@@ -24,7 +19,6 @@ const assemblyscript: LanguageDescriptor = {
   extensions: [".ts"],
   claimsFile: claimsAsFile,
   targets: { client: ["wasm"], server: ["wasm"] },
-  runtimeGlue: { wasm: glue("wasm-glue") },
   load: async () => (await import("./adapter.js")).default,
 };
 

@@ -3,10 +3,9 @@
  * user's packages, `go build` to a wasip1 reactor (client, and the server's
  * second path) and to a c-shared native plugin (server).
  */
-import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
+import { defineAdapter } from "../../src/languages/kit/define-adapter.js";
 import { analyzeGo } from "./analysis/analyze-go.js";
 import { generateGo } from "./generate/generate-go.js";
-import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import type { GoTarget } from "./generate/build-spec.js";
 import { compileGo } from "./toolchain/compile-go.js";
 import { goExtraction } from "./toolchain/extraction-switch.js";
@@ -16,18 +15,10 @@ import go from "./language.js";
 // DCM_GO points dcm at one Go installation (and lets tests simulate a missing one).
 const goToolchain = createGoToolchain(process.env.DCM_GO ? { candidates: [process.env.DCM_GO] } : {});
 
-function goTarget(target: ModuleTarget): GoTarget {
-  if (target === "js") throw new Error("Go builds no `js` modules (targets are wasm and native).");
-  return target;
-}
-
-const { load: _load, ...info } = go;
-
-const goAdapter: LanguageAdapter = {
-  ...info,
+const goAdapter = defineAdapter<GoTarget>(go, {
   analyze: (req) => analyzeGo(req),
-  generate: (req, target) => generateGo(req, goTarget(target), { driver: goToolchain }),
-  compile: (project, target, outFile) => compileGo(project, goTarget(target), outFile, { driver: goToolchain }),
+  generate: (req, target) => generateGo(req, target, { driver: goToolchain }),
+  compile: (project, target, outFile) => compileGo(project, target, outFile, { driver: goToolchain }),
   // go-extract names closure extraction on or off, so that the build key (and a dist's freshness) follow it.
   toolchains: [goToolchain, goExtraction],
   support: {
@@ -35,6 +26,6 @@ const goAdapter: LanguageAdapter = {
     builds: { wasm: "`GOOS=wasip1` reactor, `//go:wasmexport`", native: "`-buildmode=c-shared` plugin" },
     toolchains: "Go ≥ 1.24 (tested with 1.26), gcc for cgo",
   },
-};
+});
 
 export default goAdapter;

@@ -7,8 +7,7 @@
  * the module ships with the glue made from wasm-bindgen's output
  * (toolchain/bindgen-glue.ts); DCM_RUST_BINDGEN=0 or no CLI: the plain cdylib.
  */
-import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
-import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
+import { defineAdapter } from "../../src/languages/kit/define-adapter.js";
 import { analyzeRust } from "./analysis/analyze-rust.js";
 import type { RustTarget } from "./generate/build-spec.js";
 import { generateRust } from "./generate/generate-rust.js";
@@ -18,18 +17,10 @@ import { rustToolchain } from "./toolchain/rust-toolchain.js";
 import { wasmBindgenToolchain } from "./toolchain/wasm-bindgen-tools.js";
 import rust from "./language.js";
 
-function rustTarget(target: ModuleTarget): RustTarget {
-  if (target === "js") throw new Error("Rust builds no `js` modules (targets are wasm and native).");
-  return target;
-}
-
-const { load: _load, ...info } = rust;
-
-const rustAdapter: LanguageAdapter = {
-  ...info,
+const rustAdapter = defineAdapter<RustTarget>(rust, {
   analyze: (req) => analyzeRust(req),
-  generate: (req, target) => generateRust(req, rustTarget(target), { driver: rustToolchain }),
-  compile: (project, target, outFile) => compileRust(project, rustTarget(target), outFile, { driver: rustToolchain }),
+  generate: (req, target) => generateRust(req, target, { driver: rustToolchain }),
+  compile: (project, target, outFile) => compileRust(project, target, outFile, { driver: rustToolchain }),
   // wasm-bindgen is optional (its detect() never fails): listed so that the manifest and the build key name the client path.
   toolchains: [rustToolchain, wasmBindgenToolchain],
   support: {
@@ -40,6 +31,6 @@ const rustAdapter: LanguageAdapter = {
     },
     toolchains: `Rust ≥ 1.63 (tested with 1.95; Debian's 1.63 as the wasm32 fallback); wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (optional, pinned)`,
   },
-};
+});
 
 export default rustAdapter;

@@ -6,39 +6,25 @@
  * `check` type-checks what it bundles with the TypeScript compiler.
  * Its id, extensions and glue are in language.ts (loaded without this file).
  */
-import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
-import type { LanguageAdapter } from "../../src/languages/adapter-types.js";
+import { defineAdapter } from "../../src/languages/kit/define-adapter.js";
 import { analyzeTs } from "./analysis/analyze-ts.js";
 import { generateTs } from "./generate/generate-ts.js";
 import { compileTs } from "./toolchain/compile-ts.js";
 import { esbuildToolchain } from "./toolchain/esbuild-toolchain.js";
 import typescript from "./language.js";
 
-function jsOnly(target: ModuleTarget): void {
-  if (target !== "js") throw new Error(`TypeScript builds only \`js\` modules, not \`${target}\`.`);
-}
-
-const { load: _load, ...info } = typescript;
-
-const typescriptAdapter: LanguageAdapter = {
-  ...info,
+const typescriptAdapter = defineAdapter<"js">(typescript, {
   analyze: (req) => analyzeTs(req),
   // The compiler is loaded only when a CFD has TypeScript fragments to check.
   check: async (req) => (await import("./check/type-check.js")).typeCheckTs(req),
-  generate: async (req, target) => {
-    jsOnly(target);
-    return generateTs(req);
-  },
-  compile: async (project, target, outFile) => {
-    jsOnly(target);
-    return compileTs(project, outFile);
-  },
+  generate: (req) => generateTs(req),
+  compile: (project, _target, outFile) => compileTs(project, outFile),
   toolchains: [esbuildToolchain],
   support: {
     grammar: "tree-sitter-typescript 0.23 (`typescript`)",
     builds: { js: "esbuild ES-module bundle, run as JavaScript" },
     toolchains: "esbuild ≥ 0.28 (npm dependency, tested with 0.28.2)",
   },
-};
+});
 
 export default typescriptAdapter;

@@ -2,8 +2,8 @@
  * Hosts that run a module outside the calling thread (types only). A native
  * server plugin must be called from a worker thread (docs/abi.md), so its
  * calls are asynchronous and it cannot be a FragmentInstance, whose `call` is
- * synchronous. Native glue (`languages/<id>/runtime/native-glue.ts`)
- * default-exports a NativeModuleLoader.
+ * synchronous. Native glue (core's runtime/native/native-glue.ts, or a
+ * language's own) default-exports a NativeModuleLoader.
  */
 import type { JsValue } from "./js-values.js";
 import type { LoadRequest } from "./module-types.js";

@@ -1,8 +1,9 @@
 /**
- * The runtime glue contract (types only). Each language folder ships glue
- * modules (`languages/<id>/runtime/*.ts`) whose default export is a
- * ModuleLoader. Executers load the glue named by the adapter registry and
- * never branch on a language id.
+ * The runtime glue contract (types only). Glue modules default-export a
+ * ModuleLoader: core's for modules that follow docs/abi.md
+ * (abi/dcm-wasm-instance.ts, native/native-glue.ts), or a language's own
+ * (`languages/<id>/runtime/*.ts`, e.g. for `js` modules). Executers load the
+ * glue the adapter registry names and never branch on a language id.
  */
 import type { JsValue } from "./js-values.js";
 import type { ManifestFragment, ManifestModule } from "./manifest-types.js";

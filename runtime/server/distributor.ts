@@ -25,8 +25,8 @@ import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
 
 async function defaultGlue(): Promise<NonNullable<ResolvedOptions["glue"]>> {
-  const { languageById } = await import("../../src/languages/registry.js");
-  return (language, target) => languageById(language)?.runtimeGlue[target];
+  const { glueFor } = await import("../../src/languages/registry.js");
+  return glueFor;
 }
 
 export class Distributor implements DistributorControl {

@@ -16,6 +16,7 @@ import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { CompileResult, LanguageAdapter } from "../languages/adapter-types.js";
+import { runtimeGlueFor } from "../languages/runtime-glue.js";
 import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
 import { notCallableReason } from "./callability.js";
 import { defaultCacheDir } from "./cache-dir.js";
@@ -93,11 +94,11 @@ async function bundleGlue(
   staging: string,
   file: string,
 ): Promise<{ file: string; sha256: string }> {
-  const entry = adapter.runtimeGlue[target];
+  const entry = runtimeGlueFor(adapter, target);
   if (!entry) {
     throw new DcmError(
       diag("DCM_COMPILE_FAILED", `${adapter.displayName} builds \`${target}\` modules but names no runtime glue for them.`, {
-        suggestion: `Set runtimeGlue.${target} in languages/${adapter.id}/adapter.ts.`,
+        suggestion: `Set runtimeGlue.${target} in languages/${adapter.id}/language.ts.`,
       }),
     );
   }

@@ -189,10 +189,13 @@ export interface LanguageInfo {
   /**
    * ESM module paths (absolute, of the compiled .js) of the runtime glue that
    * loads this language's modules, per target; see runtime/abi/module-types.ts.
-   * Glue of a portable target (`wasm`, `js`) must be browser-safe: `dcm build`
-   * bundles it into the dist for browsers.
+   * Optional: a target left out gets core's glue for modules that follow
+   * docs/abi.md (`wasm` and `native`; src/languages/runtime-glue.ts), so a
+   * language whose modules follow the ABI names none. A `js` target must name
+   * its glue. Glue of a portable target (`wasm`, `js`) must be browser-safe:
+   * `dcm build` bundles it into the dist for browsers.
    */
-  runtimeGlue: Partial<Record<ManifestModule["target"], string>>;
+  runtimeGlue?: Partial<Record<ManifestModule["target"], string>>;
 }
 
 /** A language as the registry holds it: its LanguageInfo plus the loader of its adapter. */

@@ -7,7 +7,9 @@
  * (parser, generators, toolchain drivers) is imported on first use through
  * `loadAdapter`, so that a command loads only the languages it works on.
  */
+import type { ModuleTarget } from "../../runtime/abi/manifest-types.js";
 import type { LanguageAdapter, LanguageDescriptor } from "./adapter-types.js";
+import { runtimeGlueFor } from "./runtime-glue.js";
 import go from "../../languages/go/language.js";
 import assemblyscript from "../../languages/assemblyscript/language.js";
 import rust from "../../languages/rust/language.js";
@@ -40,6 +42,12 @@ export function languageForFile(file: string): LanguageDescriptor | undefined {
 
 export function allExtensions(): string[] {
   return [...new Set(LANGUAGES.flatMap((l) => l.extensions))];
+}
+
+/** The runtime glue of a registered language's `target` modules (its own, else core's for docs/abi.md modules). */
+export function glueFor(id: string, target: ModuleTarget): string | undefined {
+  const language = languageById(id);
+  return language ? runtimeGlueFor(language, target) : undefined;
 }
 
 const loaded = new Map<string, Promise<LanguageAdapter>>();

@@ -137,7 +137,7 @@ describe("the repository's tsconfig.json is honoured", () => {
 describe("code written for dcm type-checks clean", () => {
   for (const [name, repo] of [
     ["examples/polyglot", join(ROOT, "examples/polyglot")],
-    ["test/parity/typescript", join(ROOT, "test/parity/typescript")],
+    ["languages/typescript/fixtures/parity", join(ROOT, "languages/typescript/fixtures/parity")],
     ["languages/typescript/fixtures/e2e/app", join(ROOT, "languages/typescript/fixtures/e2e/app")],
   ] as const) {
     it(name, async () => {

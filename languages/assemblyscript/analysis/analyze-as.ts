@@ -24,7 +24,8 @@ import { type Problem, TypeMapper } from "./map-types.js";
 import { mapFunction } from "./signature.js";
 import { chooseAbi, recordTable, signatureOf } from "./vtypes.js";
 import { type AsDecl, AsWorkspace, type FileSummary } from "./workspace.js";
-import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { fileNotReadable, kindMismatch, sourceSyntax } from "../../../src/languages/kit/fragment-diagnostics.js";
+import { cfdPos, diagnosticSink, isDir } from "../../../src/languages/kit/analysis-kit.js";
 import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";
 
@@ -35,13 +36,7 @@ export const LANGUAGE_ID = "assemblyscript";
 export async function analyzeAs(req: AnalyzeRequest): Promise<AnalysisResult> {
   const ws = new AsWorkspace(req.repo, req.cache);
   const mapper = new TypeMapper(ws);
-  const diagnostics: Diagnostic[] = [];
-  const seen = new Set<string>();
-  const emit = (d: Diagnostic) => {
-    const key = `${d.code}|${d.fragment}|${d.pos?.file}:${d.pos?.line}|${d.message}`;
-    if (!seen.has(key)) diagnostics.push(d);
-    seen.add(key);
-  };
+  const { diagnostics, emit } = diagnosticSink();
   const result: AnalysisResult = { fragments: [], types: {}, diagnostics, inputs: [], filesParsed: 0 };
   if (!isDir(req.repo)) {
     emit(diag("DCM_REPO_NOT_FOUND", `cannot read the repository folder ${req.repo}`));
@@ -124,26 +119,11 @@ function locate(frag: Frag, ws: AsWorkspace, emit: (d: Diagnostic) => void): AsD
   try {
     summary = ws.summary(frag.file);
   } catch {
-    emit(
-      diag("DCM_CFD_FILE_NOT_FOUND", `cannot read ${frag.file} (fragment \`${frag.id}\`)`, {
-        pos: cfdPos(frag, "location"),
-        fragment: frag.id,
-      }),
-    );
+    emit(fileNotReadable(frag));
     return undefined;
   }
   if (summary.syntaxError) {
-    const e = summary.syntaxError;
-    emit(
-      diag(
-        "DCM_SOURCE_SYNTAX",
-        `${frag.file} does not parse (${e.text} at ${e.line}:${e.col}); fragment \`${frag.id}\` needs it`,
-        {
-          pos: { file: frag.file, line: e.line, col: e.col },
-          fragment: frag.id,
-        },
-      ),
-    );
+    emit(sourceSyntax(frag.file, summary.syntaxError, frag.id));
     return undefined;
   }
   const name = frag.name.trim();
@@ -201,18 +181,6 @@ function locate(frag: Frag, ws: AsWorkspace, emit: (d: Diagnostic) => void): AsD
   }
   const decl = cands[0]!;
   const kind = decl.kind === "method" || decl.kind === "function" ? decl.kind : kindOf(decl);
-  if (frag.kind && frag.kind !== kind) {
-    emit(
-      diag(
-        "DCM_CFD_KIND_MISMATCH",
-        `\`${name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``,
-        {
-          pos: cfdPos(frag, "kind"),
-          suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
-          fragment: frag.id,
-        },
-      ),
-    );
-  }
+  if (frag.kind && frag.kind !== kind) emit(kindMismatch(frag, name, kind));
   return decl;
 }

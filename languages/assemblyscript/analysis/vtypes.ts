@@ -1,6 +1,5 @@
 /** AsType -> value-model VType, the record table, and the ABI choice. */
-import { isScalarSignature } from "../../../runtime/abi/scalar-abi.js";
-import type { CallAbi, Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
+import type { Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
 import type { AsClass, AsFragmentDetail, AsType } from "../as-types.js";
 
 const TYPED_ELEM: Record<string, VType> = {
@@ -48,9 +47,8 @@ export function signatureOf(d: AsFragmentDetail, classes: Record<string, AsClass
   return { params, results: d.result ? [toVType(d.result, classes)] : [], error: false };
 }
 
-export function chooseAbi(sig: Signature): CallAbi {
-  return isScalarSignature(sig) ? "scalar" : "buffer";
-}
+/** The ABI choice is the kit's (docs/abi.md), the same for every language. */
+export { chooseAbi } from "../../../src/languages/kit/abi-exports.js";
 
 /** Record table keyed by class name; a second class of the same name in another file is a clash (returned). */
 export function recordTable(classes: Record<string, AsClass>): {

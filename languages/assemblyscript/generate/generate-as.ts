@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { projectRoot } from "../../../src/core/paths.js";
-import type { AnalyzedFragment, GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
+import type { GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
+import { compareIds as cmp, exportNames, isCallableFragment as isCallable } from "../../../src/languages/kit/abi-exports.js";
 import type { AsAnalysisDetail, AsFragmentDetail } from "../as-types.js";
 import { ASC_FLAGS, type AsBuildSpec, SRC_DIR } from "./build-spec.js";
 import { CodecGen } from "./codec-gen.js";
@@ -61,24 +62,6 @@ const ABI_IMPORTS = [
   "dcmCompareStrings",
 ];
 
-export function isCallable(f: AnalyzedFragment): boolean {
-  return (f.kind === "function" || f.kind === "method") && f.signature !== undefined;
-}
-
-/** `dcm_f_<id>` per callable fragment, over all fragments so both sides agree. */
-export function exportNames(fragments: AnalyzedFragment[]): Record<string, string> {
-  const ids = [...new Set(fragments.filter(isCallable).map((f) => f.id))].sort(cmp);
-  const used = new Set<string>();
-  const out: Record<string, string> = {};
-  for (const id of ids) {
-    const base = `dcm_f_${id.replace(/[^A-Za-z0-9_]/g, "_") || "_"}`;
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
-    used.add(name);
-    out[id] = name;
-  }
-  return out;
-}
 
 export async function generateAs(req: GenerateRequest, opts: GenerateAsOptions): Promise<GeneratedProject> {
   const detail = req.analysis.detail as AsAnalysisDetail;
@@ -193,8 +176,4 @@ export async function generateAs(req: GenerateRequest, opts: GenerateAsOptions):
     fragments: req.fragments.map((f) => ({ id: f.id, file: f.file, line: f.line, endLine: f.endLine })),
   };
   return { files, exports, contentKey: h.digest("hex"), buildSpec: spec };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

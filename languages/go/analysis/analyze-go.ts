@@ -27,6 +27,7 @@ import { type MappedFunc, mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Found, GoWorkspace } from "./workspace.js";
 import { isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { fileNotReadable, kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
 import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 
 interface Located {
@@ -157,12 +158,7 @@ function locate(
   try {
     summary = ws.summary(frag.file);
   } catch {
-    emit(
-      diag("DCM_CFD_FILE_NOT_FOUND", `cannot read ${frag.file} (fragment \`${frag.id}\`)`, {
-        pos: cfdPos(frag, "location"),
-        fragment: frag.id,
-      }),
-    );
+    emit(fileNotReadable(frag));
     return undefined;
   }
   const r = findSymbol(frag, summary);
@@ -171,39 +167,14 @@ function locate(
     return undefined;
   }
   const { decl } = r;
-  if (frag.kind && frag.kind !== decl.kind) {
-    emit(
-      diag(
-        "DCM_CFD_KIND_MISMATCH",
-        `\`${frag.name}\` is a ${decl.kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``,
-        {
-          pos: cfdPos(frag, "kind"),
-          suggestion: `set \`kind: ${decl.kind}\`, or remove \`kind\``,
-          fragment: frag.id,
-        },
-      ),
-    );
-  }
+  if (frag.kind && frag.kind !== decl.kind) emit(kindMismatch(frag, frag.name, decl.kind));
   const ctx = mapper.ctxFor(frag.file, summary);
   return ctx && { frag, found: { decl, file: frag.file, summary }, ctx };
 }
 
 /** DCM_SOURCE_SYNTAX for every file the fragment's analysis touched that did not parse cleanly. */
 function reportSyntax(ws: GoWorkspace, frag: CfdFragmentWithFile, emit: (d: Diagnostic) => void): void {
-  for (const file of [...ws.touched].sort()) {
-    const err = ws.summary(file).syntaxError;
-    if (!err) continue;
-    emit(
-      diag(
-        "DCM_SOURCE_SYNTAX",
-        `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${frag.id}\` needs it`,
-        {
-          pos: { file, line: err.line, col: err.col },
-          fragment: frag.id,
-        },
-      ),
-    );
-  }
+  reportSyntaxOf(ws.touched, (file) => ws.summary(file).syntaxError, frag.id, emit);
 }
 
 /** Import path -> alias for the fragment's libs that its file imports under an explicit name. */

@@ -3,7 +3,7 @@
  * after every fragment's signature is mapped, because a record's name depends
  * on whether another package defines a struct of the same name.
  */
-import type { CallAbi, RecordDef, Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
+import type { RecordDef, Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
 import type { GoBasicName, GoFragmentDetail, GoNamedType, GoType } from "../go-types.js";
 
 /** Sets recordName on every named struct type: `Name`, or `pkgName.Name` when the name is taken twice. */
@@ -114,14 +114,8 @@ export function signatureOf(d: GoFragmentDetail, receiverName: string, named: Re
   return { params, results: d.results.map((r) => toVType(r, named)), error: d.hasError };
 }
 
-const SCALAR = new Set(["bool", "int", "float"]);
-
-export function chooseAbi(sig: Signature): CallAbi {
-  const scalar = (t: VType) => SCALAR.has(t.kind);
-  return !sig.error && sig.results.length <= 1 && sig.params.every((p) => scalar(p.type)) && sig.results.every(scalar)
-    ? "scalar"
-    : "buffer";
-}
+/** The ABI choice is the kit's (docs/abi.md), the same for every language. */
+export { chooseAbi } from "../../../src/languages/kit/abi-exports.js";
 
 /** Keys of every named type a GoType reaches, through struct fields. */
 export function reachableNamed(t: GoType, named: Record<string, GoNamedType>, into: Set<string>): void {

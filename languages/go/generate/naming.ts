@@ -1,8 +1,11 @@
 /**
- * Names the generator invents: export names of fragments, Go identifiers for
- * packages and per-type codec functions. All of them are deterministic.
+ * Names the generator invents: Go identifiers for packages and per-type codec
+ * functions. All of them are deterministic. Export names of fragments
+ * (`dcm_f_<id>`) and the id order come from the kit (src/languages/kit/abi-exports.ts).
  */
 import type { AnalyzedFragment } from "../../../src/languages/adapter-types.js";
+
+export { compareIds as compareStrings, exportNames, exportSuffix } from "../../../src/languages/kit/abi-exports.js";
 
 export function isCallable(f: AnalyzedFragment): boolean {
   return f.kind === "function" || f.kind === "method";
@@ -14,35 +17,6 @@ export function sanitizeIdent(s: string): string {
   return out === "" ? "_" : out;
 }
 
-/**
- * The export name (`dcm_f_<id>`) of every callable fragment. Computed over all
- * fragments of the language, not one module's, so that a fragment has the same
- * export name in its client and server modules (the manifest has one `export`).
- * Ids that sanitize to the same name get `_2`, `_3`… in id order.
- */
-export function exportNames(fragments: AnalyzedFragment[]): Record<string, string> {
-  const ids = [...new Set(fragments.filter(isCallable).map((f) => f.id))].sort(compareStrings);
-  const used = new Set<string>();
-  const out: Record<string, string> = {};
-  for (const id of ids) {
-    const base = `dcm_f_${sanitizeIdent(id)}`;
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
-    used.add(name);
-    out[id] = name;
-  }
-  return out;
-}
-
-/** `dcm_f_x` → `x`: the suffix shared by the export and the package-side alias `DcmFn_x`. */
-export function exportSuffix(exportName: string): string {
-  return exportName.slice("dcm_f_".length);
-}
-
-/** Code-unit order, independent of locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Assigns unique names from preferred ones, in the order of `keys` (callers sort them). */
 export function uniqueNames(keys: string[], preferred: (key: string) => string): Map<string, string> {

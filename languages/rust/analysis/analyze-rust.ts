@@ -22,7 +22,8 @@ import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { mapFunc } from "./signature.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Decl, type FileSummary, modPathOf, RustWorkspace } from "./workspace.js";
-import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { fileNotReadable, kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
+import { cfdPos, diagnosticSink, isDir } from "../../../src/languages/kit/analysis-kit.js";
 import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 import { ambiguousName, narrowByReceiver } from "../../../src/languages/kit/receiver-hints.js";
 
@@ -30,13 +31,7 @@ type Frag = AnalyzeFragment;
 
 export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> {
   const ws = new RustWorkspace(req.repo, req.cache);
-  const diagnostics: Diagnostic[] = [];
-  const seen = new Set<string>();
-  const emit = (d: Diagnostic) => {
-    const key = `${d.code}|${d.fragment}|${d.pos?.file}:${d.pos?.line}|${d.message}`;
-    if (!seen.has(key)) diagnostics.push(d);
-    seen.add(key);
-  };
+  const { diagnostics, emit } = diagnosticSink();
   const result = (fragments: AnalyzedFragment[]): AnalysisResult => ({
     fragments,
     types: {},
@@ -82,7 +77,7 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
     try {
       summary = ws.summary(frag.file);
     } catch {
-      emit(diag("DCM_CFD_FILE_NOT_FOUND", `cannot read ${frag.file} (fragment \`${frag.id}\`)`, { pos: cfdPos(frag, "location"), fragment: frag.id }));
+      emit(fileNotReadable(frag));
       continue;
     }
     reportSyntax(ws, frag, emit);
@@ -122,15 +117,7 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
         reachableNamed(t, mapper.named, keys);
       deps.typeDefs = [...new Set([...deps.typeDefs, ...[...keys].map((k) => mapper.named[k]?.name ?? k)])].sort();
     }
-    if (frag.kind && frag.kind !== kind) {
-      emit(
-        diag("DCM_CFD_KIND_MISMATCH", `\`${frag.name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``, {
-          pos: cfdPos(frag, "kind"),
-          suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
-          fragment: frag.id,
-        }),
-      );
-    }
+    if (frag.kind && frag.kind !== kind) emit(kindMismatch(frag, frag.name, kind));
     reportSyntax(ws, frag, emit);
     const { cannotCross, errors } = splitSignatureProblems(problems, { id: frag.id, symbol: decl.symbol });
     for (const e of errors) emit(e);
@@ -217,14 +204,5 @@ function findDecl(frag: Frag, summary: FileSummary, emit: (d: Diagnostic) => voi
 }
 
 function reportSyntax(ws: RustWorkspace, frag: Frag, emit: (d: Diagnostic) => void): void {
-  for (const file of [...ws.touched].sort()) {
-    const err = ws.summary(file).syntaxError;
-    if (!err) continue;
-    emit(
-      diag("DCM_SOURCE_SYNTAX", `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${frag.id}\` needs it`, {
-        pos: { file, line: err.line, col: err.col },
-        fragment: frag.id,
-      }),
-    );
-  }
+  reportSyntaxOf(ws.touched, (file) => ws.summary(file).syntaxError, frag.id, emit);
 }

@@ -3,7 +3,7 @@
  * Runs after every signature is mapped: a record's name depends on whether
  * another module declares a struct of the same name.
  */
-import type { CallAbi, Param, RecordDef, Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
+import type { Param, RecordDef, Signature, TypeTable, VType } from "../../../runtime/abi/value-types.js";
 import type { RustFragmentDetail, RustNamedType, RustPrim, RustType } from "../rust-types.js";
 
 /** `Name`, or `module::Name` when two modules declare a struct of that name, else the full key. */
@@ -87,14 +87,8 @@ export function signatureOf(d: RustFragmentDetail, receiver: RustType | undefine
   return { params, results: d.results.map((r) => toVType(r, named)), error: d.hasError };
 }
 
-const SCALAR = new Set(["bool", "int", "float"]);
-
-export function chooseAbi(sig: Signature): CallAbi {
-  const scalar = (t: VType) => SCALAR.has(t.kind);
-  return !sig.error && sig.results.length <= 1 && sig.params.every((p) => scalar(p.type)) && sig.results.every(scalar)
-    ? "scalar"
-    : "buffer";
-}
+/** The ABI choice is the kit's (docs/abi.md), the same for every language. */
+export { chooseAbi } from "../../../src/languages/kit/abi-exports.js";
 
 /** Keys of every named type a RustType reaches, through struct fields. */
 export function reachableNamed(t: RustType, named: Record<string, RustNamedType>, into: Set<string>): void {

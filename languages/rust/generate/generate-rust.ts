@@ -15,8 +15,9 @@
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, posix, resolve } from "node:path";
-import type { AnalyzedFragment, GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
+import type { GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
 import { projectRoot } from "../../../src/core/paths.js";
+import { compareIds as cmp, exportNames, isCallableFragment as isCallable } from "../../../src/languages/kit/abi-exports.js";
 import { findCargoToml } from "../analysis/cargo-toml.js";
 import { crateSourceFiles } from "../analysis/crate-files.js";
 import { reachableNamed } from "../analysis/vtypes.js";
@@ -34,23 +35,6 @@ export const RUST_GENERATOR_VERSION = 1;
 export const ABI_FILE = "zz_dcm_abi.rs";
 const APPEND_MARK = "// ---- code below this line was appended by dcm (not in the user's file) ----";
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const isCallable = (f: AnalyzedFragment) => (f.kind === "function" || f.kind === "method") && !!f.signature;
-
-/** `dcm_f_<id>`, agreeing across modules (computed over all fragments of the analysis). */
-export function exportNames(fragments: AnalyzedFragment[]): Record<string, string> {
-  const ids = [...new Set(fragments.filter(isCallable).map((f) => f.id))].sort(cmp);
-  const used = new Set<string>();
-  const out: Record<string, string> = {};
-  for (const id of ids) {
-    const base = `dcm_f_${id.replace(/[^A-Za-z0-9_]/g, "_")}`;
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
-    used.add(name);
-    out[id] = name;
-  }
-  return out;
-}
 
 async function template(name: string): Promise<string> {
   return readFile(join(projectRoot(), "languages", "rust", "templates", name), "utf8");

@@ -11,7 +11,7 @@ import { didYouMean } from "../../../src/core/did-you-mean.js";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { Diagnostic, SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
-import { isScalarSignature } from "../../../runtime/abi/scalar-abi.js";
+import { chooseAbi } from "../../../src/languages/kit/abi-exports.js";
 import type { TsAnalysisDetail, TsFragmentDetail } from "../ts-types.js";
 import { collectDeps, type FragmentIndex, indexKey } from "./deps.js";
 import { collectInputs, reachableFiles } from "./inputs.js";
@@ -19,7 +19,8 @@ import { type Problem, TypeMapper } from "./map-types.js";
 import { fragmentKind, functionNode, mapSignature } from "./signature.js";
 import type { TsDecl } from "./summarize.js";
 import { TsWorkspace } from "./workspace.js";
-import { cfdPos, isDir } from "../../../src/languages/kit/analysis-kit.js";
+import { kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
+import { cfdPos, diagnosticSink, isDir } from "../../../src/languages/kit/analysis-kit.js";
 import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 
 type Frag = AnalyzeRequest["fragments"][number];
@@ -32,13 +33,7 @@ interface Located {
 export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
   const ws = new TsWorkspace(req.repo, req.cache);
   const mapper = new TypeMapper(ws);
-  const diagnostics: Diagnostic[] = [];
-  const seen = new Set<string>();
-  const emit = (d: Diagnostic) => {
-    const key = `${d.code}|${d.fragment}|${d.pos?.file}:${d.pos?.line}|${d.message}`;
-    if (!seen.has(key)) diagnostics.push(d);
-    seen.add(key);
-  };
+  const { diagnostics, emit } = diagnosticSink();
   const empty = (): AnalysisResult => ({ fragments: [], types: {}, diagnostics, inputs: [], filesParsed: 0 });
   if (!isDir(req.repo)) {
     emit(diag("DCM_REPO_NOT_FOUND", `cannot read the repository folder ${req.repo}`));
@@ -75,15 +70,7 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
       unit: frag.file,
       deps: collectDeps(ws, mapper, frag.file, decl, index, frag.id),
     };
-    if (frag.kind && frag.kind !== kind) {
-      emit(
-        diag("DCM_CFD_KIND_MISMATCH", `\`${frag.name}\` is a ${kind} in ${frag.file}, but the CFD says \`kind: ${frag.kind}\``, {
-          pos: cfdPos(frag, "kind"),
-          suggestion: `set \`kind: ${kind}\`, or remove \`kind\``,
-          fragment: frag.id,
-        }),
-      );
-    }
+    if (frag.kind && frag.kind !== kind) emit(kindMismatch(frag, frag.name, kind));
     if (kind === "function") {
       const overloads = ws.summary(frag.file).decls.filter((d) => d.kind === "overload" && d.name === decl.name);
       if (overloads.length > 0) {
@@ -106,7 +93,7 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
       const mapped = problems.length === 0 ? mapSignature(decl, frag.file, mapper, problems) : undefined;
       if (mapped && problems.length === 0) {
         out.signature = mapped.signature;
-        out.abi = isScalarSignature(mapped.signature) ? "scalar" : "buffer";
+        out.abi = chooseAbi(mapped.signature);
         const exportName = decl.exportedAs.includes(decl.name) ? decl.name : decl.exportedAs[0]!;
         const detail: TsFragmentDetail = { file: frag.file, importName: exportName, lift: mapped.lift };
         out.detail = detail;
@@ -202,19 +189,12 @@ function locate(frag: Frag, ws: TsWorkspace, emit: (d: Diagnostic) => void): TsD
 }
 
 function reportSyntax(ws: TsWorkspace, id: string, emit: (d: Diagnostic) => void): void {
-  for (const file of [...ws.touched].sort()) {
-    let err: ReturnType<TsWorkspace["summary"]>["syntaxError"];
+  const errorOf = (file: string) => {
     try {
-      err = ws.summary(file).syntaxError;
+      return ws.summary(file).syntaxError;
     } catch {
-      continue;
+      return undefined; // unreadable: reported where the file is needed
     }
-    if (!err) continue;
-    emit(
-      diag("DCM_SOURCE_SYNTAX", `${file} does not parse (${err.text} at ${err.line}:${err.col}); fragment \`${id}\` needs it`, {
-        pos: { file, line: err.line, col: err.col },
-        fragment: id,
-      }),
-    );
-  }
+  };
+  reportSyntaxOf(ws.touched, errorOf, id, emit);
 }

@@ -18,6 +18,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { projectRoot } from "../../../src/core/paths.js";
 import type { AnalyzedFragment, GeneratedProject, GenerateRequest } from "../../../src/languages/adapter-types.js";
+import { compareIds as compare, exportNames, isCallableFragment } from "../../../src/languages/kit/abi-exports.js";
 import type { TsAnalysisDetail, TsFragmentDetail, TsModuleMeta } from "../ts-types.js";
 import { BUNDLE_OPTIONS, bundle } from "../toolchain/bundle.js";
 import { type EsbuildToolchainDriver, esbuildToolchain } from "../toolchain/esbuild-toolchain.js";
@@ -39,23 +40,9 @@ export interface TsBuildSpec {
   diagnostics: Diagnostic[];
 }
 
+/** A callable fragment that the TS analysis described (only those can be imported into the entry). */
 export function isCallable(f: AnalyzedFragment): boolean {
-  return (f.kind === "function" || f.kind === "method") && f.signature !== undefined && f.detail !== undefined;
-}
-
-/** `dcm_f_<id>` with anything but [A-Za-z0-9_] as `_`; clashes get `_2`, `_3`… in id order. */
-export function exportNames(fragments: AnalyzedFragment[]): Record<string, string> {
-  const ids = [...new Set(fragments.filter(isCallable).map((f) => f.id))].sort(compare);
-  const used = new Set<string>();
-  const out: Record<string, string> = {};
-  for (const id of ids) {
-    const base = `dcm_f_${id.replace(/[^A-Za-z0-9_]/g, "_") || "_"}`;
-    let name = base;
-    for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
-    used.add(name);
-    out[id] = name;
-  }
-  return out;
+  return isCallableFragment(f) && f.detail !== undefined;
 }
 
 /** The entry module's text. `repo` is absolute; specs replace it to compare goldens. */
@@ -63,7 +50,7 @@ export function renderEntry(req: { repo: string; analysis: GenerateRequest["anal
   text: string;
   exports: Record<string, string>;
 } {
-  const names = exportNames([...req.analysis.fragments, ...req.fragments]);
+  const names = exportNames([...req.analysis.fragments, ...req.fragments], isCallable);
   const frags = req.fragments.filter(isCallable).sort((a, b) => compare(a.id, b.id));
   const byFile = new Map<string, Array<{ id: string; importName: string; local: string }>>();
   frags.forEach((f, i) => {
@@ -162,8 +149,4 @@ export async function generateTs(
     contentKey: h.digest("hex"),
     buildSpec: spec,
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

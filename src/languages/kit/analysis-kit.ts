@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CfdFragment } from "../../cfd/cfd-types.js";
-import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
+import type { Diagnostic, SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { ParseCache } from "../adapter-types.js";
 
 /** The CFD position of the first of `keys` the fragment has (e.g. `name`, `location.filepath`), else the fragment's own. */
@@ -13,6 +13,22 @@ export function cfdPos(frag: Pick<CfdFragment, "positions">, ...keys: string[]):
     if (p) return p;
   }
   return frag.positions.fragment;
+}
+
+/**
+ * The diagnostics of one analysis, each reported once: several fragments
+ * reaching the same broken file or type would otherwise repeat the same
+ * error (same code, fragment, place and message).
+ */
+export function diagnosticSink(): { diagnostics: Diagnostic[]; emit: (d: Diagnostic) => void } {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const emit = (d: Diagnostic) => {
+    const key = `${d.code}|${d.fragment}|${d.pos?.file}:${d.pos?.line}|${d.message}`;
+    if (!seen.has(key)) diagnostics.push(d);
+    seen.add(key);
+  };
+  return { diagnostics, emit };
 }
 
 export function isDir(path: string): boolean {

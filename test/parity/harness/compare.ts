@@ -26,16 +26,3 @@ export function sameOutcome(id: string, got: string, want: string): boolean {
     return false; // not JSON at all
   }
 }
-
-/**
- * Documented differences between languages (test/parity/README.md), applied
- * to a language's native result before the cross-language comparison.
- */
-export function normaliseForAgreement(lang: string, id: string, line: string): string {
-  // AssemblyScript has no tuples: its two results come back as a record {min, max}.
-  if (lang === "assemblyscript" && id === "multi-result" && errorCode(line) === undefined) {
-    const m = /^\{"min":(-?\d+),"max":(-?\d+)\}$/.exec(line);
-    return m ? `[${m[1]},${m[2]}]` : line;
-  }
-  return line;
-}

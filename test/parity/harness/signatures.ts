@@ -18,7 +18,7 @@ export type T =
   | { k: "opt"; inner: T }
   | { k: "record"; name: string };
 
-/** Records by name: fields in declaration order, by their JSON name. */
+/** Records by name: fields in declaration order, by their JSON name. A language's ParityLanguage may add its own (harness/languages.ts). */
 export const RECORDS: Record<string, Array<[string, string]>> = {
   Point: [
     ["x", "i32"],
@@ -37,11 +37,6 @@ export const RECORDS: Record<string, Array<[string, string]>> = {
   Rect: [
     ["width", "f64"],
     ["height", "f64"],
-  ],
-  // AssemblyScript has no tuples: multi-result returns this record there.
-  MinMax: [
-    ["min", "i32"],
-    ["max", "i32"],
   ],
 };
 
@@ -95,15 +90,11 @@ export const SIGNATURES: Record<string, FragmentSig> = {
   "print-lines": { params: ["string", "i32"], results: ["i32"] },
 };
 
-/** Where a language's signature differs by nature (see ../README.md). */
-export const SIGNATURE_OVERRIDES: Record<string, Record<string, Partial<FragmentSig>>> = {
-  assemblyscript: { "multi-result": { results: ["MinMax"] } },
-};
-
-export function signatureFor(lang: string, id: string): FragmentSig {
+/** A fragment's signature, with a language's overrides (its ParityLanguage's `signatures`) applied. */
+export function signatureFor(id: string, overrides: Record<string, Partial<FragmentSig>> = {}): FragmentSig {
   const base = SIGNATURES[id];
   if (!base) throw new Error(`parity: no signature for fragment \`${id}\` in test/parity/harness/signatures.ts`);
-  return { ...base, ...SIGNATURE_OVERRIDES[lang]?.[id] };
+  return { ...base, ...overrides[id] };
 }
 
 /** Parses the compact notation. */

@@ -49,7 +49,8 @@ test("compareGoVersions", () => {
 });
 
 describe("export names", () => {
-  const frag = (id: string, kind: AnalyzedFragment["kind"] = "function") => ({ id, kind }) as AnalyzedFragment;
+  const frag = (id: string, kind: AnalyzedFragment["kind"] = "function") =>
+    ({ id, kind, signature: { params: [], results: [] } }) as AnalyzedFragment;
 
   test("sanitized, unique in id order, callables only", () => {
     expect(sanitizeIdent("get-hash")).toBe("get_hash");

@@ -3,7 +3,7 @@
  * fixtures/abi-go, called from its worker thread, async and sync.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import nativeGlue from "../../../languages/go/runtime/native-glue.js";
+import nativeGlue from "../../../runtime/native/native-glue.js";
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
 import { type NativeHost, startNativeHost } from "../../../runtime/native/native-host.js";
