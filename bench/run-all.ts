@@ -23,6 +23,7 @@ const BENCHES = [
   "browser-calls",
   "languages",
   "terraform-build",
+  "sandbox-build",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

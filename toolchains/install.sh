@@ -2,7 +2,7 @@
 # Installs (or checks) every toolchain dcm uses. Idempotent and quiet when
 # everything is present. Runs each toolchains/<name>/install.sh, then makes
 # sure a C compiler exists (the native Go plugin is built with cgo), and
-# bubblewrap (sandboxed compiler runs, DCM_SANDBOX=1).
+# bubblewrap (the build sandbox, docs/build-sandbox.md).
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 status=0
@@ -31,13 +31,18 @@ if ! command -v "${CC:-gcc}" >/dev/null 2>&1; then
   fi
 fi
 
-# bubblewrap runs the compiler without network and with the repository read-only
-# (DCM_SANDBOX=1); installed whenever possible so the sandbox tests run too.
+# bubblewrap: `dcm build` runs every toolchain inside it (no network while
+# compiling, only the repository and the toolchains visible; docs/build-sandbox.md)
+# and refuses to build without it unless --no-sandbox. Installed and checked.
 if ! command -v bwrap >/dev/null 2>&1; then
-  if ! apt_install bubblewrap && [ "${DCM_SANDBOX:-}" = "1" ]; then
-    echo "bwrap: not found; DCM_SANDBOX=1 needs bubblewrap: apt-get install -y bubblewrap" >&2
-    status=1
-  fi
+  apt_install bubblewrap || true
+fi
+if ! command -v bwrap >/dev/null 2>&1; then
+  echo "bwrap: not found; dcm build needs bubblewrap for its sandbox: apt-get install -y bubblewrap (or build trusted code with --no-sandbox)" >&2
+  status=1
+elif ! bwrap --die-with-parent --unshare-net --ro-bind / / -- true >/dev/null 2>&1; then
+  echo "bwrap: installed but cannot create a sandbox here (user namespaces disabled? in a container, run it with --privileged or allow unprivileged user namespaces)" >&2
+  status=1
 fi
 
 exit $status

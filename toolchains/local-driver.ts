@@ -1,27 +1,16 @@
 /**
- * Runs a compiler process on this machine (no sandbox): the shared helper of
- * every toolchain driver. Never throws for a failing process; the outcome
- * says what happened.
+ * Runs a process on this machine, unsandboxed: only for probing a toolchain's
+ * own binaries (`go version`, src/languages/kit/toolchain-kit.ts probeTool).
+ * Every step that reads the user's repository goes through core's sandbox
+ * (toolchains/sandbox.ts). Never throws for a failing process.
  */
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
-import type { CompileJob, CompileOutcome } from "./toolchain-types.js";
+import type { CompileOutcome } from "./toolchain-types.js";
 
 /** Default limit for one compiler run. */
 export const DEFAULT_COMPILE_TIMEOUT_MS = 10 * 60 * 1000;
-
-export interface RunOptions {
-  /** Environment variables to remove from the inherited environment. */
-  unsetEnv?: string[];
-}
-
-/** Runs `command args` in job.cwd with the inherited environment plus job.env. */
-export async function runLocal(command: string, job: CompileJob, opts: RunOptions = {}): Promise<CompileOutcome> {
-  const env: Record<string, string | undefined> = { ...process.env, ...job.env };
-  for (const k of opts.unsetEnv ?? []) delete env[k];
-  return runProcess(command, job.args, { cwd: job.cwd, env, timeoutMs: job.timeoutMs ?? DEFAULT_COMPILE_TIMEOUT_MS });
-}
 
 /** Runs a process with exactly the given environment. */
 export async function runProcess(

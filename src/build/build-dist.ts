@@ -11,17 +11,35 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Manifest, ManifestFragment, ManifestModule, ModuleTarget, Side } from "../../runtime/abi/manifest-types.js";
+import type {
+  Manifest,
+  ManifestFragment,
+  ManifestModule,
+  ModuleTarget,
+  Side,
+} from "../../runtime/abi/manifest-types.js";
 import type { RecordDef, TypeTable } from "../../runtime/abi/value-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
-import type { LanguageAdapter } from "../languages/adapter-types.js";
+import type { CompileResult, LanguageAdapter } from "../languages/adapter-types.js";
 import { runtimeGlueFor } from "../languages/runtime-glue.js";
 import { absolutePaths, analyzeProject, hasErrors, type ProjectAnalysis } from "./analyze-project.js";
 import { notCallableReason } from "./callability.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import { emitStubs } from "./emit-stubs.js";
-import { checkOutDir, discardStaging, outputError, hasDistMarker, makeStaging, removeStaleTemps, swapIn, tempPrefix, trackTemp, untrackTemp } from "./out-dir.js";
+import {
+  checkOutDir,
+  discardStaging,
+  outputError,
+  hasDistMarker,
+  makeStaging,
+  removeStaleTemps,
+  swapIn,
+  tempPrefix,
+  trackTemp,
+  untrackTemp,
+} from "./out-dir.js";
+import { assertSandboxReady, type SandboxPolicy, sandboxPolicy, withSandboxPolicy } from "../../toolchains/sandbox.js";
 
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
@@ -36,6 +54,12 @@ export interface BuildOptions {
   /** Refuse the build on warnings too (`dcm build --strict`). */
   strict?: boolean;
   onProgress?: (step: string, detail?: string) => void;
+  /**
+   * Run the toolchains inside core's bubblewrap sandbox (toolchains/sandbox.ts): the default.
+   * false = directly on this machine, for trusted code only (`dcm build --no-sandbox`).
+   * Absent: on unless DCM_SANDBOX=0.
+   */
+  sandbox?: boolean;
 }
 
 export interface BuildReport {
@@ -91,9 +115,13 @@ async function bundleGlue(
   const entry = runtimeGlueFor(adapter, target);
   if (!entry) {
     throw new DcmError(
-      diag("DCM_COMPILE_FAILED", `${adapter.displayName} builds \`${target}\` modules but names no runtime glue for them.`, {
-        suggestion: `Set runtimeGlue.${target} in languages/${adapter.id}/language.ts.`,
-      }),
+      diag(
+        "DCM_COMPILE_FAILED",
+        `${adapter.displayName} builds \`${target}\` modules but names no runtime glue for them.`,
+        {
+          suggestion: `Set runtimeGlue.${target} in languages/${adapter.id}/language.ts.`,
+        },
+      ),
     );
   }
   const esbuild = await import("esbuild");
@@ -132,9 +160,13 @@ async function toolchainVersions(adapter: LanguageAdapter, diagnostics: Diagnost
     const info = await tc.detect();
     if (!info) {
       diagnostics.push(
-        diag("DCM_TOOLCHAIN_MISSING", `${adapter.displayName} needs the \`${tc.name}\` toolchain, which is not installed.`, {
-          suggestion: tc.installHint,
-        }),
+        diag(
+          "DCM_TOOLCHAIN_MISSING",
+          `${adapter.displayName} needs the \`${tc.name}\` toolchain, which is not installed.`,
+          {
+            suggestion: tc.installHint,
+          },
+        ),
       );
       continue;
     }
@@ -143,8 +175,13 @@ async function toolchainVersions(adapter: LanguageAdapter, diagnostics: Diagnost
   return versions;
 }
 
-function computeBuildKey(analysis: ProjectAnalysis, toolchains: Record<string, string[]>): string {
+function computeBuildKey(
+  analysis: ProjectAnalysis,
+  toolchains: Record<string, string[]>,
+  policy: SandboxPolicy,
+): string {
   const parts = {
+    ...(policy.sandbox ? {} : { unsandboxed: true }),
     generator: GENERATOR_VERSION,
     manifest: MANIFEST_VERSION,
     abi: ABI_VERSION,
@@ -186,6 +223,11 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
+  const policy = opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
+  return withSandboxPolicy(policy, () => build(opts, policy));
+}
+
+async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildReport> {
   const progress = opts.onProgress ?? (() => {});
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -213,13 +255,23 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
   for (const { adapter } of analysis.languages) toolchains[adapter.id] = await toolchainVersions(adapter, diagnostics);
   if (hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
   analysis.cfdText = await readFile(opts.cfd, "utf8");
-  const buildKey = computeBuildKey(analysis, toolchains);
+  const buildKey = computeBuildKey(analysis, toolchains, policy);
   const current = (await hasDistMarker(out)) ? await distIsCurrent(out, buildKey) : null;
   lap("check");
   if (current) {
-    return { outDir: out, manifest: current, upToDate: true, modulesFromCache: 0, modulesCompiled: 0, timings, diagnostics };
+    return {
+      outDir: out,
+      manifest: current,
+      upToDate: true,
+      modulesFromCache: 0,
+      modulesCompiled: 0,
+      timings,
+      diagnostics,
+    };
   }
 
+  // No toolchain runs on the repository outside the sandbox: refuse before anything is written.
+  await assertSandboxReady(policy);
   const moduleCache = join(cacheDir, "modules");
   await mkdir(moduleCache, { recursive: true });
   const workRoot = join(cacheDir, "work");
@@ -266,18 +318,29 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
         );
         Object.assign(exportsById, project.exports);
         const ext = MODULE_FILES[target].ext;
-        const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}.${ext}`);
+        // A module built outside the sandbox (--no-sandbox) saw the host: a sandboxed build never reuses it.
+        const trust = policy.sandbox ? "" : "-unsandboxed";
+        const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}${trust}.${ext}`);
         jobs.push({ target, sides, workDir, project, ext, cached });
       }
       lap(`generate:${adapter.id}`);
       // A cache entry is whole only with the record of what built it (older entries are rebuilt).
       const pending = jobs.filter((j) => !existsSync(j.cached) || !existsSync(`${j.cached}.toolchain`));
       fromCache += jobs.length - pending.length;
-      if (pending.length) progress("compile", `${adapter.id} ${pending.map((j) => j.target).join(" + ")} (${result.fragments.length} fragments)`);
+      if (pending.length)
+        progress(
+          "compile",
+          `${adapter.id} ${pending.map((j) => j.target).join(" + ")} (${result.fragments.length} fragments)`,
+        );
       const outcomes = await Promise.all(
         pending.map(async (j) => {
           const tmp = trackTemp(`${j.cached}.tmp-${process.pid}`);
-          const res = await adapter.compile(j.project, j.target, tmp);
+          // The sandbox's refusals (a limit hit) end this module's compile, not its sibling's mid-way.
+          const res = await adapter.compile(j.project, j.target, tmp).catch((e: unknown): CompileResult => {
+            if (e instanceof DcmError)
+              return { diagnostics: e.diagnostics, toolchain: "", file: tmp, target: j.target };
+            throw e;
+          });
           if (hasErrors(res.diagnostics)) {
             await rm(tmp, { force: true });
             untrackTemp(tmp);
@@ -297,7 +360,9 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
           return [];
         }),
       );
-      await Promise.all(jobs.map((j) => rm(j.workDir, { recursive: true, force: true }).then(() => untrackTemp(j.workDir))));
+      await Promise.all(
+        jobs.map((j) => rm(j.workDir, { recursive: true, force: true }).then(() => untrackTemp(j.workDir))),
+      );
       const compileErrors = absolutePaths(outcomes.flat(), analysis.repo);
       if (compileErrors.length) throw new DcmError(compileErrors);
       compiled += pending.length;
@@ -373,10 +438,25 @@ export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
     // Swap the finished dist in (out-dir.ts); a failure above leaves the old one untouched.
     await swapIn(staging, out, outCtx);
     lap("swap");
-    return { outDir: out, manifest, upToDate: false, modulesFromCache: fromCache, modulesCompiled: compiled, timings, diagnostics };
+    return {
+      outDir: out,
+      manifest,
+      upToDate: false,
+      modulesFromCache: fromCache,
+      modulesCompiled: compiled,
+      timings,
+      diagnostics,
+    };
   } catch (e) {
     await discardStaging(staging);
-    await Promise.all(workDirs.map((w) => rm(w, { recursive: true, force: true }).then(() => untrackTemp(w), () => {})));
+    await Promise.all(
+      workDirs.map((w) =>
+        rm(w, { recursive: true, force: true }).then(
+          () => untrackTemp(w),
+          () => {},
+        ),
+      ),
+    );
     // A file-system error (ENOSPC, EACCES, …) is a diagnostic, not a stack trace.
     throw e instanceof DcmError || !(e as NodeJS.ErrnoException).syscall ? e : outputError(out, e);
   }

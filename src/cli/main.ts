@@ -6,7 +6,14 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { displayPath, displayPathsIn } from "../core/paths.js";
-import { CATALOG, type CatalogEntry, DcmError, diag, type ErrorCode, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
+import {
+  CATALOG,
+  type CatalogEntry,
+  DcmError,
+  diag,
+  type ErrorCode,
+  formatDiagnostic,
+} from "../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
 import { hasErrors } from "../../runtime/diagnostics/has-errors.js";
 import type { Signature } from "../../runtime/abi/value-types.js";
@@ -65,7 +72,7 @@ const USAGE = `dcm — dynamic client/server code migration
 Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
-  dcm build <repo> --cfd <file> --out <dir> [--strict] [--verbose] [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--strict] [--no-sandbox] [--verbose] [--json]
   dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>] [--isolation process|thread] [--memory-limit <MiB>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
@@ -75,6 +82,8 @@ Usage:
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
+The build runs every compiler in a bubblewrap sandbox (no network, only the repository
+and the toolchains visible); --no-sandbox runs them directly, for trusted code only.
 --strict turns warnings into errors; --verbose also prints the hints that only
 restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -122,7 +131,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`${formatDiagnostic(diag("DCM_CLI_USAGE", e.message, { suggestion: "Run `dcm --help`." }))}\n\n${USAGE}\n`);
+      io.err(
+        `${formatDiagnostic(diag("DCM_CLI_USAGE", e.message, { suggestion: "Run `dcm --help`." }))}\n\n${USAGE}\n`,
+      );
       return 2;
     }
     if (e instanceof DcmError) {
@@ -136,7 +147,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 function parse(args: string[], options: Record<string, { type: "string" | "boolean" }>, positionals: number) {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args, options: { json: { type: "boolean" }, ...options }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { json: { type: "boolean" }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -191,7 +207,8 @@ async function cmdValidate(args: string[], io: Io): Promise<number> {
   printDiagnostics(diags, { json, verbose: Boolean(values.verbose) }, io);
   const warnings = diags.filter((d) => d.severity === "warning").length;
   const refused = hasErrors(diags) || (Boolean(values.strict) && warnings > 0);
-  if (!json && values.strict && warnings > 0 && !hasErrors(diags)) io.err(`--strict: ${warnings} warning(s) count as errors.\n`);
+  if (!json && values.strict && warnings > 0 && !hasErrors(diags))
+    io.err(`--strict: ${warnings} warning(s) count as errors.\n`);
   if (!json && !shown(diags, Boolean(values.verbose)).length) {
     io.err(`${displayPath(resolve(cfdPath))}: ${analysis.cfd?.fragments.length ?? 0} fragments, no problems.\n`);
   }
@@ -203,13 +220,24 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
   if (!values.cfd) throw new UsageError("`dcm analyze` needs --cfd <file>.");
   const analysis = await analyzeProject(positionals[0]!, values.cfd as string);
   const fragments = analysis.languages.flatMap(({ result }) =>
-    result.fragments.map(({ detail: _detail, ...f }) => ({ ...f, runOn: analysis.cfd?.fragments.find((c) => c.id === f.id)?.runOn })),
+    result.fragments.map(({ detail: _detail, ...f }) => ({
+      ...f,
+      runOn: analysis.cfd?.fragments.find((c) => c.id === f.id)?.runOn,
+    })),
   );
   const types = Object.assign({}, ...analysis.languages.map(({ result }) => result.types));
   const filesParsed = analysis.languages.reduce((n, l) => n + l.result.filesParsed, 0);
   if (values.json) {
-    const diagnostics = analysis.diagnostics.map((d) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d));
-    io.out(JSON.stringify({ ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics, filesParsed, timings: analysis.timings }, bigintSafe, 2) + "\n");
+    const diagnostics = analysis.diagnostics.map((d) =>
+      d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d,
+    );
+    io.out(
+      JSON.stringify(
+        { ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics, filesParsed, timings: analysis.timings },
+        bigintSafe,
+        2,
+      ) + "\n",
+    );
   } else {
     for (const f of fragments) {
       const file = displayPath(resolve(analysis.repo, f.file));
@@ -234,9 +262,21 @@ function formatSignature(sig: Signature): string {
 async function cmdBuild(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { cfd: { type: "string" }, out: { type: "string" }, strict: { type: "boolean" }, verbose: { type: "boolean" } },
+    {
+      cfd: { type: "string" },
+      out: { type: "string" },
+      strict: { type: "boolean" },
+      verbose: { type: "boolean" },
+      "no-sandbox": { type: "boolean" },
+    },
     1,
   );
+  const noSandbox = Boolean(values["no-sandbox"]);
+  if (noSandbox || /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? "")) {
+    io.err(
+      "WARNING: --no-sandbox (or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
+    );
+  }
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
   if (!values.out) throw new UsageError("`dcm build` needs --out <dir>.");
   const json = Boolean(values.json);
@@ -250,6 +290,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
           cfd: values.cfd as string,
           out: values.out as string,
           strict: Boolean(values.strict),
+          ...(noSandbox ? { sandbox: false } : {}),
           onProgress: (step, detail) => progress.step(step, detail),
         }),
       () => {
@@ -268,16 +309,24 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       fragments: report.manifest.fragments.length,
       modules: report.manifest.modules.map((m) => ({ file: m.file, size: m.size, sha256: m.sha256 })),
       timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, Math.round(v)])),
-      diagnostics: report.diagnostics.map((d) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d)),
+      diagnostics: report.diagnostics.map((d) =>
+        d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d,
+      ),
     };
     if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
     else {
       // Hints are about the CFD, not the build: count them here (--verbose prints them), `dcm validate` shows them.
       const verbose = Boolean(values.verbose);
       const hints = shown(report.diagnostics, verbose).filter((d) => d.severity === "hint");
-      printDiagnostics(report.diagnostics.filter((d) => d.severity !== "hint" || verbose), { json: false, verbose }, io);
+      printDiagnostics(
+        report.diagnostics.filter((d) => d.severity !== "hint" || verbose),
+        { json: false, verbose },
+        io,
+      );
       if (hints.length && !verbose)
-        io.err(`${hints.length} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`);
+        io.err(
+          `${hints.length} hint(s) about the CFD: run \`dcm validate ${values.cfd} --repo ${positionals[0]}\` to see them.\n`,
+        );
       const rel = displayPath(report.outDir);
       io.err(
         report.upToDate
@@ -295,7 +344,8 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
 function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return 30_000;
   const s = Number(text);
-  if (text.trim() === "" || !Number.isFinite(s) || s < 0) throw new UsageError(`--timeout must be a number of seconds (0 for no limit), got \`${text}\`.`);
+  if (text.trim() === "" || !Number.isFinite(s) || s < 0)
+    throw new UsageError(`--timeout must be a number of seconds (0 for no limit), got \`${text}\`.`);
   return s === 0 ? undefined : s * 1000;
 }
 
@@ -325,7 +375,8 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   const target = values.target as string | undefined;
   if (target !== undefined && target !== "wasm" && target !== "native" && target !== "js")
     throw new UsageError("--target must be wasm, native or js.");
-  if (target === "native" && on === "client") throw new UsageError("Native plugins run on the server only; use --on server.");
+  if (target === "native" && on === "client")
+    throw new UsageError("Native plugins run on the server only; use --on server.");
   const timeoutMs = parseTimeout(values.timeout as string | undefined);
   // What fragments print goes to stderr, prefixed; stdout holds the results only.
   const onOutput = outputPrinter((text) => io.err(text));
@@ -336,9 +387,14 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
   if (memoryLimitMb !== undefined && !(Number.isInteger(memoryLimitMb) && memoryLimitMb > 0))
     throw new UsageError(`--memory-limit must be a positive number of MiB, got \`${limitText}\`.`);
   const distOpts = { onOutput, isolation, ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}) } as const;
-  const opts = { on, ...(target ? { target: target as ModuleTarget } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } as const;
+  const opts = {
+    on,
+    ...(target ? { target: target as ModuleTarget } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  } as const;
   if (batch) {
-    if (values.args !== undefined) throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
+    if (values.args !== undefined)
+      throw new UsageError("--batch and --args exclude each other: the batch file holds the arguments.");
     return invokeBatch(positionals[0]!, values.batch as string, opts, io, distOpts);
   }
   const [distDir, name] = positionals as [string, string];
@@ -356,7 +412,10 @@ async function cmdInvoke(args: string[], io: Io): Promise<number> {
     io.out(toCanonicalJson(value, type, dist.manifest.types) + "\n");
     return 0;
   } catch (e) {
-    if (e instanceof FragmentCallError || (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string")) {
+    if (
+      e instanceof FragmentCallError ||
+      (e instanceof Error && "code" in e && typeof (e as { code: unknown }).code === "string")
+    ) {
       const err = e as Error & { code: string };
       io.out(errorJson(err.code, displayPathsIn(err.message)) + "\n");
       return 1;

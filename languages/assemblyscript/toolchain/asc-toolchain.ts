@@ -1,21 +1,14 @@
 /**
  * The `asc` toolchain driver: AssemblyScript's compiler from the npm
  * dependency `assemblyscript` (node_modules), run as `node asc.js …` in its
- * own process (locally, or in the bubblewrap sandbox when DCM_SANDBOX=1).
+ * own process, through core's sandbox (src/languages/kit/toolchain-kit.ts).
  * DCM_ASC points dcm at another asc.js (and lets tests simulate a missing one).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { dcmError } from "../../../runtime/diagnostics/catalog.js";
-import { runLocal } from "../../../toolchains/local-driver.js";
-import { runSandboxed, sandboxRequested } from "../../../toolchains/sandbox-driver.js";
-import type {
-  CompileJob,
-  CompileOutcome,
-  ToolchainDriver,
-  ToolchainInfo,
-} from "../../../toolchains/toolchain-types.js";
+import { defineToolchain } from "../../../src/languages/kit/toolchain-kit.js";
+import type { ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
 
 export const ASC_INSTALL_HINT =
   "bash toolchains/assemblyscript/install.sh (it checks node_modules/assemblyscript; run `npm ci` in the dcm folder when it is missing)";
@@ -37,44 +30,22 @@ export function findAsc(candidate?: string): { path: string; version: string } |
 }
 
 export function createAscToolchain(opts: { asc?: string } = {}): ToolchainDriver {
-  let detected: ToolchainInfo | null | undefined;
-  const detect = async (): Promise<ToolchainInfo | null> => {
-    if (detected === undefined) {
-      const f = findAsc(opts.asc);
-      detected = f ? { name: "asc", path: f.path, version: `asc ${f.version}` } : null;
-    }
-    return detected;
-  };
-  return {
+  return defineToolchain<ToolchainInfo>({
     name: "asc",
     installHint: ASC_INSTALL_HINT,
-    detect,
-    async version(): Promise<string> {
-      const info = await detect();
-      if (!info)
-        throw dcmError(
-          "DCM_TOOLCHAIN_MISSING",
-          "AssemblyScript's compiler (node_modules/assemblyscript) is not installed",
-          {
-            suggestion: ASC_INSTALL_HINT,
-          },
-        );
-      return info.version;
+    missing: "AssemblyScript's compiler (node_modules/assemblyscript) is not installed",
+    async probe() {
+      const f = findAsc(opts.asc);
+      return f ? { name: "asc", path: f.path, version: `asc ${f.version}` } : null;
     },
-    /** job.args are asc's arguments; the driver runs them with this Node. */
-    async compile(job: CompileJob): Promise<CompileOutcome> {
-      const info = await detect();
-      if (!info) return { ok: false, stdout: "", stderr: "dcm: asc is not installed\n", durationMs: 0 };
-      const full = { ...job, args: [info.path, ...job.args] };
-      if (!sandboxRequested()) return runLocal(process.execPath, full);
-      const readOnly = [
-        ...(job.readOnly ?? []),
-        dirname(dirname(dirname(info.path))),
-        dirname(dirname(process.execPath)),
-      ];
-      return runSandboxed(process.execPath, { ...full, readOnly }, { writable: [job.cwd] });
-    },
-  };
+    // job.args are asc's arguments: this Node runs asc.js, which reads dcm's node_modules (binaryen, long).
+    needs: (info) => ({
+      command: process.execPath,
+      argsBefore: [info.path],
+      inputs: [dirname(dirname(dirname(info.path))), dirname(dirname(process.execPath))],
+      passEnv: ["NODE_OPTIONS"],
+    }),
+  });
 }
 
 export const ascToolchain = createAscToolchain(process.env.DCM_ASC ? { asc: process.env.DCM_ASC } : {});

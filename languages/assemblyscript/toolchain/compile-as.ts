@@ -4,7 +4,10 @@
  * nothing but WASI functions dcm's shim provides.
  */
 import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
+import { outsideRepositoryDiagnostics } from "../../../src/languages/kit/toolchain-kit.js";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import type { ToolchainDriver } from "../../../toolchains/toolchain-types.js";
@@ -25,6 +28,35 @@ const WASI_OK = new Set([
   "sched_yield",
   "poll_oneoff",
 ]);
+
+/**
+ * asc's "File '…' not found" (TS6054) for an import that resolves outside
+ * the repository (the sandbox hides it): DCM_OUTSIDE_REPOSITORY naming the
+ * file, at the import.
+ */
+function outsideImport(d: Diagnostic, repo: string): Diagnostic | undefined {
+  if (!d.pos || !d.message.includes("TS6054")) return undefined;
+  const from = join(repo, d.pos.file);
+  const line = readFileSafe(from).split("\n")[d.pos.line - 1] ?? "";
+  const spec = /["']([^"']+)["']/.exec(line.slice(Math.max(0, d.pos.col - 2)))?.[1];
+  if (!spec?.startsWith(".")) return undefined;
+  const base = resolve(dirname(from), spec);
+  const file = [base, `${base}.ts`, join(base, "index.ts")].find((f) => existsSync(f) && statSync(f).isFile());
+  if (!file || !relative(repo, file).startsWith("..")) return undefined;
+  return diag("DCM_OUTSIDE_REPOSITORY", `\`${spec}\` resolves to ${file}, which is outside the repository; dcm's build sandbox shows asc only the repository`, {
+    pos: d.pos,
+    ...(d.fragment ? { fragment: d.fragment } : {}),
+    suggestion: "copy the file into the repository and import it from there",
+  });
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
 
 export async function compileAs(
   project: GeneratedProject,
@@ -58,14 +90,20 @@ export async function compileAs(
   await mkdir(dirname(tmpOut), { recursive: true });
   await rm(tmpOut, { force: true });
   const outcome = await driver.compile({
+    label: "asc",
     cwd: spec.projectDir,
     args: [...spec.flags, "--outFile", tmpOut],
     readOnly: [spec.repo],
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
   if (!outcome.ok) {
+    const outside = outsideRepositoryDiagnostics(outcome, {
+      cwd: spec.projectDir,
+      where: (file) => (relative(spec.repo, file).startsWith("..") ? undefined : relative(spec.repo, file)),
+    });
+    if (outside.length) return fail(toolchain, ...outside);
     const entry = await readFile(join(spec.projectDir, "entry.ts"), "utf8").catch(() => "");
-    return fail(toolchain, ...ascDiagnostics(`${outcome.stderr}\n${outcome.stdout}`, spec, entry));
+    return fail(toolchain, ...ascDiagnostics(`${outcome.stderr}\n${outcome.stdout}`, spec, entry).map((d) => outsideImport(d, spec.repo) ?? d));
   }
   const bytes = await readFile(tmpOut);
   const bad = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).filter(

@@ -2,10 +2,13 @@
  * The build's inputs: every non-test .go file of the fragment packages and of
  * the in-module packages they import transitively, plus go.mod and go.sum.
  * Imports are read with a regex over the import block: these files are
- * hashed, never parsed.
+ * hashed, never parsed. The folders that `replace` directives (of those
+ * go.mod files and of the repository's go.work) point at inside the
+ * repository are inputs too, every file of them: `go build` reads them.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { hashTree, insideRepo, mergeInputs } from "../../../src/languages/kit/input-files.js";
 import { dirOfImport, type GoMod, type GoModFinder } from "./go-mod.js";
 import type { GoWorkspace } from "./workspace.js";
 
@@ -54,5 +57,28 @@ export function collectInputs(
       if (existsSync(join(ws.repo, file))) files.add(file);
     }
   }
-  return [...files].sort().map((file) => ({ file, sha256: ws.sha256(file) }));
+  const own = [...files].sort().map((file) => ({ file, sha256: ws.sha256(file) }));
+  const modFiles = [...modules.values()].map((m) => join(ws.repo, m.dir, "go.mod"));
+  const replaced = localReplaceDirs([...modFiles, join(ws.repo, "go.work")], ws.repo);
+  return mergeInputs(own, ...replaced.map((dir) => hashTree(ws.repo, dir)));
+}
+
+/** Repo-relative folders that `replace … => ./local/path` directives of these go.mod / go.work files name inside the repository. */
+export function localReplaceDirs(files: string[], repo: string): string[] {
+  const out = new Set<string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const m of text.replace(/\/\/.*$/gm, "").matchAll(/=>\s*("[^"]+"|`[^`]+`|\S+)/g)) {
+      const target = m[1]!.replace(/^["`]|["`]$/g, "");
+      if (!/^(\.{1,2}(\/|$)|\/)/.test(target)) continue; // a module path, not a folder
+      const rel = insideRepo(repo, resolve(dirname(file), target));
+      if (rel !== undefined) out.add(rel);
+    }
+  }
+  return [...out].sort();
 }

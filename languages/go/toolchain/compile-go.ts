@@ -3,12 +3,14 @@
  * `GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared` for `wasm`, a cgo
  * `-buildmode=c-shared` shared library for `native`.
  */
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import { which } from "../../../toolchains/local-driver.js";
-import type { CompileJob } from "../../../toolchains/toolchain-types.js";
+import type { CompileJob, CompileOutcome } from "../../../toolchains/toolchain-types.js";
+import { outsideRepositoryDiagnostics } from "../../../src/languages/kit/toolchain-kit.js";
 import { GO_BUILD_FLAGS, type GoBuildSpec, type GoTarget, isGoBuildSpec } from "../generate/build-spec.js";
 import { extractionEnabled } from "../generate/extract.js";
 import { compareGoVersions, MIN_GO_VERSION } from "../generate/go-version.js";
@@ -56,6 +58,7 @@ export function goBuildJob(
   overlay: string = spec.overlay,
 ): CompileJob {
   const job: CompileJob = {
+    label: `go build (${target})`,
     cwd: spec.mainDir,
     args: ["build", ...GO_BUILD_FLAGS, `-overlay=${overlay}`, "-o", tmpOut, "."],
     env: goEnv(spec, target, info),
@@ -143,6 +146,23 @@ export async function compileGo(
   const tmpOut = join(spec.workDir, "out", target === "wasm" ? "module.wasm" : "module.so");
   await mkdir(dirname(tmpOut), { recursive: true });
   await rm(tmpOut, { force: true });
+  // Fetch phase: the modules go.sum names, with network and no user code run; the build itself has neither.
+  if (existsSync(join(spec.moduleRoot, "go.sum"))) {
+    const fetched = await driver.compile({
+      phase: "fetch",
+      label: "go mod download",
+      cwd: spec.mainDir,
+      args: ["mod", "download"],
+      env: goEnv(spec, target, info),
+      readOnly: [spec.repo, spec.moduleRoot],
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+    if (!fetched.ok) {
+      const outside = outsideDiagnostics(fetched, spec, spec.mainDir);
+      if (outside.length) return fail(toolchain, ...outside);
+      return fail(toolchain, ...goBuildDiagnostics(fetched.stderr, { spec, cwd: spec.mainDir, installHint: driver.installHint }));
+    }
+  }
   const job = goBuildJob(spec, target, tmpOut, info, opts.timeoutMs);
   const outcome = await driver.compile(job);
   const warnings: Diagnostic[] = [];
@@ -160,6 +180,8 @@ export async function compileGo(
       }
     }
     if (!fellBack) {
+      const outside = outsideDiagnostics(outcome, spec, job.cwd);
+      if (outside.length) return fail(toolchain, ...outside);
       const diagnostics = goBuildDiagnostics(outcome.stderr, { spec, cwd: job.cwd, installHint: driver.installHint });
       const chained = await withImportChains(diagnostics, parsed, spec, target, info, platform, driver, opts.timeoutMs);
       if (gaps) {
@@ -174,6 +196,15 @@ export async function compileGo(
   await mkdir(dirname(outFile), { recursive: true });
   await copyFile(tmpOut, outFile);
   return { file: outFile, target, toolchain: built(fellBack), diagnostics: warnings };
+}
+
+/** DCM_OUTSIDE_REPOSITORY for files the sandbox hid (a cgo #include, a replace directory outside the repository). */
+function outsideDiagnostics(outcome: CompileOutcome, spec: GoBuildSpec, cwd: string): Diagnostic[] {
+  return outsideRepositoryDiagnostics(outcome, {
+    cwd,
+    where: (file) => userFileOf(spec, file),
+    fragmentAt: (pos) => fragmentAt(spec, pos.file, pos.line)?.id,
+  });
 }
 
 /** DCM_EXTRACTION_INCOMPLETE: what the closure missed, at the first place it shows. */
@@ -211,6 +242,7 @@ async function withImportChains(
   const foreign = (e: GoBuildError) => userFileOf(spec, e.file) === undefined && !spec.generated.includes(e.file);
   if (!parsed.errors.some((e) => e.pkg && foreign(e))) return diagnostics;
   const list: CompileJob = {
+    label: "go list",
     cwd: spec.mainDir,
     args: ["list", "-e", "-deps", "-json=ImportPath,Name,Imports", `-overlay=${spec.overlay}`, "."],
     env: goEnv(spec, target, info),

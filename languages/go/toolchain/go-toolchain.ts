@@ -1,19 +1,17 @@
 /**
  * The `go` toolchain driver: finds the Go command, reads its version and
- * cache folders, and runs it (locally, or in a bubblewrap sandbox when
- * DCM_SANDBOX=1). Go's own build cache is used as is (never a temporary
- * GOCACHE), so repeated builds of unchanged packages are fast.
+ * folders, and describes what its steps need from core's sandbox
+ * (src/languages/kit/toolchain-kit.ts): GOROOT read-only, Go's build cache
+ * writable, the module cache writable for `go mod download` (fetch) and
+ * read-only for builds (compile, GOPROXY=off). Go's own build cache is used
+ * as is (never a temporary GOCACHE), so repeated builds of unchanged
+ * packages are fast.
  */
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { runLocal, runProcess, which } from "../../../toolchains/local-driver.js";
-import { runSandboxed, sandboxRequested } from "../../../toolchains/sandbox-driver.js";
-import type {
-  CompileJob,
-  CompileOutcome,
-  ToolchainDriver,
-  ToolchainInfo,
-} from "../../../toolchains/toolchain-types.js";
-import { dcmError } from "../../../runtime/diagnostics/catalog.js";
+import { defineToolchain, type KitToolchain, probeTool } from "../../../src/languages/kit/toolchain-kit.js";
+import { which } from "../../../toolchains/local-driver.js";
+import type { CompileJob, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
 
 export interface GoToolchainInfo extends ToolchainInfo {
   /** `go1.26.8`. */
@@ -23,11 +21,12 @@ export interface GoToolchainInfo extends ToolchainInfo {
   goarch: string;
   gocache: string;
   gomodcache: string;
+  goroot: string;
+  /** The user's `go env -w` file (under $HOME, which the sandbox hides: bound read-only). */
+  goenv: string;
 }
 
-export interface GoToolchainDriver extends ToolchainDriver {
-  detect(): Promise<GoToolchainInfo | null>;
-}
+export type GoToolchainDriver = KitToolchain<GoToolchainInfo>;
 
 export const GO_INSTALL_HINT =
   "bash toolchains/go/install.sh (it checks for Go >= 1.24; install Go from https://go.dev/dl/ when it is missing)";
@@ -42,72 +41,54 @@ export function parseGoVersion(output: string): string | null {
 }
 
 export function createGoToolchain(opts: { candidates?: string[] } = {}): GoToolchainDriver {
-  let detected: Promise<GoToolchainInfo | null> | undefined;
-
-  const detect = (): Promise<GoToolchainInfo | null> => {
-    detected ??= (async () => {
-      const candidates = opts.candidates ?? ["go", ...FALLBACK_GO];
-      for (const c of candidates) {
-        const path = await which(c);
-        if (!path) continue;
-        const env = { ...process.env, GOTOOLCHAIN: "local" };
-        const v = await runProcess(path, ["version"], { cwd: process.cwd(), env, timeoutMs: 30_000 });
-        const version = v.ok ? parseGoVersion(v.stdout) : null;
-        if (!version) continue;
-        const e = await runProcess(path, ["env", "GOOS", "GOARCH", "GOCACHE", "GOMODCACHE"], {
-          cwd: process.cwd(),
-          env,
-          timeoutMs: 30_000,
-        });
-        const [goos = "", goarch = "", gocache = "", gomodcache = ""] = e.stdout.split("\n").map((l) => l.trim());
-        return { name: "go", path, version, goos, goarch, gocache, gomodcache };
-      }
-      return null;
-    })();
-    return detected;
-  };
-
-  return {
+  return defineToolchain<GoToolchainInfo>({
     name: "go",
     installHint: GO_INSTALL_HINT,
-    detect,
-    async version(): Promise<string> {
-      const info = await detect();
-      if (!info)
-        throw dcmError("DCM_TOOLCHAIN_MISSING", "Go is not installed (no `go` on PATH or in /usr/local/go/bin)", {
-          suggestion: GO_INSTALL_HINT,
-        });
-      return info.version;
-    },
-    async compile(job: CompileJob): Promise<CompileOutcome> {
-      const info = await detect();
-      if (!info) {
-        return {
-          ok: false,
-          stdout: "",
-          stderr: "dcm: Go is not installed (no `go` on PATH or in /usr/local/go/bin)\n",
-          durationMs: 0,
-        };
+    missing: "Go is not installed (no `go` on PATH or in /usr/local/go/bin)",
+    async probe() {
+      for (const c of opts.candidates ?? ["go", ...FALLBACK_GO]) {
+        const path = await which(c);
+        if (!path) continue;
+        const env = { GOTOOLCHAIN: "local" };
+        const v = await probeTool(path, ["version"], env);
+        const version = v.ok ? parseGoVersion(v.stdout) : null;
+        if (!version) continue;
+        const e = await probeTool(path, ["env", "GOOS", "GOARCH", "GOCACHE", "GOMODCACHE", "GOROOT", "GOENV"], env);
+        const [goos = "", goarch = "", gocache = "", gomodcache = "", goroot = "", goenv = ""] = e.stdout
+          .split("\n")
+          .map((l) => l.trim());
+        return { name: "go", path, version, goos, goarch, gocache, gomodcache, goroot, goenv };
       }
-      if (!sandboxRequested()) return runLocal(info.path, job);
-      const env: Record<string, string> = {
-        GOCACHE: info.gocache,
-        GOMODCACHE: info.gomodcache,
-        GOPROXY: "off",
-        ...job.env,
-      };
-      return runSandboxed(info.path, { ...job, env }, { writable: writableFolders(job, info) });
+      return null;
     },
-  };
+    needs(info, job) {
+      const fetch = job.phase === "fetch";
+      return {
+        inputs: [info.goroot, dirname(info.path), ...(fetch ? [] : [info.gomodcache]), ...(goenvFile(info) ? [info.goenv] : [])],
+        caches: [info.gocache, ...(fetch ? [info.gomodcache] : [])],
+        scratch: scratchFolders(job),
+        env: {
+          GOCACHE: info.gocache,
+          GOMODCACHE: info.gomodcache,
+          GOENV: goenvFile(info) ? info.goenv : "off",
+          GOTELEMETRY: "off",
+          ...(fetch ? {} : { GOPROXY: "off" }),
+        },
+        passEnv: ["GO*", "CGO_*", "CC", "CXX", "AR", "PKG_CONFIG*"],
+      };
+    },
+  });
 }
 
-/** The folders a `go build` job writes: its working folder, the go.work's folder (go.work.sum), the -o folder and Go's caches. */
-function writableFolders(job: CompileJob, info: GoToolchainInfo): string[] {
-  const out = [job.cwd, info.gocache, info.gomodcache];
+const goenvFile = (info: GoToolchainInfo) => info.goenv !== "" && info.goenv !== "off" && existsSync(info.goenv);
+
+/** The folders a `go` job writes besides its working folder: the go.work's folder (go.work.sum) and the -o folder. */
+function scratchFolders(job: CompileJob): string[] {
+  const out: string[] = [];
   if (job.env?.GOWORK && job.env.GOWORK !== "off") out.push(dirname(resolve(job.cwd, job.env.GOWORK)));
   const o = job.args.indexOf("-o");
   if (o >= 0 && job.args[o + 1]) out.push(dirname(resolve(job.cwd, job.args[o + 1]!)));
-  return out.filter((p) => p !== "");
+  return out;
 }
 
 /** The process-wide Go driver (detection cached per process). */

@@ -15,7 +15,8 @@ import type { Diagnostic, } from "../../../runtime/diagnostics/diagnostic-types.
 import type { AnalysisResult, AnalyzedFragment, AnalyzeFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
 import type { RustAnalysisDetail, RustCrateInfo, RustFragmentDetail, RustType } from "../rust-types.js";
 import { crateRoot, dirOf, findCargoToml } from "./cargo-toml.js";
-import { crateSourceFiles, hashFiles } from "./crate-files.js";
+import { mergeInputs } from "../../../src/languages/kit/input-files.js";
+import { crateSourceFiles, hashFiles, localInputs } from "./crate-files.js";
 import { collectDeps, type FragmentRef } from "./deps.js";
 import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { mapFunc } from "./signature.js";
@@ -147,12 +148,13 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
   res.types = recordTable(mapper.named);
   const detail: RustAnalysisDetail = { crate, named: mapper.named };
   res.detail = detail;
+  const rsFiles = crateSourceFiles(req.repo, root);
   const files = [
-    ...crateSourceFiles(req.repo, root),
+    ...rsFiles,
     posix.join(crate.dir, "Cargo.toml"),
     posix.join(crate.dir, "Cargo.lock"),
   ];
-  res.inputs = hashFiles(req.repo, files);
+  res.inputs = mergeInputs(hashFiles(req.repo, files), localInputs(req.repo, crate.dir, rsFiles));
   res.filesParsed = ws.filesParsed;
   return res;
 }

@@ -70,7 +70,7 @@ export async function runBindgen(o: {
     const input = join(targetDir, WASM_TRIPLE, "release", `${LIB_NAME}.wasm`);
     const args = [input, "--out-dir", outDir, "--out-name", LIB_NAME, "--target", "bundler", "--no-typescript"];
     args.push("--remove-name-section", "--remove-producers-section");
-    outcome = await o.driver.compile({ cwd: outDir, args, env: o.env, ...timeout });
+    outcome = await o.driver.compile({ cwd: outDir, args, env: o.env, readOnly: [dirname(input)], ...timeout });
   }
   if (!outcome.ok) {
     return failed(

@@ -10,8 +10,11 @@
  * share these folders (cargo's lock serialises the builds, the source sync
  * does not).
  */
+import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { delimiter, dirname, join, relative } from "node:path";
+import { outsideRepositoryDiagnostics } from "../../../src/languages/kit/toolchain-kit.js";
+import type { CompileOutcome } from "../../../toolchains/toolchain-types.js";
 import { defaultCacheDir } from "../../../src/build/cache-dir.js";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { CompileResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
@@ -80,14 +83,35 @@ export async function compileRust(
   };
   // Debian's cargo must not pick up a rustup proxy from PATH.
   if (info.origin === "system") env.RUSTUP_TOOLCHAIN = "";
+  const timeout = opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {};
+  const where = (file: string) => {
+    const rel = relative(buildCrateDir, file);
+    return rel.startsWith("..") ? (relative(spec.repo, file).startsWith("..") ? undefined : relative(spec.repo, file)) : spec.userFiles[rel]?.repoFile;
+  };
+  const outside = (o: CompileOutcome) => outsideRepositoryDiagnostics(o, { cwd: buildCrateDir, where });
+  // Fetch phase: the registry and git dependencies, with network and no build script run (lockfile-driven when
+  // the user's Cargo.lock fits the generated crate as is); the build itself is offline.
+  const fetchArgs = ["fetch", ...(target === "wasm" ? ["--target", WASM_TRIPLE] : [])];
+  const fetchJob = (a: string[]) => driver.compile({ phase: "fetch", label: "cargo fetch", cwd: buildCrateDir, args: a, env, readOnly: [spec.repo], ...timeout });
+  let fetched = existsSync(join(buildCrateDir, "Cargo.lock")) ? await fetchJob([...fetchArgs, "--locked"]) : undefined;
+  // The generated crate adds to the user's (wasm-bindgen, no workspace): a lock that no longer fits is re-resolved.
+  if (!fetched?.ok) fetched = await fetchJob(fetchArgs);
+  if (!fetched.ok) {
+    const o = outside(fetched);
+    return fail(toolchain, ...(o.length ? o : cargoDiagnostics(fetched.stdout, fetched.stderr, { spec, buildCrateDir, toolchain: info, installHint: driver.installHint })));
+  }
   const outcome = await driver.compile({
+    label: `cargo build (${target})`,
     cwd: buildCrateDir,
     args,
     env,
     readOnly: [spec.repo],
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    caches: [targetDir],
+    ...timeout,
   });
   if (!outcome.ok) {
+    const o = outside(outcome);
+    if (o.length) return fail(toolchain, ...o);
     return fail(toolchain, ...cargoDiagnostics(outcome.stdout, outcome.stderr, { spec, buildCrateDir, toolchain: info, installHint: driver.installHint }));
   }
   if (spec.bindgen && tools) {

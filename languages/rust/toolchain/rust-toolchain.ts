@@ -1,7 +1,9 @@
 /**
  * The Rust toolchain driver: finds cargo + rustc (rustup's first, then the
  * distribution's), checks which of them has the wasm32-unknown-unknown
- * standard library, and runs cargo (locally, or sandboxed with DCM_SANDBOX=1).
+ * standard library, and says what cargo's steps need from core's sandbox
+ * (rustupNeeds: the toolchains read-only, cargo's registry writable, no
+ * network in compile steps, CARGO_HOME's config but never its credentials).
  *
  * The wasm32 target: rustup's toolchain when it has the target (after
  * `rustup target add wasm32-unknown-unknown`), else Debian's rustc with
@@ -11,9 +13,9 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { runLocal, runProcess, which } from "../../../toolchains/local-driver.js";
-import { runSandboxed, sandboxRequested } from "../../../toolchains/sandbox-driver.js";
-import type { CompileJob, CompileOutcome, ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
+import { defineToolchain, probeTool, type StepNeeds } from "../../../src/languages/kit/toolchain-kit.js";
+import { which } from "../../../toolchains/local-driver.js";
+import type { CompileJob, ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
 import { WASM_TRIPLE, type RustTarget } from "../generate/build-spec.js";
 
 export interface RustToolchainInfo extends ToolchainInfo {
@@ -43,6 +45,37 @@ export function parseRustcVersion(out: string): string | null {
   return m ? `rustc ${m[1]}` : null;
 }
 
+const cargoHome = () => process.env.CARGO_HOME ?? join(homedir(), ".cargo");
+const rustupHome = () => process.env.RUSTUP_HOME ?? join(homedir(), ".rustup");
+
+/**
+ * What every cargo, wasm-pack and wasm-bindgen step needs: rustup's
+ * toolchains and cargo's executables read-only, cargo's registry and git
+ * checkouts writable (fetch fills them, compile may unpack into them), and
+ * in compile steps CARGO_NET_OFFLINE. CARGO_HOME's credentials stay hidden.
+ */
+export function rustupNeeds(job: CompileJob, info?: Pick<RustToolchainInfo, "path" | "sysroot">): StepNeeds {
+  const home = cargoHome();
+  return {
+    inputs: [
+      rustupHome(),
+      join(home, "bin"),
+      join(home, "config.toml"),
+      join(home, "config"),
+      ...(info ? [dirname(info.path), info.sysroot] : []),
+    ],
+    caches: [join(home, "registry"), join(home, "git")],
+    env: {
+      CARGO_HOME: home,
+      RUSTUP_HOME: rustupHome(),
+      ...(job.phase === "fetch" ? {} : { CARGO_NET_OFFLINE: "true" }),
+    },
+    passEnv: ["RUST*", "CARGO_*", "CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "LDFLAGS", "PKG_CONFIG*"],
+    // job.env.CARGO names the cargo to run (the wasm32 one may differ from the default).
+    ...(job.env?.CARGO ? { command: job.env.CARGO } : {}),
+  };
+}
+
 export function createRustToolchain(opts: { candidates?: string[] } = {}): RustToolchainDriver {
   let found: Promise<RustToolchainInfo[]> | undefined;
   const all = (): Promise<RustToolchainInfo[]> => {
@@ -56,11 +89,10 @@ export function createRustToolchain(opts: { candidates?: string[] } = {}): RustT
         seen.add(cargo);
         const rustc = join(dirname(cargo), "rustc");
         if (!existsSync(rustc)) continue;
-        const env = { ...process.env };
-        const v = await runProcess(rustc, ["--version"], { cwd: process.cwd(), env, timeoutMs: 60_000 });
+        const v = await probeTool(rustc, ["--version"]);
         const version = v.ok ? parseRustcVersion(v.stdout) : null;
         if (!version) continue;
-        const s = await runProcess(rustc, ["--print", "sysroot"], { cwd: process.cwd(), env, timeoutMs: 60_000 });
+        const s = await probeTool(rustc, ["--print", "sysroot"]);
         const sysroot = s.stdout.trim();
         if (out.some((t) => t.sysroot === sysroot && t.version === version)) continue;
         const hasWasm32 = sysroot !== "" && existsSync(join(sysroot, "lib", "rustlib", WASM_TRIPLE, "lib"));
@@ -71,33 +103,19 @@ export function createRustToolchain(opts: { candidates?: string[] } = {}): RustT
     })();
     return found;
   };
-  const detect = async () => (await all())[0] ?? null;
+  const base = defineToolchain<RustToolchainInfo>({
+    name: "rust",
+    installHint: RUST_INSTALL_HINT,
+    missing: "Rust is not installed (no cargo in ~/.cargo/bin, on PATH or in /usr/bin)",
+    probe: async () => (await all())[0] ?? null,
+    // A job's CARGO (the wasm32 toolchain) is one of all(): rustup's live in RUSTUP_HOME, the system's under /usr.
+    needs: (info, job) => rustupNeeds(job, job.env?.CARGO ? { path: job.env.CARGO, sysroot: "" } : info),
+  });
   const detectFor = async (target: RustTarget) => {
     const list = await all();
     return (target === "wasm" ? list.find((t) => t.hasWasm32) : list[0]) ?? null;
   };
-  return {
-    name: "rust",
-    installHint: RUST_INSTALL_HINT,
-    detect,
-    detectFor,
-    all,
-    async version() {
-      const info = await detect();
-      if (!info) throw new Error(`Rust is not installed: ${RUST_INSTALL_HINT}`);
-      return info.version;
-    },
-    async compile(job: CompileJob): Promise<CompileOutcome> {
-      // job.env.CARGO names the cargo to run (the wasm32 one may differ from the default).
-      const cargo = job.env?.CARGO ?? (await detect())?.path;
-      if (!cargo) return { ok: false, stdout: "", stderr: "dcm: cargo is not installed\n", durationMs: 0 };
-      if (!sandboxRequested()) return runLocal(cargo, job);
-      const home = process.env.CARGO_HOME ?? join(homedir(), ".cargo");
-      const rustup = process.env.RUSTUP_HOME ?? join(homedir(), ".rustup");
-      const targetDir = job.args[job.args.indexOf("--target-dir") + 1];
-      return runSandboxed(cargo, job, { writable: [job.cwd, home, rustup, ...(targetDir ? [targetDir] : [])] });
-    },
-  };
+  return { ...base, detectFor, all };
 }
 
 export const rustToolchain: RustToolchainDriver = createRustToolchain(

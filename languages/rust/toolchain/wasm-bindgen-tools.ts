@@ -7,14 +7,16 @@
  *
  * `wasmBindgenToolchain` is listed in the adapter's toolchains so that the
  * manifest's toolchain string and the build key say which path was taken; its
- * detect() never returns null (wasm-bindgen is not required).
+ * detect() never returns null (wasm-bindgen is not required). Both run
+ * through core's sandbox (src/languages/kit/toolchain-kit.ts) with cargo's needs.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { runLocal, runProcess, which } from "../../../toolchains/local-driver.js";
-import { runSandboxed, sandboxRequested } from "../../../toolchains/sandbox-driver.js";
+import { probeTool, runToolStep } from "../../../src/languages/kit/toolchain-kit.js";
+import { which } from "../../../toolchains/local-driver.js";
 import type { CompileJob, CompileOutcome, ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
 import { WASM_BINDGEN_VERSION } from "./bindgen-version.js";
+import { rustupNeeds } from "./rust-toolchain.js";
 
 export interface BindgenTools {
   /** wasm-bindgen-cli's executable and version (`0.2.130`): the crate is pinned to that version. */
@@ -44,7 +46,7 @@ async function probe(candidates: string[], tool: string): Promise<{ path: string
     const path = await which(c);
     if (!path || seen.has(path)) continue;
     seen.add(path);
-    const r = await runProcess(path, ["--version"], { cwd: process.cwd(), env: { ...process.env }, timeoutMs: 60_000 });
+    const r = await probeTool(path, ["--version"]);
     const version = r.ok ? parseToolVersion(r.stdout, tool) : null;
     if (version) return { path, version };
   }
@@ -54,7 +56,7 @@ async function probe(candidates: string[], tool: string): Promise<{ path: string
 export interface BindgenDriver extends ToolchainDriver {
   /** The tools, or null when wasm-bindgen is not installed or DCM_RUST_BINDGEN=0 (read on every call). */
   tools(): Promise<BindgenTools | null>;
-  /** Runs another command (wasm-pack) like cargo: sandboxed with DCM_SANDBOX=1, `writable` folders besides job.cwd. */
+  /** Runs another command (wasm-pack) like cargo, through core's sandbox; `writable` folders besides job.cwd. */
   run(command: string, job: CompileJob, writable?: string[]): Promise<CompileOutcome>;
 }
 
@@ -83,18 +85,17 @@ export function createBindgenDriver(opts: { cli?: string[]; wasmPack?: string[] 
     tools,
     detect,
     version: async () => (await detect()).version,
-    /** Runs wasm-bindgen-cli (wasm-pack goes through run()). */
+    /** Runs wasm-bindgen-cli (wasm-pack goes through run()), in core's sandbox like every toolchain step. */
     async compile(job: CompileJob): Promise<CompileOutcome> {
       const t = await installed();
       if (!t) return { ok: false, stdout: "", stderr: "dcm: wasm-bindgen is not installed\n", durationMs: 0 };
-      return runLocal(t.cli, job);
+      const { command: _cargo, ...needs } = rustupNeeds(job);
+      return runToolStep(t.cli, { label: "wasm-bindgen", ...job }, { ...needs, inputs: [...(needs.inputs ?? []), t.cli] }, "wasm-bindgen");
     },
-    // wasm-pack runs cargo, which runs the crate's build scripts and proc macros: sandboxed like cargo when asked.
+    // wasm-pack runs cargo, which runs the crate's build scripts and proc macros: a compile step like cargo's.
     run(command, job, extra = []) {
-      if (!sandboxRequested()) return runLocal(command, job);
-      const home = process.env.CARGO_HOME ?? join(homedir(), ".cargo");
-      const rustup = process.env.RUSTUP_HOME ?? join(homedir(), ".rustup");
-      return runSandboxed(command, job, { writable: [job.cwd, home, rustup, ...extra] });
+      const needs = rustupNeeds(job);
+      return runToolStep(command, { label: "wasm-pack build", ...job, command, caches: [...(job.caches ?? []), ...extra] }, { ...needs, inputs: [...(needs.inputs ?? []), command] }, "wasm-pack");
     },
   };
 }

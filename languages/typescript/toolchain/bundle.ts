@@ -9,10 +9,11 @@
  *
  * A fragment that imports a Node built-in (`node:fs`, `path`…) or a package
  * that cannot be resolved gets DCM_COMPILE_FAILED naming the fragment(s) that
- * reach the importing file, the import and its line.
+ * reach the importing file, the import and its line. An import that
+ * resolves outside the repository gets DCM_OUTSIDE_REPOSITORY, naming the file.
  */
 import { builtinModules } from "node:module";
-import { isAbsolute, relative } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Message, Plugin } from "esbuild";
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
@@ -67,6 +68,46 @@ const noNodeBuiltins: Plugin = {
   },
 };
 
+const isInside = (p: string, dir: string) => {
+  const rel = relative(dir, p);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+};
+
+/**
+ * Refuses every file outside the repository (and dcm's generated entry): an
+ * `import data from "../outside/secret.json"` would put that file into the
+ * module browsers download. esbuild reads files in-process, outside core's
+ * sandbox, so this check is the TypeScript build's sandbox. Symlinks count
+ * where they lead (esbuild resolves them).
+ */
+function insideOnly(roots: string[]): Plugin {
+  return {
+    name: "dcm-inside-repository",
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind === "entry-point" || args.pluginData?.dcmInner || isBuiltin(args.path)) return undefined;
+        const r = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { dcmInner: true },
+        });
+        if (r.errors.length || r.external || r.namespace !== "file" || !r.path) return undefined;
+        if (roots.some((root) => isInside(r.path, root))) return undefined;
+        return {
+          errors: [
+            {
+              text: `${OUTSIDE_MARK}"${args.path}" resolves to ${r.path}, which is outside the repository; dcm builds only what the repository holds`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+const OUTSIDE_MARK = "[outside the repository] ";
+
 export async function bundle(
   esbuild: EsbuildApi,
   opts: { entry: string; repo: string; reach: Record<string, string[]>; inject?: string[] },
@@ -83,7 +124,7 @@ export async function bundle(
       write: false,
       metafile: true,
       logLevel: "silent",
-      plugins: [noNodeBuiltins],
+      plugins: [noNodeBuiltins, insideOnly([resolve(opts.repo), dirname(resolve(opts.entry)), ...(opts.inject ?? []).map((i) => dirname(resolve(i)))])],
     });
     const code = res.outputFiles?.[0]?.text ?? "";
     const inputs = Object.keys(res.metafile?.inputs ?? {}).sort();
@@ -104,6 +145,13 @@ function toDiagnostic(m: Message, opts: { repo: string; reach: Record<string, st
       ? `fragment${ids.length > 1 ? "s" : ""} ${ids.map((id) => `\`${id}\``).join(", ")}`
       : "the TypeScript fragments";
   const where = loc ? ` (${file}:${loc.line}: \`${loc.lineText.trim()}\`)` : "";
+  if (m.text.startsWith(OUTSIDE_MARK)) {
+    return diag("DCM_OUTSIDE_REPOSITORY", `${who}: ${m.text.slice(OUTSIDE_MARK.length)}${where}`, {
+      ...(loc && file ? { pos: { file, line: loc.line, col: loc.column + 1 } } : {}),
+      suggestion: "copy the file into the repository and import it from there",
+      ...(ids[0] ? { fragment: ids[0] } : {}),
+    });
+  }
   const unresolved = /Could not resolve "([^"]+)"/.exec(m.text);
   const builtin = m.text.includes("Node.js built-in");
   const suggestion = builtin

@@ -3,12 +3,13 @@
  * in package.json), so "installed" means importable from dcm's own
  * node_modules; `toolchains/esbuild/install.sh` checks it. The adapter
  * bundles through esbuild's JS API (toolchain/bundle.ts); `compile(job)`
- * runs the esbuild binary for callers that want a process (same contract as
- * the other drivers).
+ * runs the esbuild binary for callers that want a process, through core's
+ * sandbox like every toolchain step. The JS API reads files in-process:
+ * bundle.ts refuses every file outside the repository.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { runLocal } from "../../../toolchains/local-driver.js";
+import { runToolStep } from "../../../src/languages/kit/toolchain-kit.js";
 import type { CompileJob, CompileOutcome, ToolchainDriver, ToolchainInfo } from "../../../toolchains/toolchain-types.js";
 import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 
@@ -71,7 +72,7 @@ export function createEsbuildToolchain(): EsbuildToolchainDriver {
     async compile(job: CompileJob): Promise<CompileOutcome> {
       const l = await load();
       if (!l) return { ok: false, stdout: "", stderr: "dcm: esbuild is not installed\n", durationMs: 0 };
-      return runLocal(l.info.path, job);
+      return runToolStep(l.info.path, job, { inputs: [dirname(dirname(l.info.path)), dirname(dirname(dirname(l.info.path)))] }, "esbuild");
     },
   };
 }
