@@ -28,49 +28,24 @@ import {
   isMain,
   printTable,
   type Stats,
-  stats,
   verdict,
 } from "./bench-util.js";
+import {
+  REPS,
+  sink,
+  timeAwait as timeCallsAwait,
+  timePipelined as timeCallsPipelined,
+  timeSync as timeCallsSync,
+} from "./call-timing.js";
 
 const N = 100_000;
 const N_AWAIT = 20_000;
-const REPS = 5;
 const S100 = "dcm-".repeat(25);
-let sink = 0;
 
-/** ns per call of REPS repetitions of n calls, after a warm-up. */
-function timeSync(f: () => unknown, n = N): Stats {
-  for (let i = 0; i < 20_000; i++) f();
-  const out: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) if (f() === undefined) sink++;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
-
-async function timeAwait(f: () => Promise<unknown>, n = N_AWAIT): Promise<Stats> {
-  for (let i = 0; i < 2000; i++) await f();
-  const out: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) if ((await f()) === undefined) sink++;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
-
-async function timePipelined(f: () => Promise<unknown>, batch = 1000, n = N): Promise<Stats> {
-  await Promise.all(Array.from({ length: batch }, f));
-  const out: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t = performance.now();
-    for (let done = 0; done < n; done += batch) sink += (await Promise.all(Array.from({ length: batch }, f))).length;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
+// The loops (call-timing.ts) with this bench's call counts and warm-ups.
+const timeSync = (f: () => unknown, n = N) => timeCallsSync(f, n, n === N ? 20_000 : n / 10);
+const timeAwait = (f: () => Promise<unknown>) => timeCallsAwait(f, N_AWAIT, 2000);
+const timePipelined = (f: () => Promise<unknown>) => timeCallsPipelined(f, N);
 
 /**
  * The async path's floor: a bare worker that answers each message at once,
@@ -215,7 +190,7 @@ export async function main(): Promise<void> {
   }
   console.log(
     `\n(${N.toLocaleString("en")} calls per repetition, ${REPS} repetitions; awaited one-at-a-time rows: ` +
-      `${N_AWAIT.toLocaleString("en")} × 5; sink ${sink})\n`,
+      `${N_AWAIT.toLocaleString("en")} × 5; sink ${sink()})\n`,
   );
   const get = (rows: Array<[string, Stats]>, k: string) => rows.find(([x]) => x === k)?.[1];
   const cs = get(scalar, "client WASM, dist.callSync")!;

@@ -31,45 +31,22 @@ import {
   stats,
   verdict,
 } from "./bench-util.js";
+import {
+  REPS,
+  sink,
+  timeAwait as timeCallsAwait,
+  timePipelined as timeCallsPipelined,
+  timeSync as timeCallsSync,
+} from "./call-timing.js";
 
 const N = 50_000;
 const N_AWAIT = 5_000;
-const REPS = 5;
 const S100 = "dcm-".repeat(25);
-let sink = 0;
 
-function timeSync(f: () => unknown, n = N): Stats {
-  for (let i = 0; i < 5_000; i++) f();
-  const out: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) if (f() === undefined) sink++;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
-
-async function timeAwait(f: () => Promise<unknown>, n = N_AWAIT): Promise<Stats> {
-  for (let i = 0; i < 1000; i++) await f();
-  const out: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t = performance.now();
-    for (let i = 0; i < n; i++) if ((await f()) === undefined) sink++;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
-
-async function timePipelined(f: () => Promise<unknown>, batch = 1000, n = N): Promise<Stats> {
-  await Promise.all(Array.from({ length: batch }, f));
-  const out: number[] = [];
-  for (let r = 0; r < REPS; r++) {
-    const t = performance.now();
-    for (let done = 0; done < n; done += batch) sink += (await Promise.all(Array.from({ length: batch }, f))).length;
-    out.push(((performance.now() - t) * 1e6) / n);
-  }
-  return stats(out);
-}
+// The loops (call-timing.ts) with this bench's call counts and warm-ups.
+const timeSync = (f: () => unknown, n = N) => timeCallsSync(f, n, n === N ? 5_000 : n / 10);
+const timeAwait = (f: () => Promise<unknown>) => timeCallsAwait(f, N_AWAIT, 1000);
+const timePipelined = (f: () => Promise<unknown>) => timeCallsPipelined(f, N);
 
 type Mode = "awaited" | "1,000 in flight" | "callSync";
 interface Row {
@@ -152,13 +129,19 @@ export async function main(): Promise<void> {
       fmtRatio(r.echo.median / base(r.mode).echo.median),
     ]),
   );
-  console.log(`\nA crash (here: a kill at a 1 ms deadline) to the next answer from a fresh process: ${fmtSpread(restart, fmtMs)}`);
   console.log(
-    `(${N.toLocaleString("en")} calls per repetition, awaited rows ${N_AWAIT.toLocaleString("en")}, ${REPS} repetitions; sink ${sink})\n`,
+    `\nA crash (here: a kill at a 1 ms deadline) to the next answer from a fresh process: ${fmtSpread(restart, fmtMs)}`,
+  );
+  console.log(
+    `(${N.toLocaleString("en")} calls per repetition, awaited rows ${N_AWAIT.toLocaleString("en")}, ${REPS} repetitions; sink ${sink()})\n`,
   );
   const get = (path: string, mode: Mode) => rows.find((r) => r.path === path && r.mode === mode)!.add.median;
   const p = "native, process (default)";
-  verdict(get(p, "1,000 in flight") < 10_000, "isolated native Add, 1,000 in flight < 10 µs", fmtNs(get(p, "1,000 in flight")));
+  verdict(
+    get(p, "1,000 in flight") < 10_000,
+    "isolated native Add, 1,000 in flight < 10 µs",
+    fmtNs(get(p, "1,000 in flight")),
+  );
   verdict(get(p, "awaited") < 200_000, "isolated native Add, awaited < 200 µs", fmtNs(get(p, "awaited")));
   verdict(get(p, "callSync") < 100_000, "isolated native Add, callSync < 100 µs", fmtNs(get(p, "callSync")));
 }

@@ -12,7 +12,7 @@
  * glue the parent names, found by the parent through the manifest and the
  * adapter registry. An instance that trapped is replaced before the next call.
  */
-import { closeSync, readSync } from "node:fs";
+import { readSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { workerData } from "node:worker_threads";
 import { FragmentCallError } from "../abi/call-error.js";
@@ -35,7 +35,7 @@ import {
   K_RESULT,
   writeHead,
 } from "./child-wire.js";
-import { pollReadable } from "./libc.js";
+import { closeFd, pollReadable } from "./libc.js";
 import { NativeInstance } from "./native-instance.js";
 import { writeAll } from "./process-util.js";
 
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         // The parent closed the channel: free the plugin's context and end the process.
         if (fd === ASYNC_FD) {
           loaded?.served.close();
-          for (const f of fds) closeSync(f);
+          for (const f of fds) closeFd(f);
           process.exit(0);
         }
         fds.splice(fds.indexOf(fd), 1);

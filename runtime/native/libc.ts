@@ -4,7 +4,9 @@
  * blocking file descriptor, so that callSync can block on it), poll (wait on
  * a descriptor with a time limit without an event loop), setrlimit (the
  * child bounds its own memory before it loads any plugin) and prctl (the
- * child dies with the thread that started it).
+ * child dies with the thread that started it), and close: fs.closeSync of a
+ * descriptor that fs did not open warns in worker threads ("closed but not
+ * opened in unmanaged mode"), and these descriptors come from socketpair.
  *
  * Known limitations: Linux only (the constants are Linux's; glibc or musl).
  * Loaded lazily, so importing this file costs nothing until a call.
@@ -19,6 +21,7 @@ interface Libc {
   setrlimit(resource: number, rlim: BigUint64Array): number;
   prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
   getppid(): number;
+  close(fd: number): number;
 }
 
 const AF_UNIX = 1;
@@ -46,6 +49,7 @@ function load(): Libc {
         setrlimit: lib.func("int setrlimit(int, uint64_t *rlim)") as Libc["setrlimit"],
         prctl: lib.func("int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)") as Libc["prctl"],
         getppid: lib.func("int getppid(void)") as Libc["getppid"],
+        close: lib.func("int close(int)") as Libc["close"],
       };
       return libc;
     } catch (e) {
@@ -94,4 +98,9 @@ export function dieWithParent(expectedParent: number): boolean {
   const c = load();
   c.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   return c.getppid() === expectedParent;
+}
+
+/** Closes a descriptor that socketpair made (true when it was open). */
+export function closeFd(fd: number): boolean {
+  return load().close(fd) === 0;
 }

@@ -28,7 +28,7 @@
  * kill; a plugin running as root could raise its own limits.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, readSync } from "node:fs";
+import { readSync } from "node:fs";
 import { Socket } from "node:net";
 import { FragmentCallError } from "../abi/call-error.js";
 import { notCallable, unknownFragment } from "../abi/call-plan.js";
@@ -188,7 +188,7 @@ export class ProcessHost implements NativeFragmentHost {
       closeQuietly(syncHere);
       throw new FragmentCallError("DCM_MODULE_CORRUPT", `${this.file}: cannot start a process: ${(e as Error).message}`, "");
     } finally {
-      closeSync(there);
+      closeQuietly(there);
       closeQuietly(syncThere);
     }
     // Written while `here` is still blocking: the child reads it first thing. A child that did not

@@ -3,7 +3,8 @@
  * line, blocking writes, descriptors and process groups, and the exit status
  * of a child the event loop has not reaped yet.
  */
-import { closeSync, readFileSync, writeSync } from "node:fs";
+import { readFileSync, writeSync } from "node:fs";
+import { closeFd } from "./libc.js";
 import { createRequire } from "node:module";
 import { constants } from "node:os";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,11 +25,7 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
 
 export function closeQuietly(fd: number | null): void {
   if (fd === null) return;
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
+  closeFd(fd); // false when already closed: nothing to do
 }
 
 export function killGroup(pid: number): void {

@@ -4,14 +4,14 @@
  * Cargo.lock. They are the analysis's build inputs (hashed, not parsed),
  * with the path dependencies and include targets (localInputs).
  */
-import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
 import {
   hashFiles as kitHashFiles,
   hashTree,
   type InputFile,
   insideRepo,
+  listTree,
   mergeInputs,
 } from "../../../src/languages/kit/input-files.js";
 
@@ -19,37 +19,16 @@ const SKIP = new Set(["target", ".git", "node_modules"]);
 
 /** Repo-relative paths of the `.rs` files under the crate root's folder, sorted. */
 export function crateSourceFiles(repo: string, rootFile: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    let entries: import("node:fs").Dirent[];
-    try {
-      entries = readdirSync(join(repo, rel), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = rel === "" ? e.name : posix.join(rel, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP.has(e.name) && !e.name.startsWith(".")) walk(p);
-      } else if (e.isFile() && e.name.endsWith(".rs")) out.push(p);
-    }
-  };
-  const dir = posix.dirname(rootFile);
-  walk(dir === "." ? "" : dir);
-  return out.sort();
+  return listTree(
+    repo,
+    posix.dirname(rootFile),
+    (name) => name.endsWith(".rs"),
+    (name) => SKIP.has(name) || name.startsWith("."),
+  );
 }
 
-export function hashFiles(repo: string, files: string[]): Array<{ file: string; sha256: string }> {
-  const out: Array<{ file: string; sha256: string }> = [];
-  for (const file of files) {
-    try {
-      out.push({ file, sha256: createHash("sha256").update(readFileSync(join(repo, file))).digest("hex") });
-    } catch {
-      // absent (Cargo.lock)
-    }
-  }
-  return out;
-}
+/** The files that exist among `files`, hashed (Cargo.lock may be absent). */
+export const hashFiles = kitHashFiles;
 
 /**
  * Repo-relative folders of the path dependencies inside the repository, of
@@ -90,7 +69,8 @@ export function pathDependencyDirs(repo: string, crateDir: string): string[] {
   return [...found].sort();
 }
 
-const INCLUDE = /\binclude(?:_str|_bytes)?!\s*\(\s*(concat!\s*\(\s*env!\s*\(\s*"CARGO_MANIFEST_DIR"\s*\)\s*,\s*)?(?:r#*)?"([^"]+)"/g;
+const INCLUDE =
+  /\binclude(?:_str|_bytes)?!\s*\(\s*(concat!\s*\(\s*env!\s*\(\s*"CARGO_MANIFEST_DIR"\s*\)\s*,\s*)?(?:r#*)?"([^"]+)"/g;
 
 /** Repo-relative files that `include_str!` / `include_bytes!` / `include!` of the given `.rs` files name inside the repository. */
 export function includeTargets(repo: string, crateDir: string, rsFiles: string[]): string[] {

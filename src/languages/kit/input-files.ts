@@ -48,8 +48,18 @@ export function hashFiles(repo: string, files: Iterable<string>): InputFile[] {
   return out;
 }
 
-/** Every file under a repo-relative folder ("" = the root), hashed, sorted. */
-export function hashTree(repo: string, dir: string): InputFile[] {
+/**
+ * Repo-relative paths of the files under a repo-relative folder ("" = the
+ * root) that `keep` accepts, sorted; folders that `skipDir` names (default:
+ * version control, build output, node_modules) are not entered. At most
+ * MAX_TREE_FILES files.
+ */
+export function listTree(
+  repo: string,
+  dir: string,
+  keep: (name: string) => boolean = () => true,
+  skipDir: (name: string) => boolean = (name) => SKIP_DIRS.has(name),
+): string[] {
   const files: string[] = [];
   const walk = (rel: string) => {
     if (files.length >= MAX_TREE_FILES) return;
@@ -62,12 +72,17 @@ export function hashTree(repo: string, dir: string): InputFile[] {
     for (const e of entries) {
       const p = rel === "" ? e.name : posix.join(rel, e.name);
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(p);
-      } else if (e.isFile() && files.length < MAX_TREE_FILES) files.push(p);
+        if (!skipDir(e.name)) walk(p);
+      } else if (e.isFile() && keep(e.name) && files.length < MAX_TREE_FILES) files.push(p);
     }
   };
   walk(dir === "." ? "" : dir);
-  return hashFiles(repo, files.sort());
+  return files.sort();
+}
+
+/** Every file under a repo-relative folder ("" = the root), hashed, sorted. */
+export function hashTree(repo: string, dir: string): InputFile[] {
+  return hashFiles(repo, listTree(repo, dir));
 }
 
 /** The union of input lists, one entry per file, in the order files first appear (deterministic lists stay so). */
