@@ -81,6 +81,28 @@ export const CATALOG = {
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
 
+  // ---- archive (src/service/archive: uploaded repositories) ----
+  DCM_ARCHIVE_KIND: { severity: "error", title: "The upload is neither a gzip-compressed tar (.tar.gz) nor a zip archive", fix: "Upload the repository as `tar czf repo.tar.gz -C <repo> .` or `zip -r -y repo.zip .` (dcm submit packs it for you)." },
+  DCM_ARCHIVE_CORRUPT: { severity: "error", title: "The archive is not a valid tar.gz or zip: damaged, truncated or not what its first bytes say", fix: "Pack the repository again and upload the whole file; check that nothing cut the upload short." },
+  DCM_ARCHIVE_NOT_TAR: { severity: "error", title: "The gzip stream does not hold a tar archive", fix: "Compress a tar archive (`tar czf repo.tar.gz -C <repo> .`), not a single file or another gzip." },
+  DCM_ARCHIVE_COMPRESSION: { severity: "error", title: "A zip entry uses a compression method other than stored or deflate", fix: "Pack with plain deflate (`zip -r -y`, or `-Z deflate`)." },
+  DCM_ARCHIVE_ENCRYPTED: { severity: "error", title: "A zip entry is encrypted", fix: "Upload an archive without a password." },
+  DCM_ARCHIVE_UNSAFE_PATH: { severity: "error", title: "An entry's name is absolute, has a `..` segment, a drive letter or a backslash, so it could land outside the repository", fix: "Pack the repository with paths relative to its root and `/` as separator (`tar czf repo.tar.gz -C <repo> .`)." },
+  DCM_ARCHIVE_BAD_NAME: { severity: "error", title: "An entry's name is empty, not valid UTF-8, or holds NUL or control characters", fix: "Rename the file to a printable UTF-8 name and pack again." },
+  DCM_ARCHIVE_PATH_TOO_LONG: { severity: "error", title: "An entry's name is longer than the limit (or one of its segments is over 255 bytes)", fix: "Shorten the path; the message gives the limit." },
+  DCM_ARCHIVE_TOO_DEEP: { severity: "error", title: "An entry is nested in more folders than the limit", fix: "Flatten the folder structure; the message gives the limit." },
+  DCM_ARCHIVE_DUPLICATE: { severity: "error", title: "Two entries have the same path, or one is a file where another needs a folder", fix: "Pack the repository once, from a clean folder (appending to an archive repeats entries)." },
+  DCM_ARCHIVE_SYMLINK_ESCAPE: { severity: "error", title: "A symbolic link is absolute, points outside the repository (also through other links) or loops", fix: "Make the link relative to a file inside the repository, or replace it by the file itself." },
+  DCM_ARCHIVE_THROUGH_SYMLINK: { severity: "error", title: "An entry's path passes through a symbolic link of the archive", fix: "Pack the repository with a tool that stores links as links and files under their real folder (`tar czf`, `zip -r -y`)." },
+  DCM_ARCHIVE_HARDLINK: { severity: "error", title: "A hard link points outside the repository, to an entry not (yet) in the archive, or to something that is not a file", fix: "Pack the repository again with tar or zip from its folder; hard links to files inside are fine." },
+  DCM_ARCHIVE_ENTRY_TYPE: { severity: "error", title: "An entry is a device, FIFO, socket or another kind of file a repository cannot hold", fix: "Remove it from the folder before packing; only files, folders and symbolic links are accepted." },
+  DCM_ARCHIVE_TOO_MANY_FILES: { severity: "error", title: "The archive has more entries than the service accepts", fix: "Leave generated files, dependencies and build output out of the archive (dcm submit honours .gitignore), or ask the operator to raise the limit." },
+  DCM_ARCHIVE_TOO_LARGE: { severity: "error", title: "The archive unpacks to more bytes than the service accepts", fix: "Leave generated files, dependencies and build output out of the archive, or ask the operator to raise the limit." },
+  DCM_ARCHIVE_FILE_TOO_LARGE: { severity: "error", title: "A single file in the archive is larger than the service accepts", fix: "Leave the file out of the archive (data sets and binaries are not needed to build fragments)." },
+  DCM_ARCHIVE_RATIO: { severity: "error", title: "The archive unpacks to far more bytes than it has (a compression bomb, or mostly zeros)", fix: "Upload the repository's real files; the message gives the ratio the service accepts." },
+  DCM_ARCHIVE_EMPTY: { severity: "error", title: "The archive holds no file", fix: "Pack the repository's folder with its files (`tar czf repo.tar.gz -C <repo> .`)." },
+  DCM_ARCHIVE_DEST: { severity: "error", title: "The folder to unpack into is not a new or empty folder, or cannot be written", fix: "Give unpackArchive a folder that does not exist yet or is empty (a fault of the service's set-up, not of the upload)." },
+
   // ---- CLI ----
   DCM_CLI_USAGE: { severity: "error", title: "The command line is not valid", fix: "Run `dcm --help` for usage." },
 
