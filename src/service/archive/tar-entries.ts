@@ -24,6 +24,7 @@ const BLOCK = 512;
 
 type Event =
   | { t: "entry"; entry: ReadEntry }
+  | { t: "ignored"; entry: ReadEntry }
   | { t: "data"; chunk: Buffer }
   | { t: "end" }
   | { t: "error"; error: Error };
@@ -76,22 +77,34 @@ export async function readTarGz(data: Buffer, meter: InflationMeter, tree: TreeW
     entry.on("end", () => events.push({ t: "end" }));
     entry.on("data", (chunk: Buffer) => events.push({ t: "data", chunk }));
   });
+  // node-tar skips unknown types (sparse files, tape volumes…) and over-large meta headers: refuse them instead.
+  parser.on("ignoredEntry", (entry: ReadEntry) => events.push({ t: "ignored", entry }));
   parser.on("error", (error: Error) => events.push({ t: "error", error }));
   const gunzip = createGunzip();
   gunzip.end(data);
   let head: Buffer | undefined = Buffer.alloc(0);
   let sink: FileSink | undefined;
   let current: RawEntry | undefined;
+  let emptyStart = false;
   const drain = async (): Promise<void> => {
     while (events.length > 0) {
       const ev = events.shift()!;
       if (ev.t === "error") {
+        if (emptyStart && current === undefined) refuse("DCM_ARCHIVE_EMPTY", "the tar archive has no entry");
         const why = ev.error.message.replace(/^TAR_[A-Z_]+: /, "");
         refuse(
           "DCM_ARCHIVE_CORRUPT",
           `not a valid tar.gz: the tar inside is damaged or truncated (${why})`,
           current?.name,
         );
+      } else if (ev.t === "ignored") {
+        if (ev.entry.meta)
+          refuse(
+            "DCM_ARCHIVE_CORRUPT",
+            `a ${ev.entry.type} header of ${ev.entry.size} bytes, over the ${META_MAX_BYTES} read (no packer writes one that size for a repository)`,
+            ev.entry.path,
+          );
+        refuse("DCM_ARCHIVE_ENTRY_TYPE", `the entry is a ${ev.entry.type}, not a file, folder or link`, ev.entry.path);
       } else if (ev.t === "entry") {
         current = rawEntry(ev.entry);
         sink = await tree.begin(current);
@@ -111,6 +124,7 @@ export async function readTarGz(data: Buffer, meter: InflationMeter, tree: TreeW
         if (head.length < BLOCK) continue;
         if (!looksLikeTar(head))
           refuse("DCM_ARCHIVE_NOT_TAR", "the gzip stream's first 512 bytes are not a tar header");
+        emptyStart = head.subarray(0, BLOCK).every((b) => b === 0);
         parser.write(head);
         head = undefined;
       } else {
