@@ -9,8 +9,11 @@
  * The Parser would inflate a nested gzip (or zstd) stream by itself, outside
  * the meter: the first block must therefore be a tar header with a valid
  * checksum (or the zero block of an empty tar) before the Parser sees any
- * byte. PAX headers over META_MAX_BYTES are skipped by the Parser (their
- * bytes still count against the meter).
+ * byte.
+ *
+ * Limitations: entries node-tar skips (GNU sparse files, GNU dump folders,
+ * tape volume headers, unknown types) and PAX/GNU meta headers over
+ * META_MAX_BYTES are refused, not read; a repository has none of them.
  */
 import { createGunzip } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";

@@ -8,6 +8,10 @@
  * The file type comes from the Unix mode in the external attributes (zips
  * made on Unix: `zip -r -y`, yazl, Python); other zips have files and
  * folders (a trailing `/`) only, none executable.
+ *
+ * Limitations: only stored and deflated entries (what every packer writes
+ * by default); encrypted entries are refused, never decrypted; zip has no
+ * hard links.
  */
 import { isUtf8 } from "node:buffer";
 import type { Readable } from "node:stream";

@@ -1,10 +1,12 @@
 /** Helpers of the archive tests: folders as the tests expect them, independent of the code under test. */
 import { createHash } from "node:crypto";
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { DcmError } from "../../../runtime/diagnostics/catalog.js";
+import type { ArchiveRefusal } from "../../../src/service/archive/archive-refusal.js";
+import { type ArchiveLimits, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
 
 export interface FolderFile {
   path: string;
@@ -65,4 +67,39 @@ export async function expectRefusal(p: Promise<unknown>, code: string): Promise<
   expect((err as DcmError).code).toBe(code);
   expect((err as DcmError).diagnostics[0]!.suggestion).toBeTruthy();
   return err as DcmError;
+}
+
+let staged = 0;
+/** A fresh folder holding `sentinel/keep.txt`; the destination is `<it>/dest` (not created). */
+export function stage(work: string): { dir: string; dest: string; sentinel: string } {
+  const dir = join(work, `case-${++staged}`);
+  mkdirSync(join(dir, "sentinel"), { recursive: true });
+  writeFileSync(join(dir, "sentinel", "keep.txt"), "keep\n");
+  return { dir, dest: join(dir, "dest"), sentinel: join(dir, "sentinel") };
+}
+
+export function expectUntouched(dir: string): void {
+  expect(allPaths(dir)).toEqual(["sentinel", "sentinel/keep.txt"]);
+  expect(readFileSync(join(dir, "sentinel", "keep.txt"), "utf8")).toBe("keep\n");
+}
+
+export interface Case {
+  title: string;
+  kind: "tar.gz" | "zip";
+  bytes: (sentinel: string) => Buffer;
+  code: string;
+  /** The entry named in the refusal (checked in the message too). */
+  entry?: string;
+  limits?: Partial<ArchiveLimits>;
+}
+
+/** Unpacks the case's archive beside a sentinel: refused with its code (and entry), nothing left. */
+export async function refusedAndClean(work: string, c: Case): Promise<void> {
+  const { dir, dest, sentinel } = stage(work);
+  const err = await expectRefusal(unpackArchive(c.bytes(sentinel), c.kind, dest, c.limits), c.code);
+  if (c.entry !== undefined) {
+    expect((err as ArchiveRefusal).entry).toBe(c.entry);
+    expect(err.message).toContain(JSON.stringify(c.entry));
+  }
+  expectUntouched(dir);
 }
