@@ -95,6 +95,8 @@ export interface ZipItem {
   method?: number;
   /** Uncompressed size declared in the headers, when it must lie. */
   declaredSize?: number;
+  /** MS-DOS attributes (0x10: folder) in the external attributes, for a zip made on Windows (no `mode`). */
+  dosAttributes?: number;
   /** Central-directory records pointing at this item's local entry, under these extra names. */
   aliases?: string[];
 }
@@ -136,7 +138,7 @@ export function zipBytes(items: ZipItem[]): Buffer {
       c.writeUInt32LE(stored.length, 20);
       c.writeUInt32LE(size, 24);
       c.writeUInt16LE(cname.length, 28);
-      c.writeUInt32LE(((it.mode ?? 0) << 16) >>> 0, 38);
+      c.writeUInt32LE(it.mode === undefined ? (it.dosAttributes ?? 0) : (it.mode << 16) >>> 0, 38);
       c.writeUInt32LE(localOffset, 42);
       central.push(c, cname);
       count++;

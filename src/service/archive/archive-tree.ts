@@ -96,10 +96,12 @@ export class TreeWriter {
   constructor(
     private readonly dest: string,
     private readonly limits: ArchiveLimits,
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** Checks an entry and writes it (a file's bytes go to the sink returned). */
   async begin(e: RawEntry): Promise<FileSink | undefined> {
+    this.signal?.throwIfAborted();
     const segments = entrySegments(e.name, this.limits);
     if (segments.length === 0) {
       if (e.kind === "dir") return undefined; // `./`: the root folder itself

@@ -22,6 +22,7 @@
  */
 import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import { ArchiveRefusal, refuse } from "./archive-refusal.js";
 import { type ArchiveLimits, TreeWriter, type UnpackResult } from "./archive-tree.js";
 import { InflationMeter } from "./inflation-meter.js";
@@ -59,6 +60,24 @@ const TAR_OVERHEAD_PER_ENTRY = 4096;
 export interface UnpackOptions {
   /** Strip a single top-level folder that holds everything (default true). */
   stripSingleFolder?: boolean;
+  /** Stops the unpack between entries (a cancelled build): what was written is removed, the signal's reason thrown. */
+  signal?: AbortSignal;
+}
+
+/** The defaults with the caller's limits over them; an undefined limit keeps its default, a limit that is not a number ≥ 0 is a configuration error. */
+export function archiveLimits(limits: Partial<ArchiveLimits> = {}): ArchiveLimits {
+  const lim: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS };
+  for (const key of Object.keys(DEFAULT_ARCHIVE_LIMITS) as (keyof ArchiveLimits)[]) {
+    const v = limits[key];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || Number.isNaN(v) || v < 0)
+      throw dcmError(
+        "DCM_SERVER_CONFIG",
+        `archive limit ${key} must be a number of 0 or more, not ${JSON.stringify(v)}`,
+      );
+    lim[key] = v;
+  }
+  return lim;
 }
 
 /** The archive kind by its first bytes (never by the upload's name), or null. */
@@ -81,7 +100,7 @@ export async function unpackArchive(
   limits: Partial<ArchiveLimits> = {},
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
-  const lim: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...limits };
+  const lim = archiveLimits(limits);
   const actual = archiveKindOf(data);
   if (kind === "tar.gz" && actual !== "tar.gz")
     refuse(
@@ -91,7 +110,8 @@ export async function unpackArchive(
   if (kind === "zip" && actual === "tar.gz")
     refuse("DCM_ARCHIVE_KIND", "the upload was sent as a zip but is a gzip stream (a tar.gz?)");
   const created = await prepareDest(dest);
-  const tree = new TreeWriter(dest, lim);
+  options.signal?.throwIfAborted();
+  const tree = new TreeWriter(dest, lim, options.signal);
   try {
     if (kind === "tar.gz") {
       const meter = new InflationMeter(

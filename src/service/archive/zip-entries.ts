@@ -39,7 +39,8 @@ function corrupt(err: unknown, entry?: string): never {
 
 function rawEntry(entry: Entry, name: string): RawEntry {
   const unix = MADE_BY_UNIX.has(entry.versionMadeBy >> 8);
-  const mode = unix ? entry.externalFileAttributes >>> 16 : 0;
+  // MS-DOS attributes (low byte) mark a folder with 0x10 where the name lacks the trailing `/`.
+  const mode = unix ? entry.externalFileAttributes >>> 16 : entry.externalFileAttributes & 0x10 ? 0o040000 : 0;
   const fmt = mode & S_IFMT;
   const base = { name, executable: false, size: entry.uncompressedSize };
   if (fmt === 0o120000) return { ...base, kind: "symlink", typeName: "SymbolicLink" };

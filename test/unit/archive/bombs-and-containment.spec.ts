@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import { createGzip, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { RATIO_FLOOR_BYTES } from "../../../src/service/archive/inflation-meter.js";
-import { DEFAULT_ARCHIVE_LIMITS, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
+import { archiveLimits, DEFAULT_ARCHIVE_LIMITS, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
 import { type TarItem, tarGz, tarHeader, zipBytes } from "../../support/archive-builders.js";
 import { allPaths, expectRefusal, expectUntouched, stage as stageIn, tempDir } from "./archive-helpers.js";
 
@@ -128,6 +128,20 @@ describe("what is contained rather than refused", () => {
     expect(result.strippedPrefix).toBe("src");
   });
 
+  it("a zip made on Windows marks a folder by its MS-DOS attribute (no trailing slash)", async () => {
+    const { dest } = stage();
+    const result = await unpackArchive(
+      zipBytes([
+        { name: "docs", dosAttributes: 0x10 },
+        { name: "a.txt", data: "a" },
+      ]),
+      "zip",
+      dest,
+    );
+    expect(result.files.map((f) => f.path)).toEqual(["a.txt"]);
+    expect(statSync(join(dest, "docs")).isDirectory()).toBe(true);
+  });
+
   it("stripping can be turned off", async () => {
     const { dest } = stage();
     const result = await unpackArchive(tarGz([file("src/a.go")]), "tar.gz", dest, {}, { stripSingleFolder: false });
@@ -161,5 +175,39 @@ describe("the destination", () => {
     );
     expect(existsSync(dest)).toBe(true);
     expect(allPaths(dest)).toEqual([]);
+  });
+});
+
+describe("the caller's controls", () => {
+  it("an undefined limit keeps its default; a limit that is not a number of 0 or more is a configuration error", async () => {
+    expect(archiveLimits({ maxFiles: undefined, maxDepth: 3 })).toEqual({ ...DEFAULT_ARCHIVE_LIMITS, maxDepth: 3 });
+    const { dir, dest } = stage();
+    for (const bad of [Number.NaN, -1, "10" as unknown as number]) {
+      await expectRefusal(unpackArchive(tarGz([ok]), "tar.gz", dest, { maxFiles: bad }), "DCM_SERVER_CONFIG");
+    }
+    expectUntouched(dir);
+  });
+
+  it("a cancelled unpack (AbortSignal) stops between entries, removes what it wrote and throws the signal's reason", async () => {
+    const { dir, dest } = stage();
+    const controller = new AbortController();
+    let entries = 0;
+    const signal = controller.signal;
+    const counting = new Proxy(signal, {
+      get(target, prop) {
+        if (prop === "throwIfAborted")
+          return () => {
+            if (++entries === 5) controller.abort(new Error("build cancelled"));
+            target.throwIfAborted();
+          };
+        const v = Reflect.get(target, prop, target);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    });
+    const archive = tarGz(Array.from({ length: 20 }, (_, i) => file(`src/f${i}.go`)));
+    const err = await unpackArchive(archive, "tar.gz", dest, {}, { signal: counting }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe("build cancelled");
+    expect(entries).toBe(5);
+    expectUntouched(dir);
   });
 });
