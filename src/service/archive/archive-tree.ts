@@ -178,14 +178,15 @@ export class TreeWriter {
     }
   }
 
-  private count(size: number, name: string): void {
-    if (size > this.limits.maxFileBytes)
+  /** Checks a file that reaches `fileSize` bytes when `more` bytes are added to the archive's total. */
+  private count(fileSize: number, more: number, name: string): void {
+    if (fileSize > this.limits.maxFileBytes)
       refuse(
         "DCM_ARCHIVE_FILE_TOO_LARGE",
-        `the file is ${size} bytes or more; the limit is ${this.limits.maxFileBytes}`,
+        `the file is ${fileSize} bytes or more; the limit is ${this.limits.maxFileBytes}`,
         name,
       );
-    if (this.bytes + size > this.limits.maxTotalBytes)
+    if (this.bytes + more > this.limits.maxTotalBytes)
       refuse("DCM_ARCHIVE_TOO_LARGE", `the archive unpacks to more than ${this.limits.maxTotalBytes} bytes`, name);
   }
 
@@ -204,7 +205,7 @@ export class TreeWriter {
         `the hard link points to ${JSON.stringify(target)}, a ${node.type}, not a file`,
         e.name,
       );
-    this.count(node.size, e.name);
+    this.count(node.size, node.size, e.name);
     this.bytes += node.size;
     // The source is a regular file this writer created under folders it made; COPYFILE_EXCL never replaces.
     await copyFile(join(this.dest, target), path, constants.COPYFILE_EXCL);
@@ -212,7 +213,7 @@ export class TreeWriter {
   }
 
   private async file(e: RawEntry, key: string, path: string): Promise<FileSink> {
-    this.count(e.size, e.name);
+    this.count(e.size, e.size, e.name);
     let fh: FileHandle;
     try {
       fh = await open(path, FILE_FLAGS, 0o644);
@@ -231,7 +232,7 @@ export class TreeWriter {
     return {
       write: async (chunk) => {
         size += chunk.length;
-        this.count(size, e.name);
+        this.count(size, chunk.length, e.name);
         this.bytes += chunk.length;
         hash.update(chunk);
         await fh.write(chunk);

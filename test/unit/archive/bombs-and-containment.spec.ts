@@ -211,3 +211,44 @@ describe("the caller's controls", () => {
     expectUntouched(dir);
   });
 });
+
+describe("limits are exact", () => {
+  const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+  const limits = { maxFiles: 2, maxTotalBytes: 150_000, maxFileBytes: 100_000, maxPathLength: 9, maxDepth: 3 };
+  // 100 000 bytes come out of zlib in several chunks: the counts must add each byte once.
+  const pack = {
+    "tar.gz": (a: number, b: number, nameB = "x/y/b.bin") =>
+      tarGz([
+        { name: "a.bin", data: bytes(a, 1) },
+        { name: nameB, data: bytes(b, 2) },
+      ]),
+    zip: (a: number, b: number, nameB = "x/y/b.bin") =>
+      zipBytes([
+        { name: "a.bin", data: bytes(a, 1) },
+        { name: nameB, data: bytes(b, 2) },
+      ]),
+  };
+  for (const kind of ["tar.gz", "zip"] as const) {
+    it(`${kind}: a tree at every limit unpacks; one more byte, file, path byte or folder is refused`, async () => {
+      const at = await unpackArchive(pack[kind](100_000, 50_000), kind, stage().dest, limits);
+      expect(at.bytes).toBe(150_000);
+      const cases: [Buffer, string][] = [
+        [pack[kind](100_001, 49_999), "DCM_ARCHIVE_FILE_TOO_LARGE"],
+        [pack[kind](100_000, 50_001), "DCM_ARCHIVE_TOO_LARGE"],
+        [pack[kind](10, 10, "x/y/bb.bin"), "DCM_ARCHIVE_PATH_TOO_LONG"],
+        [pack[kind](10, 10, "x/y/z/b"), "DCM_ARCHIVE_TOO_DEEP"],
+      ];
+      for (const [archive, code] of cases) {
+        const { dir, dest } = stage();
+        await expectRefusal(unpackArchive(archive, kind, dest, limits), code);
+        expectUntouched(dir);
+      }
+      const { dir, dest } = stage();
+      await expectRefusal(
+        unpackArchive(pack[kind](10, 10), kind, dest, { ...limits, maxFiles: 1 }),
+        "DCM_ARCHIVE_TOO_MANY_FILES",
+      );
+      expectUntouched(dir);
+    });
+  }
+});
