@@ -107,8 +107,6 @@ export class TreeWriter {
       if (e.kind === "dir") return undefined; // `./`: the root folder itself
       refuse("DCM_ARCHIVE_BAD_NAME", "the name is empty once `.` segments are dropped", e.name);
     }
-    if (++this.entries > this.limits.maxFiles)
-      refuse("DCM_ARCHIVE_TOO_MANY_FILES", `the archive has more than ${this.limits.maxFiles} entries`, e.name);
     if (e.kind === "special")
       refuse("DCM_ARCHIVE_ENTRY_TYPE", `the entry is a ${e.typeName}, not a file, folder or link`, e.name);
     const key = segments.join("/");
@@ -122,6 +120,7 @@ export class TreeWriter {
         e.name,
       );
     }
+    this.claim(e.name);
     const path = join(this.dest, ...segments);
     switch (e.kind) {
       case "dir":
@@ -141,8 +140,9 @@ export class TreeWriter {
   }
 
   private async parents(segments: string[], name: string): Promise<void> {
+    let key = "";
     for (let i = 1; i < segments.length; i++) {
-      const key = segments.slice(0, i).join("/");
+      key = i === 1 ? segments[0]! : `${key}/${segments[i - 1]}`;
       const node = this.nodes.get(key);
       if (node?.type === "symlink")
         refuse(
@@ -157,10 +157,21 @@ export class TreeWriter {
           name,
         );
       if (!node) {
+        this.claim(name);
         await this.mkdir(join(this.dest, ...segments.slice(0, i)), name);
         this.nodes.set(key, { type: "dir" });
       }
     }
+  }
+
+  /** Counts one more node of the tree (an entry, or a folder an entry implies): each costs an inode and a write. */
+  private claim(name: string): void {
+    if (++this.entries > this.limits.maxFiles)
+      refuse(
+        "DCM_ARCHIVE_TOO_MANY_FILES",
+        `the archive has more than ${this.limits.maxFiles} entries (files, folders and links, implied folders included)`,
+        name,
+      );
   }
 
   private async mkdir(path: string, name: string): Promise<void> {

@@ -37,7 +37,7 @@ export { treeHash } from "./archive-tree.js";
  * The defaults, sized for the repositories dcm builds fragments of (a large Go or Rust application
  * with its tests and docs is a few thousand files and tens of MiB) with room to spare, while one
  * upload cannot fill a disk or hold a core for long:
- * - maxFiles 20 000 entries (files, folders and links: each costs an inode and a write);
+ * - maxFiles 20 000 entries (files, folders and links, implied folders too: each costs an inode and a write);
  * - maxTotalBytes 512 MiB unpacked; maxFileBytes 64 MiB for one file (a source file that size is
  *   generated data; no compiler input needs more);
  * - maxRatio 200: source text compresses 3 to 10 times, a tar of many small files (mostly zero

@@ -227,6 +227,13 @@ const TAR_CASES: Case[] = [
     limits: { maxFiles: 10 },
   },
   {
+    title: "folders implied by paths count as entries (no million folders from a few files)",
+    kind: "tar.gz",
+    bytes: () => tarGz([file(`${"d/".repeat(30)}a`), file(`${"e/".repeat(30)}b`)]),
+    code: "DCM_ARCHIVE_TOO_MANY_FILES",
+    limits: { maxFiles: 40 },
+  },
+  {
     title: "more bytes than maxTotalBytes",
     kind: "tar.gz",
     bytes: () => tarGz([file("a", "a".repeat(400)), file("b", "b".repeat(400)), file("c", "c".repeat(400))]),
