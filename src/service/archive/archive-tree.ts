@@ -85,6 +85,7 @@ export const MAX_HOPS = 40;
 /** Segments walked while resolving all links of one archive; bounds the work a web of links can cause. */
 export const LINK_STEP_BUDGET = 2_000_000;
 
+const LINK_BATCH = 16;
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export class TreeWriter {
@@ -281,9 +282,10 @@ export class TreeWriter {
     for (const [key, node] of tree) if (node.type === "symlink") resolveInside(tree, key, node, budget);
     if (prefix !== undefined) await this.strip(prefix);
     const files: UnpackedFile[] = [];
+    const links: [string, string][] = [];
     for (const [key, node] of tree) {
       if (node.type === "symlink") {
-        await symlink(node.target, join(this.dest, ...key.split("/")));
+        links.push([node.target, join(this.dest, ...key.split("/"))]);
         const sha256 = createHash("sha256").update(node.target).digest("hex");
         files.push({
           path: key,
@@ -296,6 +298,9 @@ export class TreeWriter {
         files.push({ path: key, size: node.size, sha256: node.sha256, executable: node.executable });
       }
     }
+    // Links are independent of each other (their folders exist): a few at a time keep libuv's thread pool busy.
+    for (let i = 0; i < links.length; i += LINK_BATCH)
+      await Promise.all(links.slice(i, i + LINK_BATCH).map(([target, path]) => symlink(target, path)));
     files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
     const result: UnpackResult = { files, bytes: this.bytes, treeHash: treeHash(files) };
     if (prefix !== undefined) result.strippedPrefix = prefix;
