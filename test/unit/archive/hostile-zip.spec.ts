@@ -109,6 +109,26 @@ const ZIP_CASES: Case[] = [
     code: "DCM_ARCHIVE_CORRUPT",
   },
   {
+    title: "CRC-32 that does not match (a small entry, inflated in one call)",
+    kind: "zip",
+    bytes: () => zipBytes([{ name: "a", data: "y".repeat(1000), crc: 1234 }]),
+    code: "DCM_ARCHIVE_CORRUPT",
+    entry: "a",
+  },
+  {
+    title: "CRC-32 that does not match (a large entry, streamed)",
+    kind: "zip",
+    bytes: () => zipBytes([{ name: "big", data: Buffer.alloc(300 * 1024, 7), crc: 1234 }]),
+    code: "DCM_ARCHIVE_CORRUPT",
+    entry: "big",
+  },
+  {
+    title: "header size that lies (larger than the data)",
+    kind: "zip",
+    bytes: () => zipBytes([{ name: "a", data: "y".repeat(1000), declaredSize: 5000 }]),
+    code: "DCM_ARCHIVE_CORRUPT",
+  },
+  {
     title: "declared size over maxFileBytes",
     kind: "zip",
     bytes: () => zipBytes([{ name: "a", data: "y", declaredSize: 2 ** 31 }]),
