@@ -25,12 +25,13 @@ import type { InflationMeter } from "./inflation-meter.js";
 
 const MADE_BY_UNIX = new Set([3, 19]); // Unix, OS X (Darwin)
 const S_IFMT = 0o170000;
-const TYPES: Record<number, string> = {
-  2401: "FIFO",
-  4802: "CharacterDevice",
-  14406: "BlockDevice",
-  26411: "Socket",
-};
+// A Map, not an object literal: a formatter rewrote octal keys of an object literal into wrong decimals.
+const TYPES = new Map<number, string>([
+  [0o010000, "FIFO"],
+  [0o020000, "CharacterDevice"],
+  [0o060000, "BlockDevice"],
+  [0o140000, "Socket"],
+]);
 
 function corrupt(err: unknown, entry?: string): never {
   if (err instanceof ArchiveRefusal) throw err;
@@ -52,7 +53,7 @@ function rawEntry(entry: Entry, name: string): RawEntry {
     if (name.endsWith("/")) return { ...base, kind: "dir", typeName: "Directory" };
     return { ...base, kind: "file", typeName: "File", executable: (mode & 0o111) !== 0 };
   }
-  return { ...base, kind: "special", typeName: TYPES[fmt] ?? `file of mode ${fmt.toString(8)}` };
+  return { ...base, kind: "special", typeName: TYPES.get(fmt) ?? `file of mode ${fmt.toString(8)}` };
 }
 
 /**

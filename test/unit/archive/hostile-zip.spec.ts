@@ -82,12 +82,28 @@ const ZIP_CASES: Case[] = [
     kind: "zip",
     bytes: () => zipBytes([{ name: "tty", data: "", mode: 0o020644 }]),
     code: "DCM_ARCHIVE_ENTRY_TYPE",
+    says: "CharacterDevice",
+  },
+  {
+    title: "block device",
+    kind: "zip",
+    bytes: () => zipBytes([{ name: "sda", data: "", mode: 0o060644 }]),
+    code: "DCM_ARCHIVE_ENTRY_TYPE",
+    says: "BlockDevice",
+  },
+  {
+    title: "socket",
+    kind: "zip",
+    bytes: () => zipBytes([{ name: "sock", data: "", mode: 0o140644 }]),
+    code: "DCM_ARCHIVE_ENTRY_TYPE",
+    says: "Socket",
   },
   {
     title: "FIFO",
     kind: "zip",
     bytes: () => zipBytes([{ name: "p", data: "", mode: 0o010644 }]),
     code: "DCM_ARCHIVE_ENTRY_TYPE",
+    says: "FIFO",
   },
   {
     title: "encrypted entry",
