@@ -118,6 +118,11 @@ export const CATALOG = {
   DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
   DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters in DCM_API_KEYS (comma-separated): `export DCM_API_KEYS=$(npx dcm key)` in the shell, `generateApiKey()` in JavaScript." },
   DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
+
+  // ---- redis (src/service/redis) ----
+  DCM_REDIS_UNAVAILABLE: { severity: "error", title: "The build service cannot reach its Redis server, so it cannot queue builds or read their state right now", fix: "Start Redis (or check the `--redis` URL and the network to it) and retry: the service and its workers reconnect by themselves; the response's Retry-After says when." },
+  DCM_REDIS_URL: { severity: "error", title: "The `--redis` option is not a Redis URL", fix: "Give `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS), e.g. `--redis redis://127.0.0.1:6379`." },
+  DCM_REDIS_WORKER: { severity: "error", title: "`dcm worker` is missing an option or has one it cannot use", fix: "Run `dcm worker --redis redis://host:port --store DIR [--concurrency N]`; every worker and every `dcm serve` node must use the same Redis and the same store." },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof CATALOG;
