@@ -122,6 +122,7 @@ export const CATALOG = {
   // ---- redis (src/service/redis) ----
   DCM_REDIS_UNAVAILABLE: { severity: "error", title: "The build service cannot reach its Redis server, so it cannot queue builds or read their state right now", fix: "Start Redis (or check the `--redis` URL and the network to it) and retry: the service and its workers reconnect by themselves; the response's Retry-After says when." },
   DCM_REDIS_URL: { severity: "error", title: "The `--redis` option is not a Redis URL", fix: "Give `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS), e.g. `--redis redis://127.0.0.1:6379`." },
+  DCM_REDIS_JOB_CRASHED: { severity: "error", title: "The build failed inside the worker for a reason that is not a diagnostic of the build (a bug or a lost resource)", fix: "See the message and the worker's log; submit again (the build key is the same, so a repaired worker builds it)." },
   DCM_REDIS_WORKER: { severity: "error", title: "`dcm worker` is missing an option or has one it cannot use", fix: "Run `dcm worker --redis redis://host:port --store DIR [--concurrency N]`; every worker and every `dcm serve` node must use the same Redis and the same store." },
 } as const satisfies Record<string, CatalogEntry>;
 
