@@ -6,11 +6,14 @@
  * running job from another node, a runner that throws, a worker that shuts
  * down and hands its job to another, and Redis going away and coming back.
  */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DcmError } from "../../runtime/diagnostics/catalog.js";
 import { BullmqBuildQueue, type BuildWorker, startBuildWorker } from "../../src/service/redis/bullmq-queue.js";
 import { RedisBuildStateStore } from "../../src/service/redis/redis-state.js";
 import type { BuildJob, BuildRecord, RunBuildJob } from "../../src/service/service-types.js";
+import { ROOT } from "../support/run-cli.js";
 import { hasRedisServer, startRedis, type TestRedis } from "./redis-server.js";
 
 let n = 0;
@@ -183,6 +186,43 @@ describe.skipIf(!hasRedisServer())("BullMQ build queue", () => {
       await stayer.close(0);
     } finally {
       await q2.close();
+    }
+  });
+
+  it("a worker killed mid-build (SIGKILL) loses its job to another worker, which finishes it", async () => {
+    const child = spawn(
+      process.execPath,
+      // tsx as a loader, not its CLI: the CLI runs the script in a child process that SIGKILL would not reach.
+      ["--import", "tsx", join(ROOT, "test/service/fixtures/hanging-worker.ts"), redis.url, "q3", "q1:"],
+      { stdio: ["ignore", "pipe", "inherit"], cwd: ROOT },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise((r) => child.once("exit", r));
+    const q3 = await BullmqBuildQueue.connect(redis.url, state, { prefix: "q3" });
+    try {
+      await waitFor(() => out.includes("ready"), 60_000);
+      const id = await submission(state, "wait-stall");
+      await q3.enqueue(job("wait-stall"));
+      await waitFor(() => out.includes("running wait-stall"));
+      expect((await state.get(id))?.state).toBe("running");
+      child.kill("SIGKILL");
+      await exited;
+      // Only now a worker of this process joins the queue: it can only get the job through the stalled check.
+      await worker({ prefix: "q3" });
+      await waitFor(() => gates.has("wait-stall"), 30_000);
+      gates.get("wait-stall")!();
+      await waitFor(finished(state, id), 30_000);
+      expect((await state.get(id))?.state).toBe("succeeded");
+      const events = await state.events(id, 0);
+      expect(events.filter((e) => e.type === "output").map((e) => (e as { line: string }).line)).toEqual([
+        "hanging on wait-stall",
+        "building wait-stall",
+      ]);
+      expect(events.find((e) => e.type === "state" && e.reason?.startsWith("restarted"))).toBeTruthy();
+    } finally {
+      child.kill("SIGKILL");
+      await q3.close();
     }
   });
 

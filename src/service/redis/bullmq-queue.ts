@@ -152,7 +152,7 @@ export async function startBuildWorker(
   const connection = await connectRedis(url, "worker");
   const subscriber = await connectRedis(url, "worker");
 
-  const processor = async (job: Job<BuildJob>, token?: string, signal?: AbortSignal): Promise<{ state: string }> => {
+  const processor = async (job: Job<BuildJob>, token?: string, signal?: AbortSignal): Promise<JobResult> => {
     const data = job.data;
     const abort = signal ?? new AbortController().signal;
     const reporter = fanOutReporter(state, data.key);
@@ -178,7 +178,7 @@ export async function startBuildWorker(
     if (abort.aborted && result.state !== "succeeded") result = { ...result, state: "cancelled", reason: CANCELLED };
     await finishAll(state, data.key, result);
     log(`build ${data.key}: ${result.state}${result.reason ? ` (${result.reason})` : ""}`);
-    return { state: result.state };
+    return result;
   };
 
   const worker = new Worker<BuildJob>(queueName, processor, {
@@ -193,6 +193,13 @@ export async function startBuildWorker(
     autorun: false,
   });
   worker.on("error", (e) => log(`worker error: ${e.message}`));
+  // A submission that joined (found the job active) after the processor's last look at the key's
+  // submissions but before the job completed would wait for ever: finish it too. Once the job
+  // has completed, a new submission finds no job and queues its own.
+  worker.on("completed", (job, result) => {
+    if (!result?.state) return;
+    finishAll(state, job.data.key, result).catch((e) => log(`could not finish late joiners of ${job.data.key}: ${(e as Error).message}`));
+  });
   // A job that stalled too often fails without a processor running: set its builds' state here.
   worker.on("failed", (job, err) => {
     if (!job || !/stalled/i.test(err.message)) return;
