@@ -14,8 +14,9 @@
  * environment allowlist, no capabilities, no new privileges.
  *
  * Fetch steps (`go mod download`, `cargo fetch`: downloaders, no user code)
- * run in a container too, on the host's network as in the sandbox; compile
- * steps have no network at all.
+ * run in a container too, on the host's network and with the host's CA
+ * certificates (a proxy's CA), as in the sandbox; compile steps have no
+ * network at all.
  *
  * Limits: wall time (the container is removed, `podman rm -f`, and the
  * client's process group killed), memory for the whole container
@@ -51,6 +52,9 @@ import type { ImageRoot } from "./toolchain-roots.js";
 export async function assertContainerReady(onLine?: (line: string) => void): Promise<void> {
   await ensureImage(onLine);
 }
+
+/** The host's certificates, bound into fetch steps (the image's own are Debian's). */
+const FETCH_ETC = ["/etc/ssl", "/etc/ca-certificates", "/etc/pki"];
 
 /** Processes per container: cargo and go start one per core and a few each. */
 export const PIDS_LIMIT = 4096;
@@ -111,6 +115,8 @@ export function containerArgs(step: ToolStep, command: string, spec: ContainerRu
     }
     out.push("--mount", `type=bind,source=${p},destination=${p}${mode === "ro" ? ",readonly" : ""}`);
   }
+  // A fetch step trusts what the host trusts (a proxy's own CA), as in the sandbox.
+  if (step.phase === "fetch") for (const e of FETCH_ETC) if (existsSync(e)) out.push("--mount", `type=bind,source=${e},destination=${e},readonly`);
   // HOME is an empty folder in the private /tmp, as in the sandbox.
   out.push(spec.image, "/bin/sh", "-c", `mkdir -p "$HOME" && exec "$@"`, "sh", command, ...step.args);
   return out;
