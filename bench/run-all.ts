@@ -24,6 +24,7 @@ const BENCHES = [
   "languages",
   "terraform-build",
   "sandbox-build",
+  "build-drivers",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

@@ -61,8 +61,8 @@ export const PIDS_LIMIT = 4096;
 
 /** What the image already holds at a host path: a step's input there is not mounted. */
 export function providedByImage(p: string, roots: ImageRoot[]): boolean {
-  // The image's own system folders (Debian's); /usr/local holds what the host added.
-  if (SYSTEM.some((s) => inside(p, s)) && !inside(p, "/usr/local")) return true;
+  // The image's own system folders (Debian's); /usr/local and /opt hold what the host added.
+  if (SYSTEM.some((s) => s !== "/opt" && inside(p, s)) && !inside(p, "/usr/local")) return true;
   return roots.some((r) => (r.target && inside(p, r.target)) || (r.covers ?? []).includes(p));
 }
 

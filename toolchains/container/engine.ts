@@ -73,7 +73,8 @@ let found: Promise<ContainerEngine> | undefined;
 
 /** The engine (checked once per process), or DCM_CONTAINER_UNAVAILABLE saying how to get one. */
 export function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<ContainerEngine> {
-  return (found ??= detect(env));
+  found ??= detect(env);
+  return found;
 }
 
 /** Forgets the engine found (tests that change DCM_CONTAINER_ENGINE). */

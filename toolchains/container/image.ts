@@ -55,7 +55,7 @@ let planned: Promise<ImagePlan> | undefined;
 
 /** The tags this machine's toolchains make (computed once per process). */
 export function imagePlan(): Promise<ImagePlan> {
-  return (planned ??= (async () => {
+  planned ??= (async () => {
     const dir = dockerDir();
     const packages = readFileSync(join(dir, "base-packages.txt"), "utf8")
       .split("\n")
@@ -66,7 +66,8 @@ export function imagePlan(): Promise<ImagePlan> {
     const roots = await toolchainRoots();
     const tag = `localhost/dcm-toolchains:${sha(JSON.stringify({ base, file: readFileSync(containerfile, "utf8"), roots }))}`;
     return { base, tag, roots, packages, containerfile };
-  })());
+  })();
+  return planned;
 }
 
 export async function imageExists(engine: ContainerEngine, tag: string): Promise<boolean> {
