@@ -300,7 +300,11 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
           strict: Boolean(values.strict),
           ...(noSandbox ? { sandbox: false } : {}),
           ...(driver ? { driver: driver as "sandbox" | "container" | "local" } : {}),
-          onProgress: (step, detail) => progress.step(step, detail),
+          onProgress: (step, detail) => {
+            // The container image's first build takes a minute or more: its stages show off a terminal too.
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
+            progress.step(step, detail);
+          },
         }),
       () => {
         progress.done();

@@ -25,7 +25,7 @@
  *
  * Known limitations: a path with a comma cannot be given to `--mount` and is
  * refused; a container outlives a dcm that is SIGKILLed (until its step ends);
- * each step pays the container's start (about 0.3 s with runc).
+ * each step pays the container's start (about 0.15 s with runc).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
