@@ -385,11 +385,11 @@ export function limitFromOutput(text: string, signal: NodeJS.Signals | null, exi
   return undefined;
 }
 
-export function limitDiagnostic(step: ToolStep, kind: LimitKind, limits: StepLimits, text: string) {
+export function limitDiagnostic(step: ToolStep, kind: LimitKind, limits: StepLimits, text: string, memoryFor = "per process") {
   const what = {
     wall: `its wall-time limit of ${Math.round(limits.wallMs / 1000)} s`,
     cpu: `its CPU-time limit of ${limits.cpuSeconds} s per process`,
-    memory: `its memory limit of ${Math.round(limits.memoryBytes / 1024 ** 2)} MiB per process`,
+    memory: `its memory limit of ${Math.round(limits.memoryBytes / 1024 ** 2)} MiB ${memoryFor}`,
     output: `its output limit of ${Math.round(limits.outputBytes / 1024 ** 2)} MiB`,
   }[kind];
   const tail = text.trim().split("\n").slice(-5).join("\n").slice(-800);

@@ -5,7 +5,7 @@
  * the container and its modules answer every case exactly as a sandbox
  * build's do; a hostile build.rs sees no network and no host files; a build
  * script that never ends is stopped at the wall-time limit and its container
- * is gone; without an engine the build is refused with DCM_CONTAINER_UNAVAILABLE.
+ * is gone, one that allocates without end at the memory limit; without an engine the build is refused with DCM_CONTAINER_UNAVAILABLE.
  */
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -147,6 +147,26 @@ describe.skipIf(!engine)("the container driver", () => {
       expect(ps.stdout.trim()).toBe("");
     }, 600_000);
   });
+
+  it("stops a build script past the container's memory limit", async () => {
+    const repo = join(scratch, "rust-memory");
+    await writeTree(
+      repo,
+      hostileCrate({
+        port: 9,
+        outsideFile: "/nonexistent",
+        homeFile: "/nonexistent",
+        registryDep: false,
+        // 2 GiB touched page by page: far past the 512 MiB the container may use.
+        buildRsBody: ["    let mut v: Vec<Vec<u8>> = Vec::new();", "    for _ in 0..2048 { v.push(vec![1u8; 1 << 20]); }", '    println!("cargo:rustc-env=DCM_PROBE={}", v.len());', "    let _ = Duration::from_secs(0);"],
+      }),
+    );
+    const r = await build(repo, "memory-dist", "container", { DCM_SANDBOX_LIMITS: "memory=512" });
+    expect(r.code).toBe(1);
+    const d = r.json.diagnostics.find((x) => x.code === "DCM_SANDBOX_LIMIT");
+    expect(d, r.stdout + r.stderr).toBeDefined();
+    expect(d!.message).toContain("memory limit of 512 MiB for the whole container");
+  }, 600_000);
 
   it("the image is dcm's own: labelled, and its tag covers the toolchains", async () => {
     const plan = await imagePlan();

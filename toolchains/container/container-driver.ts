@@ -145,9 +145,11 @@ export async function runInContainer(step: ToolStep, command: string, limits: St
       }),
     );
   }
-  // 137 without dcm's own kill: the kernel's OOM killer at the container's memory limit.
-  const hit = r.limit ?? (r.ok ? undefined : (limitFromOutput(text, r.signal, r.exitCode) ?? (r.exitCode === 137 ? "memory" : undefined)));
-  if (hit) throw new DcmError(limitDiagnostic(step, hit, limits, text));
+  // A SIGKILL dcm did not send (the container's 137, cargo's `signal: 9`, go's `signal: killed`): the
+  // kernel's OOM killer at the container's memory limit, the only other killer inside.
+  const oom = r.exitCode === 137 || /\(signal: 9, SIGKILL|\bsignal: killed\b/.test(text);
+  const hit = r.limit ?? (r.ok ? undefined : (limitFromOutput(text, r.signal, r.exitCode) ?? (oom ? "memory" : undefined)));
+  if (hit) throw new DcmError(limitDiagnostic(step, hit, limits, text, "for the whole container"));
   const hiddenPaths = r.ok ? [] : hiddenPathsIn(text, step);
   return { ok: r.ok, stdout: r.stdout, stderr: r.stderr, durationMs: r.durationMs, sandboxed: true, hiddenPaths };
 }
