@@ -142,9 +142,10 @@ describe.skipIf(!engine)("the container driver", () => {
       const d = r.json.diagnostics.find((x) => x.code === "DCM_SANDBOX_LIMIT");
       expect(d, r.stdout + r.stderr).toBeDefined();
       expect(d!.message).toContain("wall-time limit of 45 s");
-      const ps = await engineRun(engine!, ["ps", "--all", "--filter", "name=dcm-step-", "--format", "{{.Names}}"]);
+      // This build's containers are those that mount its repository (other tests may run containers meanwhile).
+      const ps = await engineRun(engine!, ["ps", "--all", "--filter", "name=dcm-step-", "--format", "{{.Names}} {{.Mounts}}"]);
       expect(ps.code, ps.stderr).toBe(0);
-      expect(ps.stdout.trim()).toBe("");
+      expect(ps.stdout.split("\n").filter((l) => l.includes(repo))).toEqual([]);
     }, 600_000);
   });
 
@@ -191,5 +192,8 @@ describe("without a container engine", () => {
     const usage = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", join(scratch, "x"), "--no-sandbox", "--driver", "container"], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("--no-sandbox is `--driver local`");
+    const bogus = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", join(scratch, "x"), "--driver", "docker"], { env });
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("--driver must be sandbox, container or local");
   }, 120_000);
 });
