@@ -134,6 +134,20 @@ describe.skipIf(!engine)("the container driver", () => {
       expect(await invoke("rust-dist", "value", "client")).toBe(JSON.stringify("41"));
     }, 900_000);
 
+    it("fails a Rust include_str! of a file outside the repository with DCM_OUTSIDE_REPOSITORY, naming it", async () => {
+      const repo = join(scratch, "rust-include");
+      await writeTree(repo, {
+        "Cargo.toml": '[package]\nname = "leaky"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\npath = "src/lib.rs"\n',
+        "src/lib.rs": `pub fn leak() -> String {\n    include_str!(${JSON.stringify(outsideFile)}).to_string()\n}\n`,
+        "dcm.yaml": "fragments:\n  - { id: leak, name: leak, runOn: server, location: { filepath: src/lib.rs } }\n",
+      });
+      const r = await build(repo, "include-dist", "container");
+      expect(r.code, r.stderr).toBe(1);
+      const d = r.json.diagnostics.find((x) => x.code === "DCM_OUTSIDE_REPOSITORY");
+      expect(d, r.stdout + r.stderr).toBeDefined();
+      expect(d!.message).toContain(outsideFile);
+    }, 600_000);
+
     it("stops a build script that never ends at the wall-time limit, and leaves no container running", async () => {
       const repo = join(scratch, "rust-loop");
       await writeTree(repo, hostileCrate({ port: 9, outsideFile, homeFile, registryDep: false, buildRsBody: ["    loop { std::thread::sleep(Duration::from_millis(50)); }"] }));

@@ -14,13 +14,15 @@
  * Both carry the label `dcm.managed=true`; dcm never removes or changes an
  * image it did not make (and removes none: old tags stay until `podman rmi`).
  *
- * Known limitations: two processes that find the image missing at the same
- * moment both build it (the second tag write wins; the images are the same).
- * mmdebstrap needs a Debian mirror (the host's apt sources).
+ * Processes that find the image missing at the same moment build it once: a
+ * lock folder in the temp folder (taken over when its holder died).
+ *
+ * Known limitations: mmdebstrap needs a Debian mirror (the host's apt
+ * sources); the lock is per machine (a temp folder), not per engine storage.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { copyFile, cp, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -97,11 +99,54 @@ async function buildIfMissing(onLine: (line: string) => void): Promise<string> {
   const engine = await findEngine();
   const plan = await imagePlan();
   if (await imageExists(engine, plan.tag)) return plan.tag;
-  const started = performance.now();
-  if (!(await imageExists(engine, plan.base))) await buildBase(engine, plan, onLine);
-  await buildToolchains(engine, plan, onLine);
-  onLine(`container image ${plan.tag} built in ${Math.round((performance.now() - started) / 1000)} s`);
-  return plan.tag;
+  return withBuildLock(onLine, async () => {
+    // Another process may have built it while this one waited for the lock.
+    if (await imageExists(engine, plan.tag)) return plan.tag;
+    const started = performance.now();
+    if (!(await imageExists(engine, plan.base))) await buildBase(engine, plan, onLine);
+    await buildToolchains(engine, plan, onLine);
+    onLine(`container image ${plan.tag} built in ${Math.round((performance.now() - started) / 1000)} s`);
+    return plan.tag;
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/** One image build at a time on this machine (dcm processes, service workers): a lock folder in the temp folder. */
+async function withBuildLock<T>(onLine: (line: string) => void, fn: () => Promise<T>): Promise<T> {
+  const lock = join(tmpdir(), "dcm-container-image.lock");
+  let told = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      await writeFile(join(lock, "pid"), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(await readFile(join(lock, "pid"), "utf8").catch(() => "0"));
+      const age = Date.now() - ((await stat(lock).catch(() => null))?.mtimeMs ?? Date.now());
+      // Its holder is gone (killed mid-build), or never wrote its pid: take it over.
+      if ((pid && !alive(pid)) || (!pid && age > 60_000)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) onLine(`container image: another dcm process (pid ${pid || "?"}) is building it; waiting`);
+      told = true;
+      await new Promise((ok) => setTimeout(ok, 2000));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 async function buildBase(engine: ContainerEngine, plan: ImagePlan, onLine: (line: string) => void): Promise<void> {
