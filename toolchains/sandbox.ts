@@ -16,9 +16,10 @@
  *
  * The sandbox is on unless the build says otherwise (`dcm build
  * --no-sandbox`, BuildOptions.sandbox = false, or DCM_SANDBOX=0), through
- * withSandboxPolicy(). The policy's driver `container` runs the same steps in
- * a Podman/Docker container instead (toolchains/container/container-driver.ts). Without bubblewrap a sandboxed step throws
- * DCM_SANDBOX_UNAVAILABLE; a step that hits a limit throws DCM_SANDBOX_LIMIT.
+ * withSandboxPolicy(). The policy's driver `container` runs the same steps
+ * in a Podman/Docker container instead (toolchains/container/). Without
+ * bubblewrap a sandboxed step throws DCM_SANDBOX_UNAVAILABLE; a step that
+ * hits a limit throws DCM_SANDBOX_LIMIT.
  *
  * Known limitations: CPU time and memory are limited per process (rlimits
  * inherited by every process of the step), not for the step as a whole; the
@@ -214,7 +215,7 @@ export const SANDBOX_HOME = "/tmp/home";
 /** System folders every step sees read-only (those that exist; links are recreated as links). */
 export const SYSTEM = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"];
 /** The /etc files a compiler or downloader needs: the dynamic linker, users, alternatives, DNS and certificates. */
-export const ETC = [
+const ETC = [
   "/etc/ld.so.cache",
   "/etc/ld.so.conf",
   "/etc/ld.so.conf.d",
