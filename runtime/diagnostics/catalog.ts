@@ -69,6 +69,11 @@ export const CATALOG = {
   DCM_SANDBOX_LIMIT: { severity: "error", title: "A toolchain step hit a limit of the build sandbox (wall time, CPU time, memory or output) and was killed", fix: "Look for code that runs at compile time without end (build scripts, macros, const evaluation); raise the limit with DCM_SANDBOX_LIMITS=wall=<s>,cpu=<s>,memory=<MiB>,output=<MiB> if the build is just big." },
   DCM_OUTSIDE_REPOSITORY: { severity: "error", title: "The code being built reads a file outside the repository", fix: "Move the file into the repository (or copy it there) and refer to it by a path inside the repository; the build sees nothing else of the file system." },
 
+  // ---- container (toolchains/container) ----
+  DCM_CONTAINER_UNAVAILABLE: { severity: "error", title: "The container driver found no working container engine (Podman, or Docker with a running engine)", fix: "Install Podman and runc (`bash toolchains/container/install.sh`), or build with the bubblewrap sandbox (`--driver sandbox`, the default)." },
+  DCM_CONTAINER_IMAGE_FAILED: { severity: "error", title: "dcm could not build its container image (mmdebstrap, import or the toolchain layer failed)", fix: "Read the tool's output in the message; install mmdebstrap (`bash toolchains/container/install.sh`) and check that a Debian mirror is reachable." },
+  DCM_CONTAINER_FAILED: { severity: "error", title: "The container engine could not run a toolchain step's container", fix: "Read the engine's message; check `podman info` (runc on cgroup v1 machines: DCM_CONTAINER_RUNTIME=runc), or build with `--driver sandbox`." },
+
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
   DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked, or ended the process or thread it ran in (an exit, an abort, a stack overflow, its memory limit)", fix: "Fix the fragment; the message says what failed (for a plugin process: its exit code or signal and what it printed last). The next call runs in a fresh process." },

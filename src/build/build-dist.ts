@@ -39,7 +39,14 @@ import {
   trackTemp,
   untrackTemp,
 } from "./out-dir.js";
-import { assertSandboxReady, type SandboxPolicy, sandboxPolicy, withSandboxPolicy } from "../../toolchains/sandbox.js";
+import {
+  assertSandboxReady,
+  policyFor,
+  type SandboxPolicy,
+  type StepDriver,
+  sandboxPolicy,
+  withSandboxPolicy,
+} from "../../toolchains/sandbox.js";
 
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
@@ -60,6 +67,12 @@ export interface BuildOptions {
    * Absent: on unless DCM_SANDBOX=0.
    */
   sandbox?: boolean;
+  /**
+   * How the toolchains run (`dcm build --driver`): `sandbox` (bubblewrap, the default),
+   * `container` (a Podman/Docker container of dcm's toolchain image, docs/build-container.md)
+   * or `local` (= sandbox: false). Wins over `sandbox` when both are given.
+   */
+  driver?: StepDriver;
 }
 
 export interface BuildReport {
@@ -223,7 +236,7 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
-  const policy = opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
+  const policy = opts.driver ? policyFor(opts.driver) : opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
   return withSandboxPolicy(policy, () => build(opts, policy));
 }
 
@@ -271,7 +284,8 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
   }
 
   // No toolchain runs on the repository outside the sandbox: refuse before anything is written.
-  await assertSandboxReady(policy);
+  // The container driver builds its image here when it is missing (once per machine and toolchain set).
+  await assertSandboxReady(policy, (line) => progress("container", line));
   const moduleCache = join(cacheDir, "modules");
   await mkdir(moduleCache, { recursive: true });
   const workRoot = join(cacheDir, "work");
@@ -319,6 +333,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
         Object.assign(exportsById, project.exports);
         const ext = MODULE_FILES[target].ext;
         // A module built outside the sandbox (--no-sandbox) saw the host: a sandboxed build never reuses it.
+        // The bubblewrap sandbox and the container isolate alike (no network, no host files): they share modules.
         const trust = policy.sandbox ? "" : "-unsandboxed";
         const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}${trust}.${ext}`);
         jobs.push({ target, sides, workDir, project, ext, cached });

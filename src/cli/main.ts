@@ -72,7 +72,7 @@ const USAGE = `dcm — dynamic client/server code migration
 Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
-  dcm build <repo> --cfd <file> --out <dir> [--strict] [--no-sandbox] [--verbose] [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--driver sandbox|container|local] [--strict] [--verbose] [--json]
   dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>] [--isolation process|thread] [--memory-limit <MiB>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
@@ -83,7 +83,9 @@ Usage:
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
-and the toolchains visible); --no-sandbox runs them directly, for trusted code only.
+and the toolchains visible); --driver container runs it in a Podman/Docker container
+instead (docs/build-container.md); --driver local (or --no-sandbox) runs them directly,
+for trusted code only.
 --strict turns warnings into errors; --verbose also prints the hints that only
 restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -268,13 +270,19 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       strict: { type: "boolean" },
       verbose: { type: "boolean" },
       "no-sandbox": { type: "boolean" },
+      driver: { type: "string" },
     },
     1,
   );
-  const noSandbox = Boolean(values["no-sandbox"]);
-  if (noSandbox || /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? "")) {
+  const driver = values.driver as string | undefined;
+  if (driver !== undefined && !["sandbox", "container", "local"].includes(driver))
+    throw new UsageError(`--driver must be sandbox, container or local (got \`${driver}\`).`);
+  if (values["no-sandbox"] && driver !== undefined && driver !== "local")
+    throw new UsageError(`--no-sandbox is \`--driver local\`; it cannot be combined with \`--driver ${driver}\`.`);
+  const noSandbox = Boolean(values["no-sandbox"]) || driver === "local";
+  if (noSandbox || (driver === undefined && /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? ""))) {
     io.err(
-      "WARNING: --no-sandbox (or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
+      "WARNING: --no-sandbox (--driver local, or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
     );
   }
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
@@ -291,7 +299,12 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
           out: values.out as string,
           strict: Boolean(values.strict),
           ...(noSandbox ? { sandbox: false } : {}),
-          onProgress: (step, detail) => progress.step(step, detail),
+          ...(driver ? { driver: driver as "sandbox" | "container" | "local" } : {}),
+          onProgress: (step, detail) => {
+            // The container image's first build takes a minute or more: its stages show off a terminal too.
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
+            progress.step(step, detail);
+          },
         }),
       () => {
         progress.done();
