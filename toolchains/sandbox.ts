@@ -90,6 +90,8 @@ export interface SandboxPolicy {
   sandbox: boolean;
   /** Absent: `sandbox` when sandbox is true, else `local`. `container` needs sandbox: true. */
   driver?: StepDriver;
+  /** Each line a step prints, as it prints it (the build service streams them); `step` is the step's label. */
+  onOutput?: (step: string, stream: "stdout" | "stderr", line: string) => void;
 }
 
 /** The driver a policy selects. */
@@ -106,6 +108,8 @@ export const DEFAULT_LIMITS: StepLimits = {
 };
 
 const policyScope = new AsyncLocalStorage<SandboxPolicy>();
+/** The running step's output listener, for spawnLimited (both drivers spawn through it). */
+const outputScope = new AsyncLocalStorage<{ step: string; onOutput: NonNullable<SandboxPolicy["onOutput"]> }>();
 
 /** Runs fn with the given policy for every step it starts (the build's --no-sandbox). */
 export function withSandboxPolicy<T>(policy: SandboxPolicy, fn: () => Promise<T>): Promise<T> {
@@ -264,6 +268,8 @@ export function bwrapArgs(step: ToolStep, command: string): string[] {
 
 /** Runs one toolchain step under the policy in force. Never throws for a failing process; throws DCM_SANDBOX_* diagnostics. */
 export async function runStep(step: ToolStep, policy: SandboxPolicy = sandboxPolicy()): Promise<StepOutcome> {
+  if (policy.onOutput && outputScope.getStore()?.step !== step.label)
+    return outputScope.run({ step: step.label, onOutput: policy.onOutput }, () => runStep(step, policy));
   const limits: StepLimits = { ...DEFAULT_LIMITS, ...limitsFromEnv(), ...step.limits };
   for (const w of [...(step.caches ?? []), ...(step.scratch ?? [])]) if (w) await mkdir(w, { recursive: true });
   const command = isAbsolute(step.command) ? step.command : ((await which(step.command, process.env.PATH)) ?? step.command);
@@ -340,13 +346,23 @@ export function spawnLimited(
       killGroup();
     };
     const timer = setTimeout(() => stop("wall"), limits.wallMs);
-    const take = (into: Buffer[]) => (b: Buffer) => {
+    const listen = outputScope.getStore();
+    const lines = { stdout: "", stderr: "" };
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const emit = (stream: "stdout" | "stderr", text: string, end = false) => {
+      if (!listen) return;
+      const parts = (lines[stream] + text).split(/\r?\n/);
+      lines[stream] = end ? "" : parts.pop()!;
+      for (const line of parts) if (line || !end) listen.onOutput(listen.step, stream, line);
+    };
+    const take = (into: Buffer[], stream: "stdout" | "stderr") => (b: Buffer) => {
       size += b.length;
       if (size > limits.outputBytes) return stop("output");
       into.push(b);
+      if (listen) emit(stream, decoders[stream].decode(b, { stream: true }));
     };
-    child.stdout.on("data", take(out));
-    child.stderr.on("data", take(err));
+    child.stdout.on("data", take(out, "stdout"));
+    child.stderr.on("data", take(err, "stderr"));
     // The step's processes must not outlive dcm.
     const onExit = () => {
       onKill?.();
@@ -357,6 +373,8 @@ export function spawnLimited(
       clearTimeout(timer);
       process.removeListener("exit", onExit);
       killGroup(); // leftovers of the group (a daemon a build started)
+      emit("stdout", "", true);
+      emit("stderr", "", true);
       let stderr = Buffer.concat(err).toString("utf8");
       if (startError) stderr += `\n${argv[0]}: could not be started: ${startError.message}\n`;
       done({

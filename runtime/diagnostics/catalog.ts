@@ -108,6 +108,17 @@ export const CATALOG = {
   DCM_ARCHIVE_EMPTY: { severity: "error", title: "The archive holds no file", fix: "Pack the repository's folder with its files (`tar czf repo.tar.gz -C <repo> .`)." },
   DCM_ARCHIVE_DEST: { severity: "error", title: "The folder to unpack into is not a new or empty folder, or cannot be written", fix: "Give unpackArchive a folder that does not exist yet or is empty (a fault of the service's set-up, not of the upload)." },
 
+  // ---- service (src/service: dcm serve, the build runner, the store) ----
+  DCM_SERVICE_UNKNOWN_BUILD: { severity: "error", title: "No build with this id belongs to this API key", fix: "Use the id (or the Location) that POST /dcm/builds answered with, with the same API key; GET /dcm/builds lists your builds." },
+  DCM_SERVICE_BAD_UPLOAD: { severity: "error", title: "The build submission is not a multipart form with a `repo` archive and a `cfd` file or `cfdPath` field", fix: "Send `multipart/form-data` with `repo` = the repository as .tar.gz or .zip and `cfd` = the CFD file (or `cfdPath` = its path inside the archive); `dcm submit` does this for you." },
+  DCM_SERVICE_CFD_NOT_YAML: { severity: "error", title: "The submitted CFD is not a YAML document (or is missing from the archive)", fix: "Submit the CFD file itself (`dcm validate <cfd>` checks it), or a `cfdPath` that names it inside the archive." },
+  DCM_SERVICE_NO_DIST: { severity: "error", title: "The build has no such artifact: it has not succeeded (yet), or its dist has no file of this name", fix: "Wait for the state `succeeded` (GET /dcm/builds/{id} or its events); the manifest lists the dist's files." },
+  DCM_SERVICE_RANGE: { severity: "error", title: "The requested byte range is not inside the file", fix: "Ask for a range within the file's size (the Content-Range of the answer gives it)." },
+  DCM_SERVICE_BUILD_TIMEOUT: { severity: "error", title: "The build ran past the service's wall-time limit and was stopped", fix: "Look for a build script, macro or compile step that does not end (the build's output events show the last step); the operator sets the limit with `dcm serve --build-timeout`." },
+  DCM_SERVICE_BUILD_CRASHED: { severity: "error", title: "The build process ended without a diagnostic (it crashed or was killed)", fix: "See the message for its last output; submit again, and report it if it repeats." },
+  DCM_SERVICE_STORE: { severity: "error", title: "The build service's store folder cannot be used", fix: "Give `dcm serve --store` an empty folder or one dcm made (it holds a `.dcm-store` file); dcm never writes into a folder it did not make." },
+  DCM_SERVICE_UNAVAILABLE: { severity: "error", title: "The build service is shutting down and takes no new builds", fix: "Retry against a running service." },
+
   // ---- CLI ----
   DCM_CLI_USAGE: { severity: "error", title: "The command line is not valid", fix: "Run `dcm --help` for usage." },
 
