@@ -176,7 +176,10 @@ export class FileBuildStateStore implements BuildStateStore {
 
   async subscribe(id: string, listener: (e: BuildEvent) => void): Promise<() => Promise<void>> {
     let set = this.listeners.get(id);
-    if (!set) this.listeners.set(id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
     set.add(listener);
     return async () => {
       set.delete(listener);
