@@ -70,7 +70,7 @@ export async function createBuildService(opts: BuildServiceOptions): Promise<Bui
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkError,
     // Slow uploads of large archives: the whole request may take minutes, but not forever.
     requestTimeout: 10 * 60_000,
