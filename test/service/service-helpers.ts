@@ -195,12 +195,12 @@ export async function downloadedHashes(url: string, key: string, id: string): Pr
 }
 
 /** Processes whose command line mentions `needle` (toolchain steps of a build run under its scratch folder). */
-export async function processesMentioning(needle: string): Promise<string[]> {
+export async function processesMentioning(...needles: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir("/proc")) {
     if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
     const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmd.includes(needle)) found.push(`${pid}: ${cmd.replaceAll("\0", " ").slice(0, 200)}`);
+    if (needles.every((n) => cmd.includes(n))) found.push(`${pid}: ${cmd.replaceAll("\0", " ").slice(0, 200)}`);
   }
   return found;
 }
@@ -212,4 +212,21 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, wh
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A Rust crate whose dependency's build script never ends (it sleeps in a
+ * loop: a hung build without burning the shared cores). `tag` names the
+ * dependency, so its running build script is found by name in /proc.
+ */
+export function loopingCrate(tag: string): Record<string, string> {
+  const dep = `loopdep_${tag}`;
+  return {
+    "Cargo.toml": `[package]\nname = "app_${tag}"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n${dep} = { path = "dep" }\n`,
+    "src/lib.rs": `pub fn value() -> i32 {\n    ${dep}::value()\n}\n`,
+    "dep/Cargo.toml": `[package]\nname = "${dep}"\nversion = "0.1.0"\nedition = "2021"\nbuild = "build.rs"\n`,
+    "dep/build.rs": "fn main() {\n    loop {\n        std::thread::sleep(std::time::Duration::from_millis(50));\n    }\n}\n",
+    "dep/src/lib.rs": "pub fn value() -> i32 {\n    41\n}\n",
+    "dcm.yaml": "fragments:\n  - { id: value, name: value, runOn: client, location: { filepath: src/lib.rs } }\n",
+  };
 }
