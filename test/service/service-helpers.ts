@@ -138,8 +138,7 @@ export async function readEvents(
   let buf = "";
   for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
     buf += decoder.decode(chunk, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
+    for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
       const fields: Record<string, string> = {};
