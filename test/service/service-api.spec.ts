@@ -41,7 +41,7 @@ let openapi: Record<string, any>;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "dcm-service-api-"));
   svc = await startService(join(scratch, "store"));
-  small = await startService(join(scratch, "small-store"), { uploadLimitBytes: 64 * 1024 });
+  small = await startService(join(scratch, "small-store"), { uploadLimitBytes: 64 * 1024, rateLimit: { max: 5, timeWindowMs: 60_000 } });
   const rec = await submitOk(svc.url, KEY_A, await packTarGz(join(ROOT, "examples/go-shop")), { cfdPath: "dcm.yaml" });
   const done = await waitFinal(svc.url, KEY_A, rec.id);
   expect(done.state, JSON.stringify(done.diagnostics)).toBe("succeeded");
@@ -81,13 +81,27 @@ describe("API keys", () => {
   });
 });
 
+describe("rate limits", () => {
+  it("limits each API key on its own, with 429 and Retry-After", async () => {
+    const hit = (key: string) => fetch(`${small.url}/dcm/languages`, { headers: auth(key) });
+    const a = [];
+    for (let i = 0; i < 7; i++) a.push((await hit(KEY_A)).status);
+    expect(a.filter((s) => s === 200).length).toBeLessThanOrEqual(5);
+    const limited = await hit(KEY_A);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await limited.json()).toMatchObject({ error: { code: "DCM_API_RATE_LIMITED" } });
+    expect((await hit(KEY_B)).status).toBe(200);
+  });
+});
+
 describe("refusals before anything is queued", () => {
   const storeTmp = () => readdir(join(scratch, "store", "tmp"));
 
   it("answers 413 for an upload over the limit", async () => {
     const big = tarGz([{ name: "big.bin", data: randomBytes(200_000) }]);
     expect(big.length).toBeGreaterThan(64 * 1024);
-    const r = await submit(small.url, KEY_A, big, { cfdPath: "dcm.yaml" });
+    const r = await submit(small.url, KEY_B, big, { cfdPath: "dcm.yaml" });
     expect(r.status).toBe(413);
     expect(await r.json()).toMatchObject({ error: { code: "DCM_REQUEST_TOO_LARGE" } });
   });

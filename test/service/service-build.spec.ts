@@ -121,6 +121,14 @@ describe("the embedded build service", () => {
     expect(await downloadedHashes(svc.url, KEY_A, rec.id)).toEqual(await localBuild(PAPER, "CFD.yaml", "paper-local"));
   });
 
+  it("builds polyglot (Go, Rust, AssemblyScript, TypeScript) like a local dcm build", async () => {
+    const repo = join(ROOT, "examples/polyglot");
+    const rec = await submitOk(svc.url, KEY_A, await packTarGz(repo), { cfdPath: "dcm.yaml" });
+    const done = await waitFinal(svc.url, KEY_A, rec.id);
+    expect(done.state, JSON.stringify(done.diagnostics)).toBe("succeeded");
+    expect(await downloadedHashes(svc.url, KEY_A, rec.id)).toEqual(await localBuild(repo, "dcm.yaml", "polyglot-local"));
+  });
+
   it("builds two identical submissions at the same moment once, and answers both", async () => {
     const zip = await goShopVariant("twins");
     const [a, b] = await Promise.all([submitOk(svc.url, KEY_A, zip, { cfdPath: "dcm.yaml" }), submitOk(svc.url, KEY_A, zip, { cfdPath: "dcm.yaml" })]);

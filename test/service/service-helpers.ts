@@ -26,7 +26,7 @@ export interface TestService {
 
 export async function startService(
   storeDir: string,
-  opts: { concurrency?: number; buildTimeoutMs?: number; uploadLimitBytes?: number } = {},
+  opts: { concurrency?: number; buildTimeoutMs?: number; uploadLimitBytes?: number; rateLimit?: { max: number; timeWindowMs: number } } = {},
 ): Promise<TestService> {
   const backends = await embeddedBackends({
     storeDir,
@@ -40,6 +40,7 @@ export async function startService(
     apiKeys: [KEY_A, KEY_B],
     heartbeatMs: 1000,
     ...(opts.uploadLimitBytes ? { uploadLimitBytes: opts.uploadLimitBytes } : {}),
+    ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
   });
   const url = await service.listen(0, "127.0.0.1");
   return { service, url, storeDir, close: () => service.close() };

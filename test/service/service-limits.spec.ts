@@ -18,6 +18,7 @@ import {
   packTarGz,
   packZip,
   processesMentioning,
+  readEvents,
   startService,
   submitOk,
   type TestService,
@@ -46,6 +47,8 @@ const anyOf = (tag: string) => processesMentioning(`loopdep_${tag}`);
 describe("builds that do not end", () => {
   it("kills a build that loops at compile time at the wall-time limit, marks it failed, and keeps serving", async () => {
     const loop = await submitOk(svc.url, KEY_A, await packZip(loopingCrate("wall")), { cfdPath: "dcm.yaml" });
+    const comments: string[] = [];
+    const streamed = readEvents(svc.url, KEY_A, loop.id, { comments });
     await eventually(async () => (await buildScript("wall")).length > 0 || (await getBuild(svc.url, KEY_A, loop.id)).state !== "running" && (await getBuild(svc.url, KEY_A, loop.id)).state !== "queued", "the looping build script to run");
     expect((await getBuild(svc.url, KEY_A, loop.id)).state).toBe("running");
     // Meanwhile the service answers, and builds something else to the end.
@@ -59,6 +62,12 @@ describe("builds that do not end", () => {
     expect(done).toMatchObject({ state: "failed", reason: "wall-time limit" });
     expect(done.diagnostics.map((d) => d.code)).toContain("DCM_SERVICE_BUILD_TIMEOUT");
     expect(done.diagnostics.find((d) => d.code === "DCM_SERVICE_BUILD_TIMEOUT")!.message).toContain(`${WALL_S} s`);
+    // The stream carried cargo's own lines as they came, kept alive by heartbeats, and ended with the state.
+    const events = await streamed;
+    const output = events.filter((e) => e.type === "output") as Array<{ step: string; line: string }>;
+    expect(output.some((e) => /cargo/.test(e.step) && e.line.includes("Compiling loopdep_wall"))).toBe(true);
+    expect(comments.filter((c) => c.includes("heartbeat")).length).toBeGreaterThan(1);
+    expect(events[events.length - 1]).toMatchObject({ type: "state", state: "failed", reason: "wall-time limit" });
     await eventually(async () => (await anyOf("wall")).length === 0, "the build's processes to be gone", 100);
     await eventually(async () => (await readdir(join(scratch, "store", "tmp"))).length === 0, "the build's scratch folder to be removed", 100);
   });
