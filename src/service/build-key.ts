@@ -14,6 +14,8 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../core/paths.js";
 import { allLanguages, loadAdapter } from "../languages/registry.js";
 import type { BuildDriver } from "./service-types.js";
 
@@ -24,17 +26,10 @@ export interface LanguageSurvey {
   toolchains: Array<{ name: string; found: boolean; version?: string; installHint: string }>;
 }
 
-/** dcm's version, from package.json (found from this file in src/ and in build/). */
+/** dcm's version, from package.json. */
 export function dcmVersion(): string {
-  for (const up of ["../../package.json", "../../../package.json", "../../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "dcm" && pkg.version) return pkg.version;
-    } catch {
-      // not at this depth
-    }
-  }
-  return "unknown";
+  const pkg = JSON.parse(readFileSync(join(projectRoot(), "package.json"), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
 }
 
 /** Every registered language and its toolchains as found on this machine. */

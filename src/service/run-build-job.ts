@@ -18,10 +18,9 @@
  * and no host files, and its own wall-time limit still applies.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { projectRoot } from "../core/paths.js";
 import { distPathProblem } from "../../runtime/abi/dist-paths.js";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
@@ -43,13 +42,23 @@ export interface RunnerOptions {
   env?: Record<string, string>;
 }
 
-/** This package's bin/dcm.js, from src/service/ (vitest) or build/src/service/ (the built CLI). */
+/** This package's bin/dcm.js. */
 export function defaultCli(): string {
-  for (const up of ["../../bin/dcm.js", "../../../bin/dcm.js"]) {
-    const p = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new Error("bin/dcm.js not found beside the build service");
+  return join(projectRoot(), "bin", "dcm.js");
+}
+
+/** The build's scratch paths out of what the submitter sees (the service's folders are not theirs to know). */
+function scrubber(repo: string, scratch: string): (s: string) => string {
+  return (s) => s.replaceAll(`${repo}/`, "").replaceAll(repo, ".").replaceAll(scratch, "<build>");
+}
+
+function scrub(d: Diagnostic, clean: (s: string) => string): Diagnostic {
+  return {
+    ...d,
+    message: clean(d.message),
+    ...(d.suggestion ? { suggestion: clean(d.suggestion) } : {}),
+    ...(d.pos ? { pos: { ...d.pos, file: clean(d.pos.file) } } : {}),
+  };
 }
 
 const DRIVER_ARGS = { sandbox: [], container: ["--driver", "container"], local: ["--driver", "local"] } as const;
@@ -89,7 +98,7 @@ export function createRunBuildJob(opts: RunnerOptions): RunBuildJob {
         await writeFile(at, job.cfdText, { flag: "wx" });
       }
       const args = [cli, "build", ".", "--cfd", job.cfdPath, "--out", out, "--events", "ndjson", ...DRIVER_ARGS[job.driver]];
-      const r = await runChild(args, repo, { ...process.env, ...opts.env }, reporter, diagnostics, signal, timeoutMs, graceMs);
+      const r = await runChild(args, repo, { ...process.env, ...opts.env }, reporter, diagnostics, signal, timeoutMs, graceMs, scrubber(repo, scratch));
       if (r.stopped === "signal") return { state: "cancelled", diagnostics };
       if (r.stopped === "timeout")
         return failed("wall-time limit", [
@@ -145,6 +154,7 @@ function runChild(
   signal: AbortSignal,
   timeoutMs: number,
   graceMs: number,
+  clean: (s: string) => string,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
     // stdin is a pipe the child watches (DCM_EXIT_ON_STDIN_EOF): if this process dies, even by SIGKILL, the build stops.
@@ -200,10 +210,10 @@ function runChild(
           type: "output",
           step: String(e.step ?? ""),
           stream: e.stream === "stdout" ? "stdout" : "stderr",
-          line: e.line.slice(0, 4096),
+          line: clean(e.line).slice(0, 4096),
         });
       } else if (e.type === "diagnostic" && e.diagnostic && typeof e.diagnostic === "object") {
-        const d = e.diagnostic as Diagnostic;
+        const d = scrub(e.diagnostic as Diagnostic, clean);
         diagnostics.push(d);
         await reporter.event({ type: "diagnostic", diagnostic: d });
       }

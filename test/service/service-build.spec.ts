@@ -129,6 +129,21 @@ describe("the embedded build service", () => {
     expect(await downloadedHashes(svc.url, KEY_A, rec.id)).toEqual(await localBuild(repo, "dcm.yaml", "polyglot-local"));
   });
 
+  it("fails a build whose CFD names no such function, with the diagnostic's file:line:col in the repository", async () => {
+    const files = await readTree(GO_SHOP);
+    const cfd = "fragments:\n  - { id: ghost, name: NoSuchFunc, runOn: client, location: { filepath: pricing/tax.go } }\n";
+    const rec = await submitOk(svc.url, KEY_A, await packZip(files), { cfd, cfdPath: "broken.yaml" });
+    const done = await waitFinal(svc.url, KEY_A, rec.id);
+    expect(done).toMatchObject({ state: "failed", reason: "the build failed" });
+    const d = done.diagnostics.find((x) => x.severity === "error")!;
+    expect(d.pos).toMatchObject({ file: "broken.yaml", line: 2 });
+    expect(d.message).toContain("NoSuchFunc");
+    expect(JSON.stringify(done.diagnostics)).not.toContain(svc.storeDir);
+    const events = await readEvents(svc.url, KEY_A, rec.id);
+    expect(events.filter((e) => e.type === "diagnostic").length).toBeGreaterThan(0);
+    expect((await fetch(`${svc.url}/dcm/builds/${rec.id}/dist/manifest.json`, { headers: { authorization: `Bearer ${KEY_A}` } })).status).toBe(404);
+  });
+
   it("builds two identical submissions at the same moment once, and answers both", async () => {
     const zip = await goShopVariant("twins");
     const [a, b] = await Promise.all([submitOk(svc.url, KEY_A, zip, { cfdPath: "dcm.yaml" }), submitOk(svc.url, KEY_A, zip, { cfdPath: "dcm.yaml" })]);
