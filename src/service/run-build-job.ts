@@ -137,6 +137,18 @@ async function stageEnd(reporter: JobReporter, name: string, began: { at: string
   await reporter.event({ type: "stage", stage: name, phase: "finished", ms });
 }
 
+/** Process groups of the builds running in this process: a service that exits takes them with it. */
+const liveGroups = new Set<number>();
+process.on("exit", () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+});
+
 interface ChildOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -183,9 +195,7 @@ function runChild(
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) stop("signal");
     const timer = setTimeout(() => stop("timeout"), timeoutMs);
-    // A service that exits takes its builds with it.
-    const onExit = () => group("SIGKILL");
-    process.once("exit", onExit);
+    if (child.pid) liveGroups.add(child.pid);
 
     // Events in order: each is reported before the next line is handled.
     let chain = Promise.resolve();
@@ -233,7 +243,7 @@ function runChild(
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       signal.removeEventListener("abort", onAbort);
-      process.removeListener("exit", onExit);
+      if (child.pid) liveGroups.delete(child.pid);
       group("SIGKILL"); // whatever of the group is left
       if (buffered.trim()) {
         const last = buffered;

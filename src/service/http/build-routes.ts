@@ -5,7 +5,6 @@
  * (runtime/server/http-shape.ts). A build of another key answers 404, like
  * an unknown id: ids are not secrets, but another key's builds stay invisible.
  */
-import { createHash } from "node:crypto";
 import { extname } from "node:path";
 import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
@@ -16,7 +15,7 @@ import { AUTH_MESSAGES, ApiKeyRing } from "../../../runtime/server/api/auth.js";
 import { ApiError, apiErrorHandler } from "../../../runtime/server/api/errors.js";
 import { openApiDocument } from "../../../runtime/server/api/openapi.js";
 import { clip, errorBody } from "../../../runtime/server/http-shape.js";
-import type { BuildEvent, BuildRecord } from "../service-types.js";
+import type { BuildRecord } from "../service-types.js";
 import { SERVICE_COMPONENTS, SERVICE_ROUTES, STATUS_TEXT, type ServiceOperation } from "./build-schemas.js";
 import { streamEvents } from "./sse.js";
 import type { BuildServiceCore, Submission } from "../build-service-core.js";
@@ -259,11 +258,3 @@ export async function registerBuildRoutes(app: FastifyInstance, opts: RouteOptio
     secured.get(route("listLanguages").path, { schema: schemaOf("listLanguages") }, async () => core.languagesInfo());
   });
 }
-
-/** A stable, non-secret id of an API key, as the routes use for `owner` (for tests and tools). */
-export function keyOwnerId(key: string): string {
-  const d = createHash("sha256").update(key, "utf8").digest();
-  return `k${createHash("sha256").update(d).digest("hex").slice(0, 16)}`;
-}
-
-export type { BuildEvent };
