@@ -25,7 +25,7 @@ import { distPathProblem } from "../../runtime/abi/dist-paths.js";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
 import { DcmError, diag } from "../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../runtime/diagnostics/diagnostic-types.js";
-import { unpackArchive } from "./archive/unpack-archive.js";
+import { type ArchiveLimits, unpackArchive } from "./archive/unpack-archive.js";
 import type { ArtifactStore, BuildJob, JobReporter, JobResult, RunBuildJob } from "./service-types.js";
 
 export interface RunnerOptions {
@@ -40,6 +40,8 @@ export interface RunnerOptions {
   cli?: string;
   /** Extra environment of the build process (e.g. DCM_CACHE_DIR). */
   env?: Record<string, string>;
+  /** The archive limits the service checked the upload with (createBuildService's archiveLimits). */
+  archiveLimits?: Partial<ArchiveLimits>;
 }
 
 /** This package's bin/dcm.js. */
@@ -83,7 +85,7 @@ export function createRunBuildJob(opts: RunnerOptions): RunBuildJob {
       if (!blob) return failed(`the uploaded archive ${job.archive} is not in the store`);
       const began = await stageStart(reporter, "unpack");
       try {
-        await unpackArchive(blob, job.archiveKind, repo, {}, { signal });
+        await unpackArchive(blob, job.archiveKind, repo, opts.archiveLimits ?? {}, { signal });
       } catch (e) {
         if (e instanceof DcmError) return failed("the archive was refused", e.diagnostics);
         throw e;
