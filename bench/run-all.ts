@@ -24,6 +24,8 @@ const BENCHES = [
   "languages",
   "terraform-build",
   "sandbox-build",
+  "archive-unpack",
+  "build-drivers",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

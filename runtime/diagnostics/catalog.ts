@@ -69,6 +69,11 @@ export const CATALOG = {
   DCM_SANDBOX_LIMIT: { severity: "error", title: "A toolchain step hit a limit of the build sandbox (wall time, CPU time, memory or output) and was killed", fix: "Look for code that runs at compile time without end (build scripts, macros, const evaluation); raise the limit with DCM_SANDBOX_LIMITS=wall=<s>,cpu=<s>,memory=<MiB>,output=<MiB> if the build is just big." },
   DCM_OUTSIDE_REPOSITORY: { severity: "error", title: "The code being built reads a file outside the repository", fix: "Move the file into the repository (or copy it there) and refer to it by a path inside the repository; the build sees nothing else of the file system." },
 
+  // ---- container (toolchains/container) ----
+  DCM_CONTAINER_UNAVAILABLE: { severity: "error", title: "The container driver found no working container engine (Podman, or Docker with a running engine)", fix: "Install Podman and runc (`bash toolchains/container/install.sh`), or build with the bubblewrap sandbox (`--driver sandbox`, the default)." },
+  DCM_CONTAINER_IMAGE_FAILED: { severity: "error", title: "dcm could not build its container image (mmdebstrap, import or the toolchain layer failed)", fix: "Read the tool's output in the message; install mmdebstrap (`bash toolchains/container/install.sh`) and check that a Debian mirror is reachable." },
+  DCM_CONTAINER_FAILED: { severity: "error", title: "The container engine could not run a toolchain step's container", fix: "Read the engine's message; check `podman info` (runc on cgroup v1 machines: DCM_CONTAINER_RUNTIME=runc), or build with `--driver sandbox`." },
+
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
   DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked, or ended the process or thread it ran in (an exit, an abort, a stack overflow, its memory limit)", fix: "Fix the fragment; the message says what failed (for a plugin process: its exit code or signal and what it printed last). The next call runs in a fresh process." },
@@ -80,6 +85,39 @@ export const CATALOG = {
   DCM_MANIFEST_UNSAFE_PATH: { severity: "error", title: "A file path in the dist's manifest leads outside the dist folder (absolute, `..`, or through a symbolic link); the dist was refused", fix: "Rebuild the dist with `dcm build`; never load a dist whose manifest was edited by hand or comes from an untrusted source." },
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
+
+  // ---- archive (src/service/archive: uploaded repositories) ----
+  DCM_ARCHIVE_KIND: { severity: "error", title: "The upload is neither a gzip-compressed tar (.tar.gz) nor a zip archive", fix: "Upload the repository as `tar czf repo.tar.gz -C <repo> .` or `zip -r -y repo.zip .` (dcm submit packs it for you)." },
+  DCM_ARCHIVE_CORRUPT: { severity: "error", title: "The archive is not a valid tar.gz or zip: damaged, truncated or not what its first bytes say", fix: "Pack the repository again and upload the whole file; check that nothing cut the upload short." },
+  DCM_ARCHIVE_NOT_TAR: { severity: "error", title: "The gzip stream does not hold a tar archive", fix: "Compress a tar archive (`tar czf repo.tar.gz -C <repo> .`), not a single file or another gzip." },
+  DCM_ARCHIVE_COMPRESSION: { severity: "error", title: "A zip entry uses a compression method other than stored or deflate", fix: "Pack with plain deflate (`zip -r -y`, or `-Z deflate`)." },
+  DCM_ARCHIVE_ENCRYPTED: { severity: "error", title: "A zip entry is encrypted", fix: "Upload an archive without a password." },
+  DCM_ARCHIVE_UNSAFE_PATH: { severity: "error", title: "An entry's name is absolute, has a `..` segment, a drive letter or a backslash, so it could land outside the repository", fix: "Pack the repository with paths relative to its root and `/` as separator (`tar czf repo.tar.gz -C <repo> .`)." },
+  DCM_ARCHIVE_BAD_NAME: { severity: "error", title: "An entry's name is empty, not valid UTF-8, or holds NUL or control characters", fix: "Rename the file to a printable UTF-8 name and pack again." },
+  DCM_ARCHIVE_PATH_TOO_LONG: { severity: "error", title: "An entry's name is longer than the limit (or one of its segments is over 255 bytes)", fix: "Shorten the path; the message gives the limit." },
+  DCM_ARCHIVE_TOO_DEEP: { severity: "error", title: "An entry is nested in more folders than the limit", fix: "Flatten the folder structure; the message gives the limit." },
+  DCM_ARCHIVE_DUPLICATE: { severity: "error", title: "Two entries have the same path, or one is a file where another needs a folder", fix: "Pack the repository once, from a clean folder (appending to an archive repeats entries)." },
+  DCM_ARCHIVE_SYMLINK_ESCAPE: { severity: "error", title: "A symbolic link is absolute, points outside the repository (also through other links) or loops", fix: "Make the link relative to a file inside the repository, or replace it by the file itself." },
+  DCM_ARCHIVE_THROUGH_SYMLINK: { severity: "error", title: "An entry's path passes through a symbolic link of the archive", fix: "Pack the repository with a tool that stores links as links and files under their real folder (`tar czf`, `zip -r -y`)." },
+  DCM_ARCHIVE_HARDLINK: { severity: "error", title: "A hard link points outside the repository, to an entry not (yet) in the archive, or to something that is not a file", fix: "Pack the repository again with tar or zip from its folder; hard links to files inside are fine." },
+  DCM_ARCHIVE_ENTRY_TYPE: { severity: "error", title: "An entry is a device, FIFO, socket or another kind of file a repository cannot hold", fix: "Remove it from the folder before packing; only files, folders and symbolic links are accepted." },
+  DCM_ARCHIVE_TOO_MANY_FILES: { severity: "error", title: "The archive has more entries than the service accepts", fix: "Leave generated files, dependencies and build output out of the archive (dcm submit honours .gitignore), or ask the operator to raise the limit." },
+  DCM_ARCHIVE_TOO_LARGE: { severity: "error", title: "The archive unpacks to more bytes than the service accepts", fix: "Leave generated files, dependencies and build output out of the archive, or ask the operator to raise the limit." },
+  DCM_ARCHIVE_FILE_TOO_LARGE: { severity: "error", title: "A single file in the archive is larger than the service accepts", fix: "Leave the file out of the archive (data sets and binaries are not needed to build fragments)." },
+  DCM_ARCHIVE_RATIO: { severity: "error", title: "The archive unpacks to far more bytes than it has (a compression bomb, or mostly zeros)", fix: "Upload the repository's real files; the message gives the ratio the service accepts." },
+  DCM_ARCHIVE_EMPTY: { severity: "error", title: "The archive holds no file", fix: "Pack the repository's folder with its files (`tar czf repo.tar.gz -C <repo> .`)." },
+  DCM_ARCHIVE_DEST: { severity: "error", title: "The folder to unpack into is not a new or empty folder, or cannot be written", fix: "Give unpackArchive a folder that does not exist yet or is empty (a fault of the service's set-up, not of the upload)." },
+
+  // ---- service (src/service: dcm serve, the build runner, the store) ----
+  DCM_SERVICE_UNKNOWN_BUILD: { severity: "error", title: "No build with this id belongs to this API key", fix: "Use the id (or the Location) that POST /dcm/builds answered with, with the same API key; GET /dcm/builds lists your builds." },
+  DCM_SERVICE_BAD_UPLOAD: { severity: "error", title: "The build submission is not a multipart form with a `repo` archive and a `cfd` file or `cfdPath` field", fix: "Send `multipart/form-data` with `repo` = the repository as .tar.gz or .zip and `cfd` = the CFD file (or `cfdPath` = its path inside the archive); `dcm submit` does this for you." },
+  DCM_SERVICE_CFD_NOT_YAML: { severity: "error", title: "The submitted CFD is not a YAML document (or is missing from the archive)", fix: "Submit the CFD file itself (`dcm validate <cfd>` checks it), or a `cfdPath` that names it inside the archive." },
+  DCM_SERVICE_NO_DIST: { severity: "error", title: "The build has no such artifact: it has not succeeded (yet), or its dist has no file of this name", fix: "Wait for the state `succeeded` (GET /dcm/builds/{id} or its events); the manifest lists the dist's files." },
+  DCM_SERVICE_RANGE: { severity: "error", title: "The requested byte range is not inside the file", fix: "Ask for a range within the file's size (the Content-Range of the answer gives it)." },
+  DCM_SERVICE_BUILD_TIMEOUT: { severity: "error", title: "The build ran past the service's wall-time limit and was stopped", fix: "Look for a build script, macro or compile step that does not end (the build's output events show the last step); the operator sets the limit with `dcm serve --build-timeout`." },
+  DCM_SERVICE_BUILD_CRASHED: { severity: "error", title: "The build process ended without a diagnostic (it crashed or was killed)", fix: "See the message for its last output; submit again, and report it if it repeats." },
+  DCM_SERVICE_STORE: { severity: "error", title: "The build service's store folder cannot be used", fix: "Give `dcm serve --store` an empty folder or one dcm made (it holds a `.dcm-store` file); dcm never writes into a folder it did not make." },
+  DCM_SERVICE_UNAVAILABLE: { severity: "error", title: "The build service is shutting down and takes no new builds", fix: "Retry against a running service." },
 
   // ---- CLI ----
   DCM_CLI_USAGE: { severity: "error", title: "The command line is not valid", fix: "Run `dcm --help` for usage." },
