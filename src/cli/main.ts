@@ -40,6 +40,7 @@ let invokeBatch: typeof import("./invoke-batch.js").invokeBatch;
 let outputPrinter: typeof import("../../runtime/abi/call-output.js").outputPrinter;
 let cmdRun: typeof import("./run-command.js").cmdRun;
 let cmdServe: typeof import("./serve-command.js").cmdServe;
+let cmdWorker: typeof import("./worker-command.js").cmdWorker;
 
 const load = {
   async analysis() {
@@ -63,6 +64,9 @@ const load = {
   async run() {
     ({ cmdRun } = await import("./run-command.js"));
   },
+  async worker() {
+    ({ cmdWorker } = await import("./worker-command.js"));
+  },
   async serve() {
     ({ cmdServe } = await import("./serve-command.js"));
   },
@@ -85,6 +89,8 @@ Usage:
       --isolation thread runs it in this one (trusted code only: a fragment that exits ends dcm).
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm serve [--port 8090] [--host 127.0.0.1] [--store <dir>] [--concurrency <n>] [--driver ...]   the build service (docs/build-service.md)
+  dcm serve --redis redis://host:port [--workers <n>] ...   the service on Redis + BullMQ, with
+  dcm worker --redis redis://host:port --store <dir> [--concurrency <n>]   build workers for it
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
@@ -125,6 +131,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case "run":
         await load.run();
         return await cmdRun(rest, io);
+      case "worker":
+        await load.worker();
+        return await cmdWorker(rest, io, async (storeDir) => {
+          const { sharedStoreRunner } = await import("../service/redis/redis-serve.js");
+          return (await sharedStoreRunner(storeDir)).run;
+        });
       case "serve":
         await load.serve();
         return await cmdServe(rest, io);

@@ -11,6 +11,7 @@
  * `interrupted`), close. A second signal exits at once.
  */
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultCacheDir } from "../build/cache-dir.js";
@@ -22,12 +23,16 @@ export interface ServeIo {
 }
 
 export const SERVE_USAGE = `dcm serve [--port 8090] [--host 127.0.0.1] [--store <dir>] [--concurrency <n>] [--driver sandbox|container|local] [--build-timeout <s>] [--upload-limit <MiB>]
+          [--redis redis://host:port [--workers <n>]]
 
 The build service: POST /dcm/builds (a repository as .tar.gz or .zip plus its
 CFD), GET /dcm/builds/{id} and its /events (SSE), /dist/<file> and
 /dist.tar.gz, DELETE to cancel; OpenAPI at /dcm/builds/openapi.json.
 Defaults: --store <dcm cache>/service, --concurrency = cores, --driver sandbox,
 --build-timeout 900 s, --upload-limit 256 MiB.
+--redis: builds go on a BullMQ queue in Redis, taken by \`dcm worker\` processes and by
+--workers builds at a time in this process (default: --concurrency; 0: none); state and
+events live in Redis, so any node answers for any build. --store must be shared.
 Secrets: DCM_API_KEYS (comma-separated; unset: one is generated and printed once).
 See docs/build-service.md.`;
 
@@ -58,6 +63,8 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
         driver: { type: "string" },
         "build-timeout": { type: "string" },
         "upload-limit": { type: "string" },
+        redis: { type: "string" },
+        workers: { type: "string" },
       },
       allowPositionals: false,
       strict: true,
@@ -77,6 +84,11 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
   if (timeout === null) return usage(io, `--build-timeout must be a positive number of seconds (got \`${values["build-timeout"]}\`).`);
   const uploadMiB = positiveInt(values["upload-limit"] as string | undefined);
   if (uploadMiB === null) return usage(io, `--upload-limit must be a positive number of MiB (got \`${values["upload-limit"]}\`).`);
+  const redisUrl = values.redis as string | undefined;
+  const workersArg = values.workers as string | undefined;
+  if (workersArg !== undefined && !/^[0-9]+$/.test(workersArg))
+    return usage(io, `--workers must be 0 or a positive integer (got \`${workersArg}\`).`);
+  if (workersArg !== undefined && !redisUrl) return usage(io, "--workers needs --redis (without Redis, --concurrency sets the builds at a time).");
   const storeDir = resolve((values.store as string | undefined) ?? join(defaultCacheDir(), "service"));
 
   const { apiKeysFromEnv, MIN_API_KEY_LENGTH } = await import("../../runtime/server/api/index.js");
@@ -103,19 +115,39 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
   const { createBuildService, embeddedBackends } = await import("../service/create-build-service.js");
   let service: Awaited<ReturnType<typeof createBuildService>>;
   try {
-    const backends = await embeddedBackends({
-      storeDir,
-      ...(concurrency ? { concurrency } : {}),
-      ...(timeout ? { buildTimeoutMs: timeout * 1000 } : {}),
-    });
-    service = await createBuildService({
-      store: backends.store,
-      state: backends.state,
-      queue: backends.queue,
-      apiKeys,
-      driver: driver as "sandbox" | "container" | "local",
-      ...(uploadMiB ? { uploadLimitBytes: uploadMiB * 1024 * 1024 } : {}),
-    });
+    if (redisUrl) {
+      // Redis mode: the store is shared with the workers; state and queue are in Redis.
+      const { redisServeBackends } = await import("../service/redis/redis-serve.js");
+      const b = await redisServeBackends(redisUrl, {
+        storeDir,
+        workers: workersArg === undefined ? (concurrency ?? availableParallelism()) : Number(workersArg),
+        ...(timeout ? { buildTimeoutMs: timeout * 1000 } : {}),
+      });
+      service = await createBuildService({
+        store: b.store,
+        state: b.state,
+        queue: b.queue,
+        closeBackends: b.close,
+        workDir: b.workDir,
+        apiKeys,
+        driver: driver as "sandbox" | "container" | "local",
+        ...(uploadMiB ? { uploadLimitBytes: uploadMiB * 1024 * 1024 } : {}),
+      });
+    } else {
+      const backends = await embeddedBackends({
+        storeDir,
+        ...(concurrency ? { concurrency } : {}),
+        ...(timeout ? { buildTimeoutMs: timeout * 1000 } : {}),
+      });
+      service = await createBuildService({
+        store: backends.store,
+        state: backends.state,
+        queue: backends.queue,
+        apiKeys,
+        driver: driver as "sandbox" | "container" | "local",
+        ...(uploadMiB ? { uploadLimitBytes: uploadMiB * 1024 * 1024 } : {}),
+      });
+    }
   } catch (e) {
     if (e instanceof DcmError) {
       for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
@@ -151,6 +183,7 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
     io.out(`dcm serve: build service at ${address}/dcm/builds (OpenAPI: ${address}/dcm/builds/openapi.json)\n`);
     io.out(`  store       ${storeDir}\n`);
     io.out(`  driver      ${driver}\n`);
+    if (redisUrl) io.out(`  redis       ${redisUrl.replace(/:[^:@/]*@/, ":***@")} (this node's workers: ${workersArg ?? concurrency ?? availableParallelism()})\n`);
     for (const n of notes) io.err(`${n}\n`);
   }
   const sig = address ? await stopped : null;
