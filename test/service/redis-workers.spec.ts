@@ -130,8 +130,7 @@ async function sseEvents(base: string, id: string): Promise<Array<{ type: string
     const { value, done } = await reader.read();
     if (done) break;
     buf += decoder.decode(value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
+    for (let i = buf.indexOf("\n\n"); i >= 0; i = buf.indexOf("\n\n")) {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
       const data = block
