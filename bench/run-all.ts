@@ -24,6 +24,7 @@ const BENCHES = [
   "languages",
   "terraform-build",
   "sandbox-build",
+  "service-queue",
   "archive-unpack",
   "build-drivers",
 ];
