@@ -69,7 +69,8 @@ async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what:
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    // Slow enough to stay well under the service's rate limit (600 requests a minute per key).
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
@@ -92,7 +93,11 @@ async function submit(base: string, archive: Buffer): Promise<Response> {
 }
 
 async function record(base: string, id: string): Promise<{ state: string; [k: string]: unknown }> {
-  const r = await fetch(`${base}/dcm/builds/${id}`, { headers: auth });
+  let r = await fetch(`${base}/dcm/builds/${id}`, { headers: auth });
+  for (let i = 0; i < 5 && r.status === 429; i++) {
+    await new Promise((res) => setTimeout(res, 1000 * Number(r.headers.get("retry-after") ?? 1)));
+    r = await fetch(`${base}/dcm/builds/${id}`, { headers: auth });
+  }
   if (r.status !== 200) return { state: `http ${r.status}` };
   return (await r.json()) as { state: string };
 }
