@@ -293,6 +293,11 @@ describe.skipIf(!hasRedisServer())("Redis mode: serve nodes, workers, a killed w
     expect((await record(baseA, id)).state).toBe("succeeded");
     // Both nodes and the surviving worker went through it all without exiting.
     for (const p of procs.slice(0, 2)) expect(p.child.exitCode, p.out()).toBeNull();
-    expect(workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length).toBe(1);
+    const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    expect(alive.length).toBe(1);
+    // SIGTERM with no build running: the worker closes its queue connections and exits 0.
+    alive[0]!.child.kill("SIGTERM");
+    expect(await alive[0]!.exited, alive[0]!.out()).toBe(0);
+    expect(alive[0]!.out()).toContain("dcm worker: stopped.");
   });
 });
