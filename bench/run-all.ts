@@ -24,7 +24,9 @@ const BENCHES = [
   "languages",
   "terraform-build",
   "sandbox-build",
+  "service-queue",
   "archive-unpack",
+  "build-drivers",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

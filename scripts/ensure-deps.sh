@@ -21,5 +21,7 @@ fi
 bash toolchains/install.sh
 # Debian's Chromium drives the browser tests (playwright-core never downloads a browser).
 bash scripts/install-browser.sh
+# redis-server: the build service's Redis mode and its tests.
+bash scripts/install-redis.sh
 
 npm run --silent build
