@@ -81,6 +81,9 @@ Usage:
       --isolation thread runs it in this one (trusted code only: a fragment that exits ends dcm).
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
+  dcm submit <repo> --cfd <file> --server <url> [--out <dir>] [--json]
+      build in a build service (\`dcm serve\`), follow its progress, download the dist into --out (default
+      dist); the API key comes from DCM_API_KEY only. --json: one JSON event per line on stdout.
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
 and the toolchains visible); --no-sandbox runs them directly, for trusted code only.
@@ -120,6 +123,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdRun(rest, io);
       case "key":
         return await cmdKey(rest, io);
+      case "submit":
+        return await (await import("./submit-command.js")).cmdSubmit(rest, io);
       case undefined:
       case "help":
       case "--help":
