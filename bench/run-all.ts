@@ -25,6 +25,7 @@ const BENCHES = [
   "terraform-build",
   "sandbox-build",
   "archive-unpack",
+  "build-drivers",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

@@ -16,8 +16,10 @@
  *
  * The sandbox is on unless the build says otherwise (`dcm build
  * --no-sandbox`, BuildOptions.sandbox = false, or DCM_SANDBOX=0), through
- * withSandboxPolicy(). Without bubblewrap a sandboxed step throws
- * DCM_SANDBOX_UNAVAILABLE; a step that hits a limit throws DCM_SANDBOX_LIMIT.
+ * withSandboxPolicy(). The policy's driver `container` runs the same steps
+ * in a Podman/Docker container instead (toolchains/container/). Without
+ * bubblewrap a sandboxed step throws DCM_SANDBOX_UNAVAILABLE; a step that
+ * hits a limit throws DCM_SANDBOX_LIMIT.
  *
  * Known limitations: CPU time and memory are limited per process (rlimits
  * inherited by every process of the step), not for the step as a whole; the
@@ -69,7 +71,7 @@ export interface ToolStep {
 }
 
 export interface StepOutcome extends CompileOutcome {
-  /** True when the step ran inside bubblewrap. */
+  /** True when the step ran inside bubblewrap or a container. */
   sandboxed: boolean;
   /**
    * Sandboxed failures only: host files the step's error output names that
@@ -80,10 +82,23 @@ export interface StepOutcome extends CompileOutcome {
   hiddenPaths: string[];
 }
 
+/** How steps run: bubblewrap (default), a Podman/Docker container (toolchains/container/), or directly (trusted code only). */
+export type StepDriver = "sandbox" | "container" | "local";
+
 export interface SandboxPolicy {
   /** False: run toolchains directly on this machine (trusted code only). */
   sandbox: boolean;
+  /** Absent: `sandbox` when sandbox is true, else `local`. `container` needs sandbox: true. */
+  driver?: StepDriver;
+  /** Each line a step prints, as it prints it (the build service streams them); `step` is the step's label. */
+  onOutput?: (step: string, stream: "stdout" | "stderr", line: string) => void;
 }
+
+/** The driver a policy selects. */
+export const driverOf = (policy: SandboxPolicy): StepDriver => (policy.sandbox ? (policy.driver === "container" ? "container" : "sandbox") : "local");
+
+/** The policy of a driver (`dcm build --driver`). */
+export const policyFor = (driver: StepDriver): SandboxPolicy => (driver === "local" ? { sandbox: false } : { sandbox: true, driver });
 
 export const DEFAULT_LIMITS: StepLimits = {
   wallMs: 10 * 60 * 1000,
@@ -93,6 +108,8 @@ export const DEFAULT_LIMITS: StepLimits = {
 };
 
 const policyScope = new AsyncLocalStorage<SandboxPolicy>();
+/** The running step's output listener, for spawnLimited (both drivers spawn through it). */
+const outputScope = new AsyncLocalStorage<{ step: string; onOutput: NonNullable<SandboxPolicy["onOutput"]> }>();
 
 /** Runs fn with the given policy for every step it starts (the build's --no-sandbox). */
 export function withSandboxPolicy<T>(policy: SandboxPolicy, fn: () => Promise<T>): Promise<T> {
@@ -116,8 +133,13 @@ export const BWRAP_INSTALL_HINT =
   "Install bubblewrap (`apt-get install -y bubblewrap`, or run `bash toolchains/install.sh`), or build trusted code without the sandbox: `dcm build --no-sandbox` (`sandbox: false` in the library API).";
 
 /** DCM_SANDBOX_UNAVAILABLE when the sandbox is on and bwrap is missing (the build checks this before anything runs). */
-export async function assertSandboxReady(policy: SandboxPolicy = sandboxPolicy()): Promise<void> {
+export async function assertSandboxReady(policy: SandboxPolicy = sandboxPolicy(), onLine?: (line: string) => void): Promise<void> {
   if (!policy.sandbox) return;
+  if (driverOf(policy) === "container") {
+    // Loaded on use: a bubblewrap build never pays for the container driver. Builds the image when missing.
+    const { assertContainerReady } = await import("./container/container-driver.js");
+    return assertContainerReady(onLine);
+  }
   const bwrap = await findBwrap();
   if (bwrap) {
     // Installed is not enough: without user namespaces (some containers) bwrap cannot create a sandbox.
@@ -181,7 +203,7 @@ const FETCH_ENV = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https
 /** Never into a sandbox, whatever passEnv says. */
 const SECRET = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|PRIVATE_KEY|AUTH/i;
 
-function stepEnv(step: ToolStep, host: NodeJS.ProcessEnv): Record<string, string> {
+export function stepEnv(step: ToolStep, host: NodeJS.ProcessEnv): Record<string, string> {
   const names = [...BASE_ENV, ...(step.phase === "fetch" ? FETCH_ENV : []), ...(step.passEnv ?? [])];
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(host)) {
@@ -195,7 +217,7 @@ function stepEnv(step: ToolStep, host: NodeJS.ProcessEnv): Record<string, string
 export const SANDBOX_HOME = "/tmp/home";
 
 /** System folders every step sees read-only (those that exist; links are recreated as links). */
-const SYSTEM = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"];
+export const SYSTEM = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt"];
 /** The /etc files a compiler or downloader needs: the dynamic linker, users, alternatives, DNS and certificates. */
 const ETC = [
   "/etc/ld.so.cache",
@@ -213,7 +235,7 @@ const ETC = [
   "/etc/localtime",
 ];
 
-const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+export const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 
 /** The bwrap arguments that run the step (exported for tests and docs). */
 export function bwrapArgs(step: ToolStep, command: string): string[] {
@@ -246,9 +268,15 @@ export function bwrapArgs(step: ToolStep, command: string): string[] {
 
 /** Runs one toolchain step under the policy in force. Never throws for a failing process; throws DCM_SANDBOX_* diagnostics. */
 export async function runStep(step: ToolStep, policy: SandboxPolicy = sandboxPolicy()): Promise<StepOutcome> {
+  if (policy.onOutput && outputScope.getStore()?.step !== step.label)
+    return outputScope.run({ step: step.label, onOutput: policy.onOutput }, () => runStep(step, policy));
   const limits: StepLimits = { ...DEFAULT_LIMITS, ...limitsFromEnv(), ...step.limits };
   for (const w of [...(step.caches ?? []), ...(step.scratch ?? [])]) if (w) await mkdir(w, { recursive: true });
   const command = isAbsolute(step.command) ? step.command : ((await which(step.command, process.env.PATH)) ?? step.command);
+  if (driverOf(policy) === "container") {
+    const { runInContainer } = await import("./container/container-driver.js");
+    return runInContainer(step, command, limits);
+  }
   let argv: string[];
   let env: Record<string, string | undefined>;
   if (policy.sandbox) {
@@ -274,9 +302,9 @@ export async function runStep(step: ToolStep, policy: SandboxPolicy = sandboxPol
 let prlimitFound: Promise<string | null> | undefined;
 const prlimitPath = () => (prlimitFound ??= which("prlimit"));
 
-type LimitKind = "wall" | "cpu" | "memory" | "output";
+export type LimitKind = "wall" | "cpu" | "memory" | "output";
 
-interface Spawned {
+export interface Spawned {
   ok: boolean;
   stdout: string;
   stderr: string;
@@ -286,8 +314,18 @@ interface Spawned {
   limit?: LimitKind;
 }
 
-/** Spawns argv in its own process group; at the wall-time or output limit the whole group is killed. */
-function spawnLimited(argv: string[], cwd: string, env: Record<string, string | undefined>, limits: StepLimits): Promise<Spawned> {
+/**
+ * Spawns argv in its own process group; at the wall-time or output limit the
+ * whole group is killed. `onKill` also runs then (and when dcm exits first):
+ * what the group does not hold, a container, is stopped there; it must be synchronous.
+ */
+export function spawnLimited(
+  argv: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+  limits: StepLimits,
+  onKill?: () => void,
+): Promise<Spawned> {
   const started = performance.now();
   return new Promise((done) => {
     let limit: LimitKind | undefined;
@@ -304,23 +342,39 @@ function spawnLimited(argv: string[], cwd: string, env: Record<string, string | 
     };
     const stop = (why: LimitKind) => {
       limit ??= why;
+      onKill?.();
       killGroup();
     };
     const timer = setTimeout(() => stop("wall"), limits.wallMs);
-    const take = (into: Buffer[]) => (b: Buffer) => {
+    const listen = outputScope.getStore();
+    const lines = { stdout: "", stderr: "" };
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const emit = (stream: "stdout" | "stderr", text: string, end = false) => {
+      if (!listen) return;
+      const parts = (lines[stream] + text).split(/\r?\n/);
+      lines[stream] = end ? "" : parts.pop()!;
+      for (const line of parts) if (line || !end) listen.onOutput(listen.step, stream, line);
+    };
+    const take = (into: Buffer[], stream: "stdout" | "stderr") => (b: Buffer) => {
       size += b.length;
       if (size > limits.outputBytes) return stop("output");
       into.push(b);
+      if (listen) emit(stream, decoders[stream].decode(b, { stream: true }));
     };
-    child.stdout.on("data", take(out));
-    child.stderr.on("data", take(err));
+    child.stdout.on("data", take(out, "stdout"));
+    child.stderr.on("data", take(err, "stderr"));
     // The step's processes must not outlive dcm.
-    const onExit = () => killGroup();
+    const onExit = () => {
+      onKill?.();
+      killGroup();
+    };
     process.once("exit", onExit);
     const finish = (exitCode: number | null, signal: NodeJS.Signals | null, startError?: Error) => {
       clearTimeout(timer);
       process.removeListener("exit", onExit);
       killGroup(); // leftovers of the group (a daemon a build started)
+      emit("stdout", "", true);
+      emit("stderr", "", true);
       let stderr = Buffer.concat(err).toString("utf8");
       if (startError) stderr += `\n${argv[0]}: could not be started: ${startError.message}\n`;
       done({
@@ -339,7 +393,7 @@ function spawnLimited(argv: string[], cwd: string, env: Record<string, string | 
 }
 
 /** A CPU or memory limit, seen in how the step ended (the rlimits end the process that crossed them). */
-function limitFromOutput(text: string, signal: NodeJS.Signals | null, exitCode: number | null): LimitKind | undefined {
+export function limitFromOutput(text: string, signal: NodeJS.Signals | null, exitCode: number | null): LimitKind | undefined {
   if (signal === "SIGXCPU" || exitCode === 128 + 24 || /CPU time limit exceeded/i.test(text)) return "cpu";
   if (
     /fatal error: (?:runtime: )?out of memory|memory allocation of \d+ bytes failed|std::bad_alloc|JavaScript heap out of memory|virtual memory exhausted|cannot allocate memory|out of memory allocating|^MemoryError/im.test(
@@ -350,11 +404,11 @@ function limitFromOutput(text: string, signal: NodeJS.Signals | null, exitCode: 
   return undefined;
 }
 
-function limitDiagnostic(step: ToolStep, kind: LimitKind, limits: StepLimits, text: string) {
+export function limitDiagnostic(step: ToolStep, kind: LimitKind, limits: StepLimits, text: string, memoryFor = "per process") {
   const what = {
     wall: `its wall-time limit of ${Math.round(limits.wallMs / 1000)} s`,
     cpu: `its CPU-time limit of ${limits.cpuSeconds} s per process`,
-    memory: `its memory limit of ${Math.round(limits.memoryBytes / 1024 ** 2)} MiB per process`,
+    memory: `its memory limit of ${Math.round(limits.memoryBytes / 1024 ** 2)} MiB ${memoryFor}`,
     output: `its output limit of ${Math.round(limits.outputBytes / 1024 ** 2)} MiB`,
   }[kind];
   const tail = text.trim().split("\n").slice(-5).join("\n").slice(-800);

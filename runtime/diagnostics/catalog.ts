@@ -69,6 +69,11 @@ export const CATALOG = {
   DCM_SANDBOX_LIMIT: { severity: "error", title: "A toolchain step hit a limit of the build sandbox (wall time, CPU time, memory or output) and was killed", fix: "Look for code that runs at compile time without end (build scripts, macros, const evaluation); raise the limit with DCM_SANDBOX_LIMITS=wall=<s>,cpu=<s>,memory=<MiB>,output=<MiB> if the build is just big." },
   DCM_OUTSIDE_REPOSITORY: { severity: "error", title: "The code being built reads a file outside the repository", fix: "Move the file into the repository (or copy it there) and refer to it by a path inside the repository; the build sees nothing else of the file system." },
 
+  // ---- container (toolchains/container) ----
+  DCM_CONTAINER_UNAVAILABLE: { severity: "error", title: "The container driver found no working container engine (Podman, or Docker with a running engine)", fix: "Install Podman and runc (`bash toolchains/container/install.sh`), or build with the bubblewrap sandbox (`--driver sandbox`, the default)." },
+  DCM_CONTAINER_IMAGE_FAILED: { severity: "error", title: "dcm could not build its container image (mmdebstrap, import or the toolchain layer failed)", fix: "Read the tool's output in the message; install mmdebstrap (`bash toolchains/container/install.sh`) and check that a Debian mirror is reachable." },
+  DCM_CONTAINER_FAILED: { severity: "error", title: "The container engine could not run a toolchain step's container", fix: "Read the engine's message; check `podman info` (runc on cgroup v1 machines: DCM_CONTAINER_RUNTIME=runc), or build with `--driver sandbox`." },
+
   // ---- Invocation (runtime) ----
   DCM_FRAGMENT_ERROR: { severity: "error", title: "The fragment returned an error", fix: "This is the fragment's own error result; see its message." },
   DCM_FRAGMENT_PANIC: { severity: "error", title: "The fragment panicked, or ended the process or thread it ran in (an exit, an abort, a stack overflow, its memory limit)", fix: "Fix the fragment; the message says what failed (for a plugin process: its exit code or signal and what it printed last). The next call runs in a fresh process." },
@@ -112,6 +117,16 @@ export const CATALOG = {
   DCM_SUBMIT_STREAM: { severity: "error", title: "The build's event stream was lost and could not be resumed", fix: "The build goes on in the service: ask for its state (GET /dcm/builds/{id}) or submit again (an unchanged repository is answered from the store)." },
   DCM_SUBMIT_BUILD_FAILED: { severity: "error", title: "The build in the service failed or was cancelled", fix: "Read the diagnostics and the reason above; fix the repository or the CFD and submit again." },
   DCM_SUBMIT_DIST: { severity: "error", title: "The dist downloaded from the build service does not match what the service says it built", fix: "Submit again; if it happens again, the service's store is damaged: tell its operator." },
+  // ---- service (src/service: dcm serve, the build runner, the store) ----
+  DCM_SERVICE_UNKNOWN_BUILD: { severity: "error", title: "No build with this id belongs to this API key", fix: "Use the id (or the Location) that POST /dcm/builds answered with, with the same API key; GET /dcm/builds lists your builds." },
+  DCM_SERVICE_BAD_UPLOAD: { severity: "error", title: "The build submission is not a multipart form with a `repo` archive and a `cfd` file or `cfdPath` field", fix: "Send `multipart/form-data` with `repo` = the repository as .tar.gz or .zip and `cfd` = the CFD file (or `cfdPath` = its path inside the archive); `dcm submit` does this for you." },
+  DCM_SERVICE_CFD_NOT_YAML: { severity: "error", title: "The submitted CFD is not a YAML document (or is missing from the archive)", fix: "Submit the CFD file itself (`dcm validate <cfd>` checks it), or a `cfdPath` that names it inside the archive." },
+  DCM_SERVICE_NO_DIST: { severity: "error", title: "The build has no such artifact: it has not succeeded (yet), or its dist has no file of this name", fix: "Wait for the state `succeeded` (GET /dcm/builds/{id} or its events); the manifest lists the dist's files." },
+  DCM_SERVICE_RANGE: { severity: "error", title: "The requested byte range is not inside the file", fix: "Ask for a range within the file's size (the Content-Range of the answer gives it)." },
+  DCM_SERVICE_BUILD_TIMEOUT: { severity: "error", title: "The build ran past the service's wall-time limit and was stopped", fix: "Look for a build script, macro or compile step that does not end (the build's output events show the last step); the operator sets the limit with `dcm serve --build-timeout`." },
+  DCM_SERVICE_BUILD_CRASHED: { severity: "error", title: "The build process ended without a diagnostic (it crashed or was killed)", fix: "See the message for its last output; submit again, and report it if it repeats." },
+  DCM_SERVICE_STORE: { severity: "error", title: "The build service's store folder cannot be used", fix: "Give `dcm serve --store` an empty folder or one dcm made (it holds a `.dcm-store` file); dcm never writes into a folder it did not make." },
+  DCM_SERVICE_UNAVAILABLE: { severity: "error", title: "The build service is shutting down and takes no new builds", fix: "Retry against a running service." },
 
   // ---- CLI ----
   DCM_CLI_USAGE: { severity: "error", title: "The command line is not valid", fix: "Run `dcm --help` for usage." },

@@ -39,7 +39,14 @@ import {
   trackTemp,
   untrackTemp,
 } from "./out-dir.js";
-import { assertSandboxReady, type SandboxPolicy, sandboxPolicy, withSandboxPolicy } from "../../toolchains/sandbox.js";
+import {
+  assertSandboxReady,
+  policyFor,
+  type SandboxPolicy,
+  type StepDriver,
+  sandboxPolicy,
+  withSandboxPolicy,
+} from "../../toolchains/sandbox.js";
 
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
@@ -60,6 +67,16 @@ export interface BuildOptions {
    * Absent: on unless DCM_SANDBOX=0.
    */
   sandbox?: boolean;
+  /**
+   * How the toolchains run (`dcm build --driver`): `sandbox` (bubblewrap, the default),
+   * `container` (a Podman/Docker container of dcm's toolchain image, docs/build-container.md)
+   * or `local` (= sandbox: false). Wins over `sandbox` when both are given.
+   */
+  driver?: StepDriver;
+  /** Each line a toolchain step prints, as it prints it (`dcm build --events ndjson`, the build service). */
+  onOutput?: SandboxPolicy["onOutput"];
+  /** Each stage (`analysis`, `check`, `generate:<language>`, `compile:<language>`, `package`, `swap`) as it starts and finishes. */
+  onStage?: (name: string, phase: "started" | "finished", ms?: number) => void;
 }
 
 export interface BuildReport {
@@ -223,8 +240,9 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
-  const policy = opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
-  return withSandboxPolicy(policy, () => build(opts, policy));
+  const policy = opts.driver ? policyFor(opts.driver) : opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
+  const scoped = opts.onOutput ? { ...policy, onOutput: opts.onOutput } : policy;
+  return withSandboxPolicy(scoped, () => build(opts, scoped));
 }
 
 async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildReport> {
@@ -235,7 +253,9 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
     const now = performance.now();
     timings[name] = now - t;
     t = now;
+    opts.onStage?.(name, "finished", timings[name]);
   };
+  const begin = (name: string) => opts.onStage?.(name, "started");
 
   // Where the dist goes is checked before anything else: a refused --out costs no analysis and touches nothing.
   const out = resolve(opts.out);
@@ -244,8 +264,10 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
   await checkOutDir(out, outCtx);
 
   progress("analyze", opts.repo);
+  begin("analysis");
   const analysis = await analyzeProject(opts.repo, opts.cfd, { check: true, cacheDir: opts.cacheDir });
   lap("analysis");
+  begin("check");
   const diagnostics = [...analysis.diagnostics];
   if (!analysis.cfd || hasErrors(diagnostics)) throw new DcmError(diagnostics.filter((d) => d.severity === "error"));
   if (opts.strict && diagnostics.some((d) => d.severity === "warning")) throw new DcmError(strictErrors(diagnostics));
@@ -271,7 +293,8 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
   }
 
   // No toolchain runs on the repository outside the sandbox: refuse before anything is written.
-  await assertSandboxReady(policy);
+  // The container driver builds its image here when it is missing (once per machine and toolchain set).
+  await assertSandboxReady(policy, (line) => progress("container", line));
   const moduleCache = join(cacheDir, "modules");
   await mkdir(moduleCache, { recursive: true });
   const workRoot = join(cacheDir, "work");
@@ -302,6 +325,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
     for (const { adapter, result } of analysis.languages) mergeTypes(types, typeOwner, adapter, result.types);
     for (const { adapter, result } of analysis.languages) {
       const exportsById: Record<string, string> = {};
+      begin(`generate:${adapter.id}`);
       // Entry points plus types and variables; functions that cannot be called stay code the entry points use.
       const entries = result.fragments.filter((f) => !refusals.has(f.id));
       // Generate every target first (cheap), then compile them concurrently: each `go build`
@@ -319,6 +343,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
         Object.assign(exportsById, project.exports);
         const ext = MODULE_FILES[target].ext;
         // A module built outside the sandbox (--no-sandbox) saw the host: a sandboxed build never reuses it.
+        // The bubblewrap sandbox and the container isolate alike (no network, no host files): they share modules.
         const trust = policy.sandbox ? "" : "-unsandboxed";
         const cached = join(moduleCache, `${adapter.id}-${target}-${project.contentKey}${trust}.${ext}`);
         jobs.push({ target, sides, workDir, project, ext, cached });
@@ -327,6 +352,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
       // A cache entry is whole only with the record of what built it (older entries are rebuilt).
       const pending = jobs.filter((j) => !existsSync(j.cached) || !existsSync(`${j.cached}.toolchain`));
       fromCache += jobs.length - pending.length;
+      if (pending.length) begin(`compile:${adapter.id}`);
       if (pending.length)
         progress(
           "compile",
@@ -419,6 +445,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
 
     // Manifest order follows the CFD so that diffs and stubs are stable.
     const order = new Map(cfd.fragments.map((f, i) => [f.id, i]));
+    begin("package");
     fragments.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     modules.sort((a, b) => a.file.localeCompare(b.file));
     const manifest: Manifest = {
@@ -436,6 +463,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
     lap("package");
 
     // Swap the finished dist in (out-dir.ts); a failure above leaves the old one untouched.
+    begin("swap");
     await swapIn(staging, out, outCtx);
     lap("swap");
     return {

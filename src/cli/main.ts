@@ -39,6 +39,7 @@ let openDist: typeof import("../index.js").openDist;
 let invokeBatch: typeof import("./invoke-batch.js").invokeBatch;
 let outputPrinter: typeof import("../../runtime/abi/call-output.js").outputPrinter;
 let cmdRun: typeof import("./run-command.js").cmdRun;
+let cmdServe: typeof import("./serve-command.js").cmdServe;
 
 const load = {
   async analysis() {
@@ -62,6 +63,9 @@ const load = {
   async run() {
     ({ cmdRun } = await import("./run-command.js"));
   },
+  async serve() {
+    ({ cmdServe } = await import("./serve-command.js"));
+  },
 };
 
 // The CLI entry (bin/dcm.js) ends a process whose thread is stuck in native code; the bundle has its own copy of this module.
@@ -72,7 +76,7 @@ const USAGE = `dcm — dynamic client/server code migration
 Usage:
   dcm validate <cfd> [--repo <dir>] [--fix] [--strict] [--verbose] [--json]
   dcm analyze <repo> --cfd <file> [--verbose] [--json]
-  dcm build <repo> --cfd <file> --out <dir> [--strict] [--no-sandbox] [--verbose] [--json]
+  dcm build <repo> --cfd <file> --out <dir> [--driver sandbox|container|local] [--strict] [--verbose] [--json] [--events ndjson]
   dcm invoke <dist> <fragment> --args '<json array>' --on client|server [--target wasm|native|js] [--timeout <s>] [--isolation process|thread] [--memory-limit <MiB>]
   dcm invoke <dist> --batch <cases.json> --on client|server [--target ...] [--timeout <s>]   (one output line per case)
       <fragment>: an id, or a name (\`Func\`, \`Type.Method\`) where it is unique; --timeout: seconds per call
@@ -80,13 +84,16 @@ Usage:
       --on server runs the fragment in a supervised process (memory bounded to --memory-limit MiB, default 1024);
       --isolation thread runs it in this one (trusted code only: a fragment that exits ends dcm).
   dcm run <dist> [--port <p>] [--host 127.0.0.1]   serve the dist: runtime, REST API, example page
+  dcm serve [--port 8090] [--host 127.0.0.1] [--store <dir>] [--concurrency <n>] [--driver ...]   the build service (docs/build-service.md)
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
   dcm submit <repo> --cfd <file> --server <url> [--out <dir>] [--json]
       build in a build service (\`dcm serve\`), follow its progress, download the dist into --out (default
       dist); the API key comes from DCM_API_KEY only. --json: one JSON event per line on stdout.
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
-and the toolchains visible); --no-sandbox runs them directly, for trusted code only.
+and the toolchains visible); --driver container runs it in a Podman/Docker container
+instead (docs/build-container.md); --driver local (or --no-sandbox) runs them directly,
+for trusted code only.
 --strict turns warnings into errors; --verbose also prints the hints that only
 restate what dcm infers (libs, globalVar, typeDef the CFD does not list).
 Exit codes: 0 ok, 1 diagnostics or fragment error, 2 usage error.
@@ -121,6 +128,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case "run":
         await load.run();
         return await cmdRun(rest, io);
+      case "serve":
+        await load.serve();
+        return await cmdServe(rest, io);
       case "key":
         return await cmdKey(rest, io);
       case "submit":
@@ -273,19 +283,31 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       strict: { type: "boolean" },
       verbose: { type: "boolean" },
       "no-sandbox": { type: "boolean" },
+      driver: { type: "string" },
+      events: { type: "string" },
     },
     1,
   );
-  const noSandbox = Boolean(values["no-sandbox"]);
-  if (noSandbox || /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? "")) {
+  if (values.events !== undefined && values.events !== "ndjson")
+    throw new UsageError(`--events takes \`ndjson\` (got \`${values.events}\`).`);
+  // --events ndjson: one JSON object a line on stdout, as things happen (the build service runs `dcm build` so).
+  const events = values.events === "ndjson" ? (e: object) => io.out(`${JSON.stringify(e)}\n`) : undefined;
+  const driver = values.driver as string | undefined;
+  if (driver !== undefined && !["sandbox", "container", "local"].includes(driver))
+    throw new UsageError(`--driver must be sandbox, container or local (got \`${driver}\`).`);
+  if (values["no-sandbox"] && driver !== undefined && driver !== "local")
+    throw new UsageError(`--no-sandbox is \`--driver local\`; it cannot be combined with \`--driver ${driver}\`.`);
+  const noSandbox = Boolean(values["no-sandbox"]) || driver === "local";
+  if (noSandbox || (driver === undefined && /^(0|false|off|no)$/i.test(process.env.DCM_SANDBOX?.trim() ?? ""))) {
     io.err(
-      "WARNING: --no-sandbox (or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
+      "WARNING: --no-sandbox (--driver local, or DCM_SANDBOX=0): the compilers, build scripts and macros of this repository run directly on this machine, with its network and every file you can read. For trusted code only.\n",
     );
   }
   if (!values.cfd) throw new UsageError("`dcm build` needs --cfd <file>.");
   if (!values.out) throw new UsageError("`dcm build` needs --out <dir>.");
-  const json = Boolean(values.json);
+  const json = Boolean(values.json) || Boolean(events);
   const progress = new Progress(json ? null : process.stderr);
+  const relDiag = (d: Diagnostic) => (d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d);
   try {
     // Ctrl-C or a SIGTERM leaves no staging, work or cache temporaries behind.
     const report = await cleanupOnSignal(
@@ -296,15 +318,34 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
           out: values.out as string,
           strict: Boolean(values.strict),
           ...(noSandbox ? { sandbox: false } : {}),
-          onProgress: (step, detail) => progress.step(step, detail),
+          ...(driver ? { driver: driver as "sandbox" | "container" | "local" } : {}),
+          ...(events
+            ? {
+                onStage: (stage: string, phase: "started" | "finished", ms?: number) =>
+                  events({ type: "stage", stage, phase, ...(ms === undefined ? {} : { ms: Math.round(ms) }) }),
+                onOutput: (step: string, stream: "stdout" | "stderr", line: string) =>
+                  events({ type: "output", step, stream, line }),
+              }
+            : {}),
+          onProgress: (step, detail) => {
+            // The container image's first build takes a minute or more: its stages show off a terminal too.
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
+            progress.step(step, detail);
+          },
         }),
       () => {
         progress.done();
         return removeTempsSync();
       },
       io.err,
-    );
+    ).catch((e: unknown) => {
+      if (!events || !(e instanceof DcmError)) throw e;
+      for (const d of e.diagnostics) events({ type: "diagnostic", diagnostic: relDiag(d) });
+      events({ type: "result", ok: false });
+      return null;
+    });
     progress.done();
+    if (!report) return 1;
     const summary = {
       ok: true,
       outDir: report.outDir,
@@ -314,11 +355,12 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
       fragments: report.manifest.fragments.length,
       modules: report.manifest.modules.map((m) => ({ file: m.file, size: m.size, sha256: m.sha256 })),
       timings: Object.fromEntries(Object.entries(report.timings).map(([k, v]) => [k, Math.round(v)])),
-      diagnostics: report.diagnostics.map((d) =>
-        d.pos ? { ...d, pos: { ...d.pos, file: displayPath(d.pos.file) } } : d,
-      ),
+      diagnostics: report.diagnostics.map(relDiag),
     };
-    if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
+    if (events) {
+      for (const d of summary.diagnostics) events({ type: "diagnostic", diagnostic: d });
+      events({ type: "result", ...summary });
+    } else if (json) io.out(JSON.stringify(summary, null, 2) + "\n");
     else {
       // Hints are about the CFD, not the build: count them here (--verbose prints them), `dcm validate` shows them.
       const verbose = Boolean(values.verbose);

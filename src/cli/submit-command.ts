@@ -52,7 +52,9 @@ export async function cmdSubmit(
     return await submit(args, io, env, json ? null : tty);
   } catch (e) {
     if (e instanceof SubmitUsage) {
-      io.err(`${formatDiagnostic(diag("DCM_CLI_USAGE", e.message, { suggestion: "Run `dcm --help`." }))}\n\n${SUBMIT_USAGE}\n`);
+      io.err(
+        `${formatDiagnostic(diag("DCM_CLI_USAGE", e.message, { suggestion: "Run `dcm --help`." }))}\n\n${SUBMIT_USAGE}\n`,
+      );
       return 2;
     }
     if (!(e instanceof DcmError)) throw e;
@@ -62,21 +64,23 @@ export async function cmdSubmit(
   }
 }
 
-function parse(args: string[]) {
-  let parsed: ReturnType<typeof parseArgs<{
-    options: { cfd: { type: "string" }; server: { type: "string" }; out: { type: "string" }; json: { type: "boolean" } };
-    allowPositionals: true;
-  }>>;
+const OPTIONS = {
+  cfd: { type: "string" },
+  server: { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+function parseOrUsage(args: string[]) {
   try {
-    parsed = parseArgs({
-      args,
-      options: { cfd: { type: "string" }, server: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } },
-      allowPositionals: true,
-      strict: true,
-    });
+    return parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     throw new SubmitUsage((e as Error).message);
   }
+}
+
+function parse(args: string[]) {
+  const parsed = parseOrUsage(args);
   const { values, positionals } = parsed;
   if (positionals.length !== 1)
     throw new SubmitUsage(`Expected 1 positional argument (the repository), got ${positionals.length}.`);
@@ -94,17 +98,27 @@ function parse(args: string[]) {
     throw new SubmitUsage(
       "--server must not carry credentials or a query: the key goes in DCM_API_KEY (`export DCM_API_KEY=<key>`).",
     );
-  return { repo: positionals[0]!, cfd: values.cfd, server: url.href, out: values.out ?? "dist", json: Boolean(values.json) };
+  return {
+    repo: positionals[0]!,
+    cfd: values.cfd,
+    server: url.href,
+    out: values.out ?? "dist",
+    json: Boolean(values.json),
+  };
 }
 
 async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty: NodeJS.WriteStream | null) {
   const opts = parse(args);
   const key = env.DCM_API_KEY?.trim();
   if (!key)
-    throw dcmError("DCM_SUBMIT_NO_KEY", "DCM_API_KEY is not set: `dcm submit` sends it to the build service as its API key.", {
-      suggestion:
-        "export DCM_API_KEY=<key>, a key the service accepts (one of its DCM_API_KEYS, or the key `dcm serve` printed when it started).",
-    });
+    throw dcmError(
+      "DCM_SUBMIT_NO_KEY",
+      "DCM_API_KEY is not set: `dcm submit` sends it to the build service as its API key.",
+      {
+        suggestion:
+          "export DCM_API_KEY=<key>, a key the service accepts (one of its DCM_API_KEYS, or the key `dcm serve` printed when it started).",
+      },
+    );
   const repo = resolve(opts.repo);
   const out = resolve(opts.out);
   const cfdText = await readFile(opts.cfd, "utf8").catch((e: NodeJS.ErrnoException) => {
@@ -156,7 +170,9 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
     }
     if (e.type === "queued") say("queued");
     else if (e.type === "stage")
-      say(`stage ${e.stage} ${e.phase}${e.phase === "finished" && e.ms !== undefined ? ` in ${Math.round(e.ms)} ms` : ""}`);
+      say(
+        `stage ${e.stage} ${e.phase}${e.phase === "finished" && e.ms !== undefined ? ` in ${Math.round(e.ms)} ms` : ""}`,
+      );
     else if (e.type === "output") say(`[${e.step}] ${e.line}`);
   };
   let final: Awaited<ReturnType<BuildServiceClient["follow"]>>;
@@ -174,7 +190,15 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
       "DCM_SUBMIT_BUILD_FAILED",
       `Build ${answer.id} ${final.state}${reason ? ` (${reason})` : ""}${diagnostics.length ? `: ${diagnostics.length} diagnostic(s) above` : ""}.`,
     );
-    if (opts.json) emit({ type: "result", ok: false, id: answer.id, state: final.state, reason, diagnostics: [...diagnostics, failure] });
+    if (opts.json)
+      emit({
+        type: "result",
+        ok: false,
+        id: answer.id,
+        state: final.state,
+        reason,
+        diagnostics: [...diagnostics, failure],
+      });
     else for (const d of [...diagnostics, failure]) io.err(`${formatDiagnostic(d, displayPath)}\n`);
     return 1;
   }
@@ -182,7 +206,9 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
   // Ctrl-C while the dist is unpacked leaves no staging folder behind.
   const files = await cleanupOnSignal(
     async () =>
-      installDist(await client.distArchive(answer.id), record.manifest, out, ctx, (f) => client.distFileSha256(answer.id, f)),
+      installDist(await client.distArchive(answer.id), record.manifest, out, ctx, (f) =>
+        client.distFileSha256(answer.id, f),
+      ),
     removeTempsSync,
     io.err,
   );

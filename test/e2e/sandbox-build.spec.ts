@@ -13,6 +13,7 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findBwrap } from "../../toolchains/sandbox.js";
+import { helperLib, hostileCrate, ISOLATED_PROBE } from "../support/hostile-crate.js";
 import { runCli } from "../support/run-cli.js";
 
 const bwrap = await findBwrap();
@@ -123,9 +124,6 @@ describe.skipIf(!bwrap)("the sandboxed build", () => {
     let server: Server;
     let connections = 0;
     const repo = () => join(scratch, "rust-hostile");
-    const helperLib = (v: number) =>
-      `pub const PROBE: &str = env!("DCM_PROBE");\n\npub fn value() -> i32 {\n    ${v}\n}\n`;
-
     beforeAll(async () => {
       server = createServer((s) => {
         connections++;
@@ -133,46 +131,14 @@ describe.skipIf(!bwrap)("the sandboxed build", () => {
       });
       await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
       const port = (server.address() as { port: number }).port;
-      await writeTree(repo(), {
-        "Cargo.toml":
-          '[package]\nname = "app"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nhelper = { path = "helper" }\nitoa = "1"\n',
-        "src/lib.rs": [
-          "pub fn probe() -> String {",
-          "    helper::PROBE.to_string()",
-          "}",
-          "",
-          "pub fn value() -> String {",
-          "    itoa::Buffer::new().format(helper::value()).to_string()",
-          "}",
-          "",
-        ].join("\n"),
-        "helper/Cargo.toml": '[package]\nname = "helper"\nversion = "0.1.0"\nedition = "2021"\nbuild = "build.rs"\n',
-        "helper/build.rs": [
-          "use std::time::Duration;",
-          "fn main() {",
-          `    let addr = "127.0.0.1:${port}".parse().unwrap();`,
-          '    let net = if std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(3)).is_ok() { "reached" } else { "blocked" };',
-          `    let file = if std::fs::read_to_string(${JSON.stringify(outsideFile)}).is_ok() { "read" } else { "hidden" };`,
-          `    let home = if std::fs::read_to_string(${JSON.stringify(homeFile)}).is_ok() { "read" } else { "hidden" };`,
-          '    println!("cargo:rustc-env=DCM_PROBE=net:{net} file:{file} home:{home}");',
-          "}",
-          "",
-        ].join("\n"),
-        "helper/src/lib.rs": helperLib(41),
-        "dcm.yaml": [
-          "fragments:",
-          "  - { id: probe, name: probe, runOn: server, location: { filepath: src/lib.rs } }",
-          "  - { id: value, name: value, runOn: client, location: { filepath: src/lib.rs } }",
-          "",
-        ].join("\n"),
-      });
+      await writeTree(repo(), hostileCrate({ port, outsideFile, homeFile }));
     });
     afterAll(() => server?.close());
 
     it("builds, and the build script reached neither the network nor files outside the repository", async () => {
       const r = await build(repo(), "rust-dist");
       expect(r.code, r.stdout + r.stderr).toBe(0);
-      const expected = JSON.stringify("net:blocked file:hidden home:hidden");
+      const expected = JSON.stringify(ISOLATED_PROBE);
       expect(await invoke("rust-dist", "probe", "server")).toBe(expected);
       expect(await invoke("rust-dist", "probe", "client")).toBe(expected);
       expect(connections).toBe(0);

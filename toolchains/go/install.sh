@@ -28,7 +28,6 @@ cat >&2 <<MSG
 ${reason}
 dcm builds Go fragments with Go 1.24 or newer (for //go:wasmexport).
 Install it from https://go.dev/dl/ (e.g. unpack go1.26.x.linux-amd64.tar.gz into /usr/local,
-so that /usr/local/go/bin/go exists), or use the golang:1.26 image (docker/Dockerfile.toolchains),
-then run this script again.
+so that /usr/local/go/bin/go exists), then run this script again.
 MSG
 exit 1

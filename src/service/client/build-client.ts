@@ -102,7 +102,11 @@ export class BuildServiceClient {
    * Follows the build's events until its final state (returned). `onEvent`
    * sees every event once, in seq order, also across reconnections.
    */
-  async follow(id: string, onEvent: (e: BuildEvent) => void, signal?: AbortSignal): Promise<BuildEvent & { type: "state" }> {
+  async follow(
+    id: string,
+    onEvent: (e: BuildEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<BuildEvent & { type: "state" }> {
     let lastSeq = 0;
     let failures = 0;
     let lastProblem = "";

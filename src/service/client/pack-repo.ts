@@ -107,8 +107,7 @@ export async function listRepo(repo: string, options: PackOptions = {}): Promise
         bytes += s.size;
       } else continue;
       if (entries.length > lim.maxFiles) throw tooBig(root, entries, `more than ${lim.maxFiles} files`);
-      if (bytes > lim.maxTotalBytes)
-        throw tooBig(root, entries, `more than ${mib(lim.maxTotalBytes)} in its files`);
+      if (bytes > lim.maxTotalBytes) throw tooBig(root, entries, `more than ${mib(lim.maxTotalBytes)} in its files`);
     }
   };
   await walk(root, "", []);

@@ -28,7 +28,8 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
         const line = buf.slice(0, m.index);
         buf = buf.slice(m.index + m[0].length);
         if (line === "") {
-          if (data.length) yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
+          if (data.length)
+            yield { event: event || "message", data: data.join("\n"), ...(id !== undefined ? { id } : {}) };
           event = "";
           data = [];
           id = undefined;

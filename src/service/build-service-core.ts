@@ -1,0 +1,236 @@
+/**
+ * What the build service does, apart from HTTP: take a submission (check the
+ * archive and the CFD, compute the build key, answer from the store or queue
+ * the job), cancel, pack a dist. The routes (http/build-routes.ts) call it;
+ * the backends come in as the contracts of service-types.ts, so `dcm serve`
+ * passes the directory store, the file state store and the in-process queue,
+ * and `dcm serve --redis` its Redis state store and BullMQ queue.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { distPathProblem } from "../../runtime/abi/dist-paths.js";
+import type { Manifest } from "../../runtime/abi/manifest-types.js";
+import { dcmError } from "../../runtime/diagnostics/catalog.js";
+import { type ArchiveLimits, archiveKindOf, unpackArchive } from "./archive/unpack-archive.js";
+import { buildKey, type LanguageSurvey } from "./build-key.js";
+import { newBuildId } from "./state/file-state.js";
+import type {
+  ArtifactStore,
+  BuildDriver,
+  BuildJob,
+  BuildQueue,
+  BuildRecord,
+  BuildStateStore,
+} from "./service-types.js";
+
+export interface Submission {
+  owner: string;
+  archive: Buffer;
+  /** The uploaded CFD file's text. */
+  cfdText?: string;
+  /** Its path in the repository (default `dcm.yaml` when the CFD is uploaded). */
+  cfdPath?: string;
+}
+
+export interface CoreOptions {
+  store: ArtifactStore;
+  state: BuildStateStore;
+  queue: BuildQueue;
+  driver: BuildDriver;
+  /** Scratch folders of submissions (the archive is unpacked there to be checked and hashed). */
+  workDir: string;
+  languages: LanguageSurvey[];
+  version: string;
+  archiveLimits?: Partial<ArchiveLimits>;
+  /** How long DELETE waits for the build's processes to be gone, ms (default 20 s). */
+  cancelWaitMs?: number;
+}
+
+export const DEFAULT_CFD_PATH = "dcm.yaml";
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+
+/** A CFD must be a YAML mapping; anything else is refused before it is queued. */
+function checkYaml(text: string, where: string): void {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const e = doc.errors[0];
+  if (e) {
+    const at = e.linePos?.[0] ? `:${e.linePos[0].line}:${e.linePos[0].col}` : "";
+    throw dcmError("DCM_SERVICE_CFD_NOT_YAML", `${where}${at}: ${e.message.split("\n")[0]}`);
+  }
+  const top = doc.toJS() as unknown;
+  if (top === null || typeof top !== "object" || Array.isArray(top))
+    throw dcmError("DCM_SERVICE_CFD_NOT_YAML", `${where}: the document is not a YAML mapping (a CFD starts with keys such as \`fragments:\`)`);
+}
+
+export class BuildServiceCore {
+  readonly store: ArtifactStore;
+  readonly state: BuildStateStore;
+  readonly queue: BuildQueue;
+  private closing = false;
+  private seq = 0;
+
+  constructor(private readonly opts: CoreOptions) {
+    this.store = opts.store;
+    this.state = opts.state;
+    this.queue = opts.queue;
+  }
+
+  stopAccepting(): void {
+    this.closing = true;
+  }
+
+  get(id: string): Promise<BuildRecord | null> {
+    return /^[0-9a-f]{24}$/.test(id) ? this.state.get(id) : Promise.resolve(null);
+  }
+
+  languagesInfo() {
+    return { dcm: this.opts.version, drivers: [this.opts.driver], languages: this.opts.languages };
+  }
+
+  async submit(sub: Submission): Promise<BuildRecord> {
+    if (this.closing) throw dcmError("DCM_SERVICE_UNAVAILABLE", "the build service is shutting down");
+    const kind = archiveKindOf(sub.archive.subarray(0, 8));
+    if (!kind)
+      throw dcmError("DCM_ARCHIVE_KIND", "the `repo` upload is neither a gzip-compressed tar nor a zip (told by its first bytes)");
+    const cfdPath = sub.cfdPath ?? DEFAULT_CFD_PATH;
+    const pathProblem = distPathProblem(cfdPath);
+    if (pathProblem) throw dcmError("DCM_SERVICE_BAD_UPLOAD", `cfdPath \`${cfdPath.slice(0, 200)}\` ${pathProblem}`);
+    if (sub.cfdText !== undefined) checkYaml(sub.cfdText, "the uploaded CFD");
+
+    // Unpacked here, with every check, before anything is queued: a hostile archive is refused now (4xx).
+    await mkdir(this.opts.workDir, { recursive: true });
+    const scratch = join(this.opts.workDir, `submit-${process.pid}-${Date.now().toString(36)}-${++this.seq}`);
+    let treeHash: string;
+    let cfdBytes: string;
+    try {
+      const unpacked = await unpackArchive(sub.archive, kind, scratch, this.opts.archiveLimits ?? {});
+      treeHash = unpacked.treeHash;
+      if (sub.cfdText !== undefined) cfdBytes = sub.cfdText;
+      else {
+        const inRepo = unpacked.files.find((f) => f.path === cfdPath && !f.symlink);
+        if (!inRepo)
+          throw dcmError("DCM_SERVICE_CFD_NOT_YAML", `cfdPath \`${cfdPath}\` names no file in the archive${unpacked.strippedPrefix ? ` (its top folder \`${unpacked.strippedPrefix}\` was stripped: paths are relative to it)` : ""}`);
+        cfdBytes = await readFile(join(scratch, ...cfdPath.split("/")), "utf8");
+        checkYaml(cfdBytes, cfdPath);
+      }
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+
+    const key = buildKey({
+      version: this.opts.version,
+      driver: this.opts.driver,
+      languages: this.opts.languages,
+      cfdPath,
+      cfdBytes,
+      treeHash,
+    });
+    const now = new Date().toISOString();
+    const record: BuildRecord = {
+      id: newBuildId(),
+      key,
+      owner: sub.owner,
+      state: "queued",
+      createdAt: now,
+      updatedAt: now,
+      stages: [],
+      diagnostics: [],
+      cfdPath,
+      driver: this.opts.driver,
+    };
+    await this.state.create(record);
+    await this.state.append(record.id, { type: "queued" });
+    const manifest = await this.storedManifest(key);
+    if (manifest) {
+      await this.state.update(record.id, { state: "succeeded", fromStore: true, manifest });
+      await this.state.append(record.id, { type: "state", state: "succeeded", fromStore: true });
+    } else {
+      const archive = createHash("sha256").update(sub.archive).digest("hex");
+      await this.store.putBlob(archive, sub.archive);
+      const job: BuildJob = {
+        key,
+        archive,
+        archiveKind: kind,
+        cfdPath,
+        driver: this.opts.driver,
+        ...(sub.cfdText !== undefined ? { cfdText: sub.cfdText } : {}),
+      };
+      await this.queue.enqueue(job);
+    }
+    return (await this.state.get(record.id)) ?? record;
+  }
+
+  private async storedManifest(key: string): Promise<Manifest | null> {
+    if (!(await this.store.hasDist(key))) return null;
+    const r = await this.store.readDistFile(key, "manifest.json");
+    if (!r) return null;
+    const chunks: Buffer[] = [];
+    for await (const c of r.stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Manifest;
+  }
+
+  /**
+   * Cancels one submission. When others share its job (same key, not
+   * finished) only this one ends; otherwise the job is stopped and this waits
+   * until its processes are gone (the queue sets the final state).
+   */
+  async cancel(record: BuildRecord): Promise<BuildRecord> {
+    if (FINISHED.has(record.state)) return record;
+    const others = (await this.state.activeByKey(record.key)).filter((id) => id !== record.id);
+    const markCancelled = async () => {
+      const cur = await this.state.get(record.id);
+      if (cur && !FINISHED.has(cur.state)) {
+        await this.state.update(record.id, { state: "cancelled", reason: "cancelled by the submitter" });
+        await this.state.append(record.id, { type: "state", state: "cancelled", reason: "cancelled by the submitter" });
+      }
+    };
+    if (others.length > 0) {
+      await markCancelled();
+    } else {
+      const finished = this.waitFinished(record.id, this.opts.cancelWaitMs ?? 20_000);
+      if (await this.queue.cancel(record.key)) await finished.wait;
+      else finished.stop();
+      await markCancelled();
+    }
+    return (await this.state.get(record.id)) ?? record;
+  }
+
+  private waitFinished(id: string, ms: number): { wait: Promise<void>; stop: () => void } {
+    let stop = () => {};
+    const wait = new Promise<void>((resolve) => {
+      let unsub: (() => Promise<void>) | undefined;
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(timer);
+        void unsub?.();
+        resolve();
+      };
+      stop = done;
+      void this.state
+        .subscribe(id, (e) => {
+          if (e.type === "state" && FINISHED.has(e.state)) done();
+        })
+        .then(async (u) => {
+          unsub = u;
+          const cur = await this.state.get(id);
+          if (cur && FINISHED.has(cur.state)) done();
+        });
+    });
+    return { wait, stop };
+  }
+
+  /** The dist of a key as a .tar.gz stream (reproducible: fixed times and owners), or null. */
+  async distArchive(key: string): Promise<NodeJS.ReadableStream | null> {
+    const store = this.store as ArtifactStore & { distDir?: (key: string) => Promise<string | null> };
+    const dir = store.distDir ? await store.distDir(key) : null;
+    const files = await this.store.listDist(key);
+    if (!dir || !files) return null;
+    const tar = await import("tar");
+    return tar.create(
+      { gzip: true, cwd: dir, portable: true, mtime: new Date(0) },
+      files.map((f) => f.path),
+    ) as unknown as NodeJS.ReadableStream;
+  }
+}

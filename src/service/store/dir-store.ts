@@ -1,0 +1,160 @@
+/**
+ * The directory ArtifactStore (`dcm serve --store DIR`; the default is
+ * `<dcm cache>/service`). Layout:
+ *
+ *   DIR/.dcm-store          marker: dcm made this folder (it writes into no other)
+ *   DIR/dists/<key>/…       a finished dist, as `dcm build` wrote it, plus
+ *                           .dcm-store-files.json: its file list (path, size,
+ *                           sha256), written before the dist is renamed in, so
+ *                           a dist that exists is whole
+ *   DIR/blobs/<sha256>      uploaded archives
+ *   DIR/tmp/                staging (temp names, renamed into place)
+ *   DIR/state/              the build records and event logs (state/file-state.ts)
+ *
+ * Every write goes to a temp name under tmp/ and is renamed into place, so
+ * readers never see half a dist or half a blob, and two workers that put the
+ * same key race harmlessly (the second rename finds the key there and drops
+ * its copy). Dist paths in requests are checked with runtime/abi/dist-paths.ts
+ * and resolved without following symbolic links out of the dist.
+ *
+ * Known limitations: no eviction (dists and blobs stay until removed by hand;
+ * they are content-addressed, so removing any of them is safe while no build
+ * runs); blobs of finished builds are kept (a resubmission of the same
+ * archive is answered without the upload being stored twice).
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { distPathProblem } from "../../../runtime/abi/dist-paths.js";
+import { dcmError } from "../../../runtime/diagnostics/catalog.js";
+import type { ArtifactStore, DistFile } from "../service-types.js";
+
+export const STORE_MARKER = ".dcm-store";
+const MARKER_TEXT = "dcm-store 1\nThis folder is a dcm build service store (`dcm serve --store`); dcm writes here only.\n";
+const HEX64 = /^[0-9a-f]{64}$/;
+const FILES = ".dcm-store-files.json";
+
+export class DirArtifactStore implements ArtifactStore {
+  private constructor(readonly root: string) {}
+
+  /** Opens (or creates) a store folder; refuses a folder that holds other things and no marker. */
+  static async open(root: string): Promise<DirArtifactStore> {
+    await mkdir(root, { recursive: true });
+    const marker = join(root, STORE_MARKER);
+    const has = await readFile(marker, "utf8").catch(() => null);
+    if (has === null) {
+      const entries = await readdir(root);
+      if (entries.length > 0)
+        throw dcmError(
+          "DCM_SERVICE_STORE",
+          `${root} is not empty and was not made by dcm (no ${STORE_MARKER} file): dcm does not write into a folder it did not make`,
+        );
+      await writeFile(marker, MARKER_TEXT, { flag: "wx" });
+    } else if (!has.startsWith("dcm-store 1")) {
+      throw dcmError("DCM_SERVICE_STORE", `${marker} is not a dcm store marker`);
+    }
+    for (const d of ["dists", "blobs", "tmp", "state"]) await mkdir(join(root, d), { recursive: true });
+    // Staging of a process that died mid-write: nothing refers to it.
+    for (const t of await readdir(join(root, "tmp"))) await rm(join(root, "tmp", t), { recursive: true, force: true });
+    return new DirArtifactStore(root);
+  }
+
+  /** A fresh folder under tmp/ for a build's scratch work (removed by the caller). */
+  async scratch(prefix: string): Promise<string> {
+    const dir = join(this.root, "tmp", `${prefix}-${randomBytes(6).toString("hex")}`);
+    await mkdir(dir);
+    return dir;
+  }
+
+  private checkKey(key: string): void {
+    if (!HEX64.test(key)) throw dcmError("DCM_SERVICE_STORE", `not a build key or sha256: ${key.slice(0, 80)}`);
+  }
+
+  async hasDist(key: string): Promise<boolean> {
+    this.checkKey(key);
+    return (await this.listDist(key)) !== null;
+  }
+
+  async putDist(key: string, distDir: string): Promise<void> {
+    this.checkKey(key);
+    const final = join(this.root, "dists", key);
+    if (await this.hasDist(key)) return;
+    const files = await walk(distDir);
+    const staging = await this.scratch(`dist-${key.slice(0, 12)}`);
+    const list: DistFile[] = [];
+    for (const rel of files) {
+      await mkdir(join(staging, rel, ".."), { recursive: true });
+      await copyFile(join(distDir, rel), join(staging, rel));
+      const bytes = await readFile(join(staging, rel));
+      list.push({ path: rel, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    }
+    list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    await writeFile(join(staging, FILES), JSON.stringify(list));
+    try {
+      await rename(staging, final);
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      // Another worker put the same key first: its dist is the same.
+      if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST") return;
+      throw e;
+    }
+  }
+
+  async listDist(key: string): Promise<DistFile[] | null> {
+    this.checkKey(key);
+    const text = await readFile(join(this.root, "dists", key, FILES), "utf8").catch(() => null);
+    return text === null ? null : (JSON.parse(text) as DistFile[]);
+  }
+
+  async readDistFile(
+    key: string,
+    path: string,
+    range?: { start: number; end: number },
+  ): Promise<{ stream: NodeJS.ReadableStream; size: number } | null> {
+    this.checkKey(key);
+    if (distPathProblem(path) !== null) return null;
+    const list = await this.listDist(key);
+    // Only files the list names: never a path the request made up, never through a link.
+    const entry = list?.find((f) => f.path === path);
+    if (!entry) return null;
+    const file = join(this.root, "dists", key, ...path.split("/"));
+    const st = await lstat(file).catch(() => null);
+    if (!st?.isFile()) return null;
+    const stream = range ? createReadStream(file, { start: range.start, end: range.end }) : createReadStream(file);
+    return { stream, size: range ? range.end - range.start + 1 : st.size };
+  }
+
+  /** The dist folder of a key (for packing dist.tar.gz), or null. */
+  async distDir(key: string): Promise<string | null> {
+    this.checkKey(key);
+    return (await this.listDist(key)) ? join(this.root, "dists", key) : null;
+  }
+
+  async putBlob(sha256: string, data: Buffer): Promise<void> {
+    this.checkKey(sha256);
+    const final = join(this.root, "blobs", sha256);
+    if (await stat(final).catch(() => null)) return;
+    const actual = createHash("sha256").update(data).digest("hex");
+    if (actual !== sha256) throw dcmError("DCM_SERVICE_STORE", `blob ${sha256} does not have that sha256 (it is ${actual})`);
+    const tmp = join(this.root, "tmp", `blob-${randomBytes(6).toString("hex")}`);
+    await writeFile(tmp, data, { flag: "wx" });
+    await rename(tmp, final);
+  }
+
+  async getBlob(sha256: string): Promise<Buffer | null> {
+    this.checkKey(sha256);
+    return readFile(join(this.root, "blobs", sha256)).catch(() => null);
+  }
+}
+
+/** Relative `/` paths of the regular files under dir (a dist holds no links). */
+async function walk(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await walk(dir, rel)));
+    else if (e.isFile()) out.push(rel);
+  }
+  return out;
+}
