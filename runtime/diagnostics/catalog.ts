@@ -117,6 +117,7 @@ export const CATALOG = {
   DCM_SUBMIT_STREAM: { severity: "error", title: "The build's event stream was lost and could not be resumed", fix: "The build goes on in the service: ask for its state (GET /dcm/builds/{id}) or submit again (an unchanged repository is answered from the store)." },
   DCM_SUBMIT_BUILD_FAILED: { severity: "error", title: "The build in the service failed or was cancelled", fix: "Read the diagnostics and the reason above; fix the repository or the CFD and submit again." },
   DCM_SUBMIT_DIST: { severity: "error", title: "The dist downloaded from the build service does not match what the service says it built", fix: "Submit again; if it happens again, the service's store is damaged: tell its operator." },
+
   // ---- service (src/service: dcm serve, the build runner, the store) ----
   DCM_SERVICE_UNKNOWN_BUILD: { severity: "error", title: "No build with this id belongs to this API key", fix: "Use the id (or the Location) that POST /dcm/builds answered with, with the same API key; GET /dcm/builds lists your builds." },
   DCM_SERVICE_BAD_UPLOAD: { severity: "error", title: "The build submission is not a multipart form with a `repo` archive and a `cfd` file or `cfdPath` field", fix: "Send `multipart/form-data` with `repo` = the repository as .tar.gz or .zip and `cfd` = the CFD file (or `cfdPath` = its path inside the archive); `dcm submit` does this for you." },

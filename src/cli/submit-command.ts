@@ -154,7 +154,7 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
   if (opts.json) emit({ type: "submitted", ...summary });
   else
     say(
-      `Submitted ${displayPath(repo)} (${summary.files} files, ${kib(packed.data.length)} packed) to ${opts.server}: build ${answer.id}.`,
+      `Submitted ${displayPath(repo)} (${summary.files} files, ${kib(packed.data.length)} packed) to ${opts.server.replace(/\/+$/, "")}: build ${answer.id}.`,
     );
 
   const progress = new Progress(tty);
@@ -182,7 +182,11 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
     progress.done();
   }
   const record = await client.record(answer.id);
-  const diagnostics = (record.diagnostics?.length ? record.diagnostics : live).map((d) => inRepoPath(d, repo));
+  // An uploaded CFD sits at record.cfdPath in the service's copy: its diagnostics point at the local file.
+  const uploadedCfd = "cfdText" in cfd ? { at: record.cfdPath, local: resolve(opts.cfd) } : null;
+  const diagnostics = (record.diagnostics?.length ? record.diagnostics : live).map((d) =>
+    inRepoPath(d, repo, uploadedCfd),
+  );
 
   if (final.state !== "succeeded") {
     const reason = final.reason ?? record.reason;
@@ -237,8 +241,9 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 
 /** A diagnostic's file as a path in the local repository (the service reports them relative to the repository). */
-function inRepoPath(d: Diagnostic, repo: string): Diagnostic {
+function inRepoPath(d: Diagnostic, repo: string, cfd: { at: string; local: string } | null): Diagnostic {
   if (!d.pos || isAbsolute(d.pos.file)) return d;
+  if (cfd && d.pos.file === cfd.at) return { ...d, pos: { ...d.pos, file: cfd.local } };
   const local = resolve(repo, d.pos.file);
   return relative(repo, local).startsWith("..") ? d : { ...d, pos: { ...d.pos, file: local } };
 }

@@ -31,13 +31,21 @@ import { Header, Pax } from "tar";
 import { dcmError } from "../../../runtime/diagnostics/catalog.js";
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS } from "../archive/unpack-archive.js";
 
+/**
+ * The service's default upload limit (src/service/create-build-service.ts's DEFAULT_UPLOAD_LIMIT; a
+ * test keeps the two equal): repeated here so that the client does not load the server's code.
+ */
+export const SERVICE_UPLOAD_LIMIT = 256 * 1024 * 1024;
+
 /** Left out at any depth, whatever the .gitignore files say. */
 export const ALWAYS_LEFT_OUT = [".git/", "node_modules/", "target/", "dist/"];
 
 export interface PackOptions {
   /** Absolute paths never packed (the --out folder when it is inside the repository). */
   exclude?: string[];
-  limits?: Pick<ArchiveLimits, "maxFiles" | "maxTotalBytes" | "maxFileBytes">;
+  limits?: Partial<Pick<ArchiveLimits, "maxFiles" | "maxTotalBytes" | "maxFileBytes">>;
+  /** Bytes of the .tar.gz at most (default SERVICE_UPLOAD_LIMIT). */
+  uploadLimit?: number;
 }
 
 export interface PackedEntry {
@@ -206,6 +214,15 @@ export async function packRepo(repo: string, options: PackOptions = {}): Promise
   parts.push(Buffer.alloc(BLOCK * 2));
   // zlib writes a zero mtime and the same OS byte on every call: identical tars give identical gzip bytes.
   const data = gzipSync(Buffer.concat(parts), { level: 6 });
+  if (data.length > (options.uploadLimit ?? SERVICE_UPLOAD_LIMIT))
+    throw dcmError(
+      "DCM_SUBMIT_TOO_LARGE",
+      `The packed repository is ${mib(data.length)}, more than the service's upload limit (${mib(options.uploadLimit ?? SERVICE_UPLOAD_LIMIT)}); nothing was uploaded.`,
+      {
+        suggestion:
+          "Add generated files, dependencies and data to .gitignore, or submit a smaller part of the repository.",
+      },
+    );
   return { data, sha256: createHash("sha256").update(data).digest("hex"), entries, bytes };
 }
 
