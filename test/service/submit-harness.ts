@@ -1,11 +1,13 @@
 /**
  * A real `dcm serve` on loopback for the `dcm submit` tests and benches: the
  * CLI in a child process of its own (port 0, a temporary store, one API key),
- * stopped with SIGTERM by its pid.
+ * stopped with SIGTERM by its pid. Paths from projectRoot() so that the
+ * benches (compiled into build/) use it too.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { DCM_BIN, ROOT } from "../support/run-cli.js";
+import { join } from "node:path";
+import { projectRoot } from "../../src/core/paths.js";
 
 export interface ServeHandle {
   url: string;
@@ -17,10 +19,11 @@ export interface ServeHandle {
 
 export async function startServe(store: string, extra: string[] = []): Promise<ServeHandle> {
   const key = randomBytes(32).toString("base64url");
+  const root = projectRoot();
   const child: ChildProcess = spawn(
     process.execPath,
-    [DCM_BIN, "serve", "--port", "0", "--host", "127.0.0.1", "--store", store, ...extra],
-    { cwd: ROOT, env: { ...process.env, DCM_API_KEYS: key }, stdio: ["ignore", "pipe", "pipe"] },
+    [join(root, "bin", "dcm.js"), "serve", "--port", "0", "--host", "127.0.0.1", "--store", store, ...extra],
+    { cwd: root, env: { ...process.env, DCM_API_KEYS: key }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let text = "";
   const url = await new Promise<string>((resolve, reject) => {
