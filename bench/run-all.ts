@@ -26,6 +26,8 @@ const BENCHES = [
   "sandbox-build",
   "archive-unpack",
   "build-drivers",
+  "service-latency",
+  "service-throughput",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {
