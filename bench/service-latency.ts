@@ -12,10 +12,12 @@
  *    archive (hashicorp/terraform v1.3.9, ~3 500 files, ~30 MiB, from the Go
  *    module cache as bench/terraform-build.ts gets it; each rep adds one
  *    distinct file so the store cannot answer, and the build is cancelled
- *    once its first event arrived). Timed from the 202 answer to the first
- *    event (target < 200 ms), and from the start of the upload. Baseline: the
- *    same multipart upload without a CFD, which the service reads whole and
- *    refuses (400): the upload alone.
+ *    once its first event arrived). Timed from the start of the upload to the
+ *    first event; the target (< 200 ms) is for the time after the upload,
+ *    i.e. that minus the baseline: the same multipart upload without a CFD,
+ *    which the service reads whole and refuses (400). The 202 answer to the
+ *    first event is shown apart: the service answers the POST only after it
+ *    has unpacked the archive (to compute the build key).
  *
  * Run: `npm run build && node build/bench/service-latency.js`.
  */
@@ -188,15 +190,20 @@ export async function main(): Promise<void> {
     printTable(
       ["", "p50", "p90", "p50 vs upload only"],
       [
-        row("202 answer → first SSE event", afterAnswer, uploadOnly),
         row("upload start → first SSE event", fromUpload, uploadOnly),
+        row("  of which 202 answer → first SSE event", afterAnswer, uploadOnly),
         row("baseline: the upload alone (refused, 400)", uploadOnly),
       ],
     );
+    // The upload is over once the service has read it (the baseline's time): what follows, up to the first event, counts.
+    const afterUpload = percentile(fromUpload, 50) - percentile(uploadOnly, 50);
+    console.log(
+      `\nAfter the upload (p50 upload start → first event, minus p50 of the upload alone): ${fmtMs(afterUpload)}.`,
+    );
     verdict(
-      percentile(afterAnswer, 50) < 200,
-      "first SSE event after the upload < 200 ms",
-      fmtMs(percentile(afterAnswer, 50)),
+      afterUpload < 200,
+      "first SSE event after the upload of a terraform-sized archive < 200 ms",
+      fmtMs(afterUpload),
     );
   } finally {
     await serve.stop();
