@@ -14,6 +14,11 @@
  * object per line: `{"type":"submitted",…}`, every build event as the
  * service sent it, then `{"type":"result","ok":…}` (with `diagnostics`);
  * nothing else is printed.
+ *
+ * Known limitations: Ctrl-C stops following, not the build: it goes on in
+ * the service, and submitting the same tree again joins it (or is answered
+ * from the store); `DELETE /dcm/builds/{id}` cancels it. A dist already in
+ * --out is downloaded again even when it is the one the service answers with.
  */
 import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve } from "node:path";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { list } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cmdSubmit } from "../../src/cli/submit-command.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 import { type ServeHandle, startServe } from "./submit-harness.js";
 
@@ -121,6 +122,27 @@ describe("dcm submit", () => {
     expect(lines[0]!.archiveSha256).toBe(first[0]!.archiveSha256);
     expect(lines.some((e) => e.type === "stage")).toBe(false);
     expect(lines.at(-1)).toMatchObject({ type: "result", ok: true, fromStore: true });
+  });
+
+  it("shows a progress line on a terminal instead of plain lines", async () => {
+    // A fresh variant, so that the build runs its stages (a store answer has none).
+    const variant = join(dir, "variant");
+    await cp(repo, variant, { recursive: true });
+    await writeFile(join(variant, "extra.txt"), "a change\n");
+    const written: string[] = [];
+    const tty = { isTTY: true, write: (s: string) => written.push(s) > 0 } as unknown as NodeJS.WriteStream;
+    const err: string[] = [];
+    const code = await cmdSubmit(
+      [variant, "--cfd", join(variant, "dcm.yaml"), "--server", serve.url, "--out", join(dir, "out-tty")],
+      { out: () => {}, err: (s) => err.push(s) },
+      env(serve.key),
+      tty,
+    );
+    expect(code, err.join("")).toBe(0);
+    expect(written.some((w) => w.startsWith("\r\x1b[2K[") && w.includes("analysis"))).toBe(true);
+    expect(written.at(-1)).toBe("\r\x1b[2K");
+    expect(err.join("")).not.toMatch(/^stage /m);
+    expect(err.join("")).toMatch(/^Built \d+ fragments into /m);
   });
 
   it("exits non-zero with the diagnostic at the CFD's file:line:col when the build fails", async () => {
