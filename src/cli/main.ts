@@ -292,6 +292,13 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--events takes \`ndjson\` (got \`${values.events}\`).`);
   // --events ndjson: one JSON object a line on stdout, as things happen (the build service runs `dcm build` so).
   const events = values.events === "ndjson" ? (e: object) => io.out(`${JSON.stringify(e)}\n`) : undefined;
+  if (process.env.DCM_EXIT_ON_STDIN_EOF === "1") {
+    // The build service holds our stdin: when it dies (even by SIGKILL) the pipe closes and this build
+    // stops as on SIGTERM (temporaries removed, toolchain steps killed) instead of running on orphaned.
+    process.stdin.on("end", () => process.kill(process.pid, "SIGTERM"));
+    process.stdin.resume();
+    (process.stdin as { unref?: () => void }).unref?.();
+  }
   const driver = values.driver as string | undefined;
   if (driver !== undefined && !["sandbox", "container", "local"].includes(driver))
     throw new UsageError(`--driver must be sandbox, container or local (got \`${driver}\`).`);

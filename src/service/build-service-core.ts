@@ -70,6 +70,11 @@ export class BuildServiceCore {
   readonly queue: BuildQueue;
   private closing = false;
   private seq = 0;
+  /**
+   * Archives already checked, by sha256 (and cfdPath): their tree hash and the CFD found in them.
+   * The same bytes unpack the same way under the same limits, so a resubmission skips the unpacking.
+   */
+  private readonly checked = new Map<string, { treeHash: string; cfdFromArchive?: string }>();
 
   constructor(private readonly opts: CoreOptions) {
     this.store = opts.store;
@@ -99,25 +104,15 @@ export class BuildServiceCore {
     if (pathProblem) throw dcmError("DCM_SERVICE_BAD_UPLOAD", `cfdPath \`${cfdPath.slice(0, 200)}\` ${pathProblem}`);
     if (sub.cfdText !== undefined) checkYaml(sub.cfdText, "the uploaded CFD");
 
-    // Unpacked here, with every check, before anything is queued: a hostile archive is refused now (4xx).
-    await mkdir(this.opts.workDir, { recursive: true });
-    const scratch = join(this.opts.workDir, `submit-${process.pid}-${Date.now().toString(36)}-${++this.seq}`);
-    let treeHash: string;
-    let cfdBytes: string;
-    try {
-      const unpacked = await unpackArchive(sub.archive, kind, scratch, this.opts.archiveLimits ?? {});
-      treeHash = unpacked.treeHash;
-      if (sub.cfdText !== undefined) cfdBytes = sub.cfdText;
-      else {
-        const inRepo = unpacked.files.find((f) => f.path === cfdPath && !f.symlink);
-        if (!inRepo)
-          throw dcmError("DCM_SERVICE_CFD_NOT_YAML", `cfdPath \`${cfdPath}\` names no file in the archive${unpacked.strippedPrefix ? ` (its top folder \`${unpacked.strippedPrefix}\` was stripped: paths are relative to it)` : ""}`);
-        cfdBytes = await readFile(join(scratch, ...cfdPath.split("/")), "utf8");
-        checkYaml(cfdBytes, cfdPath);
-      }
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
+    const archive = createHash("sha256").update(sub.archive).digest("hex");
+    const memoKey = `${archive}\0${sub.cfdText === undefined ? cfdPath : ""}`;
+    let checked = this.checked.get(memoKey);
+    if (!checked) {
+      checked = await this.check(sub, kind, cfdPath);
+      this.checked.set(memoKey, checked);
+      if (this.checked.size > 1000) this.checked.delete(this.checked.keys().next().value!);
     }
+    const cfdBytes = sub.cfdText ?? checked.cfdFromArchive!;
 
     const key = buildKey({
       version: this.opts.version,
@@ -125,7 +120,7 @@ export class BuildServiceCore {
       languages: this.opts.languages,
       cfdPath,
       cfdBytes,
-      treeHash,
+      treeHash: checked.treeHash,
     });
     const now = new Date().toISOString();
     const record: BuildRecord = {
@@ -147,7 +142,6 @@ export class BuildServiceCore {
       await this.state.update(record.id, { state: "succeeded", fromStore: true, manifest });
       await this.state.append(record.id, { type: "state", state: "succeeded", fromStore: true });
     } else {
-      const archive = createHash("sha256").update(sub.archive).digest("hex");
       await this.store.putBlob(archive, sub.archive);
       const job: BuildJob = {
         key,
@@ -160,6 +154,31 @@ export class BuildServiceCore {
       await this.queue.enqueue(job);
     }
     return (await this.state.get(record.id)) ?? record;
+  }
+
+  /** Unpacks the archive with every check, before anything is queued: a hostile one is refused now (4xx). */
+  private async check(
+    sub: Submission,
+    kind: "tar.gz" | "zip",
+    cfdPath: string,
+  ): Promise<{ treeHash: string; cfdFromArchive?: string }> {
+    await mkdir(this.opts.workDir, { recursive: true });
+    const scratch = join(this.opts.workDir, `submit-${process.pid}-${Date.now().toString(36)}-${++this.seq}`);
+    try {
+      const unpacked = await unpackArchive(sub.archive, kind, scratch, this.opts.archiveLimits ?? {});
+      if (sub.cfdText !== undefined) return { treeHash: unpacked.treeHash };
+      const inRepo = unpacked.files.find((f) => f.path === cfdPath && !f.symlink);
+      if (!inRepo)
+        throw dcmError(
+          "DCM_SERVICE_CFD_NOT_YAML",
+          `cfdPath \`${cfdPath}\` names no file in the archive${unpacked.strippedPrefix ? ` (its top folder \`${unpacked.strippedPrefix}\` was stripped: paths are relative to it)` : ""}`,
+        );
+      const cfdFromArchive = await readFile(join(scratch, ...cfdPath.split("/")), "utf8");
+      checkYaml(cfdFromArchive, cfdPath);
+      return { treeHash: unpacked.treeHash, cfdFromArchive };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   }
 
   private async storedManifest(key: string): Promise<Manifest | null> {

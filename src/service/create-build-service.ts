@@ -29,8 +29,11 @@ export interface BuildServiceOptions {
   store: ArtifactStore;
   state: BuildStateStore;
   queue: BuildQueue;
-  /** Closed after the queue and the state store (a Redis connection, …). */
-  onClose?: () => Promise<void>;
+  /**
+   * Closes the backends on close() (a Redis backend's own close: its workers, queue and state
+   * store). Absent: queue.close(), then state.close().
+   */
+  closeBackends?: () => Promise<void>;
   apiKeys: readonly string[];
   driver?: BuildDriver;
   /** Scratch folders of submissions (default: the store's tmp/ when it is a directory store). */
@@ -70,7 +73,7 @@ export async function createBuildService(opts: BuildServiceOptions): Promise<Bui
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1024 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkError,
     // Slow uploads of large archives: the whole request may take minutes, but not forever.
     requestTimeout: 10 * 60_000,
@@ -97,9 +100,11 @@ export async function createBuildService(opts: BuildServiceOptions): Promise<Bui
     close() {
       closed ??= (async () => {
         core.stopAccepting();
-        await opts.queue.close();
-        await opts.state.close();
-        await opts.onClose?.();
+        if (opts.closeBackends) await opts.closeBackends();
+        else {
+          await opts.queue.close();
+          await opts.state.close();
+        }
         // Event streams end with the server.
         app.server.closeAllConnections?.();
         await app.close();

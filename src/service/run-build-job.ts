@@ -147,7 +147,14 @@ function runChild(
   graceMs: number,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // stdin is a pipe the child watches (DCM_EXIT_ON_STDIN_EOF): if this process dies, even by SIGKILL, the build stops.
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...env, DCM_EXIT_ON_STDIN_EOF: "1" },
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    child.stdin.on("error", () => {});
     let stopped: ChildOutcome["stopped"];
     let killTimer: NodeJS.Timeout | undefined;
     const group = (sig: NodeJS.Signals) => {

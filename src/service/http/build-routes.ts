@@ -38,8 +38,9 @@ const MALFORMED = new Set(["DCM_ARCHIVE_KIND", "DCM_ARCHIVE_CORRUPT", "DCM_ARCHI
 export function statusOfDcmError(e: DcmError): number {
   const code = e.diagnostics[0]?.code ?? "";
   if (code === "DCM_ARCHIVE_DEST" || code === "DCM_SERVICE_STORE") return 500;
-  if (code.startsWith("DCM_ARCHIVE_")) return MALFORMED.has(code) ? 400 : 422;
-  if (code === "DCM_REDIS_UNAVAILABLE" || code === "DCM_SERVICE_UNAVAILABLE") return 503;
+  if (code.split("_")[1] === "ARCHIVE") return MALFORMED.has(code) ? 400 : 422;
+  // The service shutting down, or its Redis unreachable (DCM_REDIS_UNAVAILABLE of the Redis backend).
+  if (code.endsWith("_UNAVAILABLE")) return 503;
   return 400;
 }
 

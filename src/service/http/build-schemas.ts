@@ -114,7 +114,8 @@ export const SERVICE_COMPONENTS: Record<string, JsonSchema> = {
 const idParams: JsonSchema = {
   type: "object",
   required: ["id"],
-  properties: { id: { type: "string", pattern: "^[0-9a-f]{24}$", description: "The build id POST answered with." } },
+  // Any string (up to 100 characters): an id that is not one of this key's builds is a 404, whatever its form.
+  properties: { id: { type: "string", minLength: 1, maxLength: 100, description: "The build id POST answered with." } },
 };
 
 const errors = (...codes: number[]): Record<number, JsonSchema> =>

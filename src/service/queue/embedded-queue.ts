@@ -4,7 +4,9 @@
  * default: the cores, os.availableParallelism()).
  *
  * - One job per build key: a submission whose key is queued or running joins
- *   it (the service creates its record first, so the job's fan-out finds it).
+ *   it (the service creates its record first, so the job's fan-out finds it);
+ *   one that joins a running job is set running and gets the job's events so
+ *   far first, so that its history is the whole build's.
  * - The queue owns the state of the job's submissions: it sets them
  *   `running`, fans the runner's events and stage timings out to every
  *   unfinished submission of the key (state.activeByKey), and sets their final
@@ -32,6 +34,12 @@ interface Running {
   controller: AbortController;
   started: boolean;
   done: Promise<void>;
+  /** The job's events so far (for submissions that join it), and the order they are fanned out in. */
+  log: NewBuildEvent[];
+  stages: Map<string, StageTiming>;
+  chain: Promise<void>;
+  /** Submissions that have the job's history. */
+  told: Set<string>;
 }
 
 export class EmbeddedBuildQueue implements BuildQueue {
@@ -49,13 +57,25 @@ export class EmbeddedBuildQueue implements BuildQueue {
 
   async enqueue(job: BuildJob): Promise<void> {
     if (this.closed) throw new Error("the build queue is closed");
-    if (this.jobs.has(job.key)) return;
+    const existing = this.jobs.get(job.key);
+    if (existing) {
+      if (existing.started) await this.serial(existing, () => this.catchUp(job.key, existing));
+      return;
+    }
     const controller = new AbortController();
-    const entry: Running = { controller, started: false, done: Promise.resolve() };
+    const entry: Running = {
+      controller,
+      started: false,
+      done: Promise.resolve(),
+      log: [],
+      stages: new Map(),
+      chain: Promise.resolve(),
+      told: new Set(),
+    };
     this.jobs.set(job.key, entry);
     entry.done = this.limit(() => {
       entry.started = true;
-      return this.runJob(job, controller.signal);
+      return this.runJob(job, entry);
     }).catch(() => {});
   }
 
@@ -85,26 +105,47 @@ export class EmbeddedBuildQueue implements BuildQueue {
     await Promise.all(ids.map(fn));
   }
 
-  private async runJob(job: BuildJob, signal: AbortSignal): Promise<void> {
+  /** Runs fn after the job's earlier reports: submissions see its events in one order. */
+  private serial(entry: Running, fn: () => Promise<void>): Promise<void> {
+    const next = entry.chain.then(fn);
+    entry.chain = next.catch(() => {});
+    return next;
+  }
+
+  /** Submissions of the key that have not seen the job yet: set running, given the events so far. */
+  private async catchUp(key: string, entry: Running): Promise<void> {
+    const ids = (await this.state.activeByKey(key)).filter((id) => !entry.told.has(id));
+    await Promise.all(
+      ids.map(async (id) => {
+        entry.told.add(id);
+        await this.state.update(id, { state: "running", stages: [...entry.stages.values()] });
+        await this.state.append(id, { type: "state", state: "running" });
+        for (const e of entry.log) await this.state.append(id, e);
+      }),
+    );
+  }
+
+  private async runJob(job: BuildJob, entry: Running): Promise<void> {
+    const signal = entry.controller.signal;
     if (signal.aborted) {
       await this.finish(job.key, this.aborted(signal));
       return;
     }
-    await this.fanOut(job.key, async (id) => {
-      await this.state.update(id, { state: "running" });
-      await this.state.append(id, { type: "state", state: "running" });
-    });
-    const stages = new Map<string, StageTiming>();
+    await this.serial(entry, () => this.catchUp(job.key, entry));
     const reporter = {
-      event: async (e: NewBuildEvent) => {
-        if (e.type === "state") return;
-        await this.fanOut(job.key, (id) => this.state.append(id, e));
-      },
-      stage: async (s: StageTiming) => {
-        stages.set(s.name, s);
-        const list = [...stages.values()];
-        await this.fanOut(job.key, (id) => this.state.update(id, { stages: list }));
-      },
+      event: (e: NewBuildEvent) =>
+        e.type === "state"
+          ? Promise.resolve()
+          : this.serial(entry, async () => {
+              entry.log.push(e);
+              await this.fanOut(job.key, (id) => (entry.told.has(id) ? this.state.append(id, e) : Promise.resolve()));
+            }),
+      stage: (s: StageTiming) =>
+        this.serial(entry, async () => {
+          entry.stages.set(s.name, s);
+          const list = [...entry.stages.values()];
+          await this.fanOut(job.key, (id) => (entry.told.has(id) ? this.state.update(id, { stages: list }) : Promise.resolve()));
+        }),
     };
     let result: JobResult;
     try {
@@ -113,6 +154,7 @@ export class EmbeddedBuildQueue implements BuildQueue {
       result = { state: "failed", reason: `the build runner failed: ${(e as Error).message}`, diagnostics: [] };
     }
     if (signal.aborted && result.state !== "succeeded") result = { ...result, ...this.aborted(signal) };
+    await entry.chain;
     await this.finish(job.key, result);
   }
 
