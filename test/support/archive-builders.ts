@@ -93,6 +93,8 @@ export interface ZipItem {
   flags?: number;
   /** 0 stored, 8 deflate (default), or any other number (written as stored bytes). */
   method?: number;
+  /** CRC-32 written in the headers, when it must lie. */
+  crc?: number;
   /** Uncompressed size declared in the headers, when it must lie. */
   declaredSize?: number;
   /** MS-DOS attributes (0x10: folder) in the external attributes, for a zip made on Windows (no `mode`). */
@@ -112,7 +114,7 @@ export function zipBytes(items: ZipItem[]): Buffer {
     const data = it.data === undefined ? Buffer.alloc(0) : Buffer.from(it.data);
     const method = it.method ?? 8;
     const stored = method === 8 ? deflateRawSync(data) : data;
-    const crc = crc32(data);
+    const crc = it.crc ?? crc32(data);
     const size = it.declaredSize ?? data.length;
     const flags = it.flags ?? 0x800;
     const local = Buffer.alloc(30);

@@ -5,7 +5,8 @@
  *
  * - Files are created with O_CREAT|O_EXCL|O_NOFOLLOW in folders this writer
  *   made itself, mode 644 or 755 (fchmod on the open file: no setuid, no
- *   owner). Nothing is ever opened through a symbolic link: links are only
+ *   owner); files up to 256 KiB are written synchronously in one go, the
+ *   event loop getting its turn every 10 ms. Nothing is opened through a symbolic link: links are only
  *   recorded while entries arrive, and an entry whose path passes through one
  *   is refused (the "link, then a file under it" trick). Links are created
  *   last, after every link of the finished tree resolved inside the root
@@ -26,8 +27,8 @@
  * LINK_STEP_BUDGET steps in all; a tree of links beyond it is refused.
  */
 import { createHash } from "node:crypto";
-import { constants } from "node:fs";
-import { copyFile, type FileHandle, mkdir, open, readdir, rename, rmdir, symlink } from "node:fs/promises";
+import { closeSync, constants, fchmodSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { copyFile, type FileHandle, open, readdir, rename, rmdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { refuse } from "./archive-refusal.js";
 import { checkSymlinkTarget, entrySegments, hardLinkSegments } from "./entry-names.js";
@@ -86,6 +87,10 @@ export const MAX_HOPS = 40;
 export const LINK_STEP_BUDGET = 2_000_000;
 
 const LINK_BATCH = 16;
+/** Files up to this size are written synchronously in one go (see TreeWriter.file). */
+export const SMALL_FILE_BYTES = 256 * 1024;
+/** The longest the unpacker keeps the event loop to itself. */
+const YIELD_MS = 10;
 const FILE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
 export class TreeWriter {
@@ -93,6 +98,7 @@ export class TreeWriter {
   private entries = 0;
   private bytes = 0;
   private open: FileHandle | undefined;
+  private lastYield = performance.now();
 
   constructor(
     private readonly dest: string,
@@ -102,6 +108,7 @@ export class TreeWriter {
 
   /** Checks an entry and writes it (a file's bytes go to the sink returned). */
   async begin(e: RawEntry): Promise<FileSink | undefined> {
+    await this.breathe();
     this.signal?.throwIfAborted();
     const segments = entrySegments(e.name, this.limits);
     if (segments.length === 0) {
@@ -111,7 +118,7 @@ export class TreeWriter {
     if (e.kind === "special")
       refuse("DCM_ARCHIVE_ENTRY_TYPE", `the entry is a ${e.typeName}, not a file, folder or link`, e.name);
     const key = segments.join("/");
-    await this.parents(segments, e.name);
+    this.parents(segments, e.name);
     const existing = this.nodes.get(key);
     if (existing) {
       if (existing.type === "dir" && e.kind === "dir") return undefined;
@@ -125,7 +132,7 @@ export class TreeWriter {
     const path = join(this.dest, ...segments);
     switch (e.kind) {
       case "dir":
-        await this.mkdir(path, e.name);
+        this.mkdir(path, e.name);
         this.nodes.set(key, { type: "dir" });
         return undefined;
       case "symlink":
@@ -140,7 +147,7 @@ export class TreeWriter {
     }
   }
 
-  private async parents(segments: string[], name: string): Promise<void> {
+  private parents(segments: string[], name: string): void {
     let key = "";
     for (let i = 1; i < segments.length; i++) {
       key = i === 1 ? segments[0]! : `${key}/${segments[i - 1]}`;
@@ -159,7 +166,7 @@ export class TreeWriter {
         );
       if (!node) {
         this.claim(name);
-        await this.mkdir(join(this.dest, ...segments.slice(0, i)), name);
+        this.mkdir(join(this.dest, ...segments.slice(0, i)), name);
         this.nodes.set(key, { type: "dir" });
       }
     }
@@ -175,19 +182,8 @@ export class TreeWriter {
       );
   }
 
-  private async mkdir(path: string, name: string): Promise<void> {
-    try {
-      await mkdir(path, { mode: 0o755 });
-    } catch (err) {
-      // Only a case-insensitive (or normalising) file system gets here: the writer made every folder itself.
-      if ((err as NodeJS.ErrnoException).code === "EEXIST")
-        refuse(
-          "DCM_ARCHIVE_DUPLICATE",
-          "the path collides with another entry on this file system (letter case or Unicode form)",
-          name,
-        );
-      throw err;
-    }
+  private mkdir(path: string, name: string): void {
+    collisionAware(() => mkdirSync(path, { mode: 0o755 }), name);
   }
 
   /** Checks a file that reaches `fileSize` bytes when `more` bytes are added to the archive's total. */
@@ -226,36 +222,61 @@ export class TreeWriter {
 
   private async file(e: RawEntry, key: string, path: string): Promise<FileSink> {
     this.count(e.size, e.size, e.name);
-    let fh: FileHandle;
-    try {
-      fh = await open(path, FILE_FLAGS, 0o644);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "EEXIST")
-        refuse(
-          "DCM_ARCHIVE_DUPLICATE",
-          "the path collides with another entry on this file system (letter case or Unicode form)",
-          e.name,
-        );
-      throw err;
-    }
-    this.open = fh;
+    const mode = e.executable ? 0o755 : 0o644;
     const hash = createHash("sha256");
     let size = 0;
+    const counted = (chunk: Buffer) => {
+      size += chunk.length;
+      this.count(size, chunk.length, e.name);
+      this.bytes += chunk.length;
+      hash.update(chunk);
+    };
+    const done = () =>
+      this.nodes.set(key, { type: "file", size, sha256: hash.digest("hex"), executable: e.executable, name: e.name });
+    if (e.size <= SMALL_FILE_BYTES) {
+      // Most files of a repository are small: held until their end, then written in one go, synchronously
+      // (four async round trips per file through libuv's pool made unpacking I/O-latency bound).
+      const chunks: Buffer[] = [];
+      return {
+        write: async (chunk) => {
+          counted(chunk);
+          if (size > SMALL_FILE_BYTES)
+            refuse("DCM_ARCHIVE_CORRUPT", "the entry holds more bytes than its header says", e.name);
+          chunks.push(chunk);
+        },
+        end: async () => {
+          const fd = collisionAware(() => openSync(path, FILE_FLAGS, mode), e.name);
+          try {
+            writeFileSync(fd, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+            fchmodSync(fd, mode);
+          } finally {
+            closeSync(fd);
+          }
+          done();
+        },
+      };
+    }
+    const fh = await collisionAware(() => open(path, FILE_FLAGS, 0o644), e.name);
+    this.open = fh;
     return {
       write: async (chunk) => {
-        size += chunk.length;
-        this.count(size, chunk.length, e.name);
-        this.bytes += chunk.length;
-        hash.update(chunk);
+        counted(chunk);
         await fh.write(chunk);
       },
       end: async () => {
-        await fh.chmod(e.executable ? 0o755 : 0o644);
+        await fh.chmod(mode);
         await fh.close();
         this.open = undefined;
-        this.nodes.set(key, { type: "file", size, sha256: hash.digest("hex"), executable: e.executable, name: e.name });
+        done();
       },
     };
+  }
+
+  /** Lets the event loop run (HTTP, SSE, other builds) at least every YIELD_MS of unpacking. */
+  private async breathe(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastYield = performance.now();
   }
 
   /** Closes a file left open by a refusal (its bytes are removed with the rest by the caller). */
@@ -358,6 +379,25 @@ function resolveInside(
       cur.pop();
       queue = [...node.target.split("/"), ...queue];
     }
+  }
+}
+
+/** Runs `create`; EEXIST (only a case-insensitive or normalising file system gets there) is a duplicate. */
+function collisionAware<T>(create: () => T, name: string): T {
+  const duplicate = (err: unknown): never => {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      refuse(
+        "DCM_ARCHIVE_DUPLICATE",
+        "the path collides with another entry on this file system (letter case or Unicode form)",
+        name,
+      );
+    throw err;
+  };
+  try {
+    const r = create();
+    return (r instanceof Promise ? r.catch(duplicate) : r) as T;
+  } catch (err) {
+    return duplicate(err);
   }
 }
 

@@ -91,6 +91,8 @@ export interface Case {
   /** The entry named in the refusal (checked in the message too). */
   entry?: string;
   limits?: Partial<ArchiveLimits>;
+  /** A word the refusal's message must hold (what the entry is, the limit…). */
+  says?: string;
 }
 
 /** Unpacks the case's archive beside a sentinel: refused with its code (and entry), nothing left. */
@@ -101,5 +103,6 @@ export async function refusedAndClean(work: string, c: Case): Promise<void> {
     expect((err as ArchiveRefusal).entry).toBe(c.entry);
     expect(err.message).toContain(JSON.stringify(c.entry));
   }
+  if (c.says !== undefined) expect(err.message).toContain(c.says);
   expectUntouched(dir);
 }

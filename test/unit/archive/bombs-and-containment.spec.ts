@@ -212,6 +212,37 @@ describe("the caller's controls", () => {
   });
 });
 
+describe("large files stream", () => {
+  it("files over 256 KiB (streamed, not held) unpack byte for byte from tar.gz and zip", async () => {
+    const big = Buffer.from(Array.from({ length: 700 * 1024 }, (_, i) => (i * 7919) & 0xff));
+    const sha = createHash("sha256").update(big).digest("hex");
+    for (const [kind, archive] of [
+      ["tar.gz", tarGz([{ name: "big.bin", data: big, mode: 0o755 }, file("small")])],
+      [
+        "zip",
+        zipBytes([
+          { name: "big.bin", data: big, mode: 0o100755 },
+          { name: "small", data: "x\n" },
+        ]),
+      ],
+    ] as const) {
+      const { dest } = stage();
+      const result = await unpackArchive(archive, kind, dest);
+      expect(result.files.find((f) => f.path === "big.bin")).toEqual({
+        path: "big.bin",
+        size: big.length,
+        sha256: sha,
+        executable: true,
+      });
+      expect(
+        createHash("sha256")
+          .update(readFileSync(join(dest, "big.bin")))
+          .digest("hex"),
+      ).toBe(sha);
+    }
+  });
+});
+
 describe("limits are exact", () => {
   const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
   // Four nodes: a.bin, x/, x/y/ (implied by the path) and x/y/b.bin.

@@ -200,6 +200,7 @@ const TAR_CASES: Case[] = [
     bytes: () => tarGz([ok, { name: "tty", type: "3" }]),
     code: "DCM_ARCHIVE_ENTRY_TYPE",
     entry: "tty",
+    says: "CharacterDevice",
   },
   {
     title: "block device",
@@ -212,6 +213,7 @@ const TAR_CASES: Case[] = [
     kind: "tar.gz",
     bytes: () => tarGz([ok, { name: "fifo", type: "6" }]),
     code: "DCM_ARCHIVE_ENTRY_TYPE",
+    says: "FIFO",
   },
   {
     title: "GNU sparse file",
