@@ -143,47 +143,51 @@ export async function main(): Promise<void> {
     const uploadOnly: number[] = [];
     let size = 0;
     let files = 0;
-    for (let i = 0; i < TF_REPS; i++) {
-      await writeFile(join(tf, ".dcm-bench-variant"), `${Date.now()}-${i}\n`);
-      const p = await packRepo(tf);
-      size = p.data.length;
-      files = p.entries.length;
-      const form = new FormData();
-      form.append("repo", new Blob([new Uint8Array(p.data)]), "repo.tar.gz");
-      const t0 = performance.now();
-      const bare = await fetch(`${serve.url}/dcm/builds`, {
-        method: "POST",
-        body: form,
-        headers: { authorization: `Bearer ${serve.key}` },
-      });
-      await bare.arrayBuffer();
-      if (bare.status !== 400) throw new Error(`the upload without a CFD was answered ${bare.status}, not 400`);
-      uploadOnly.push(performance.now() - t0);
-      const t1 = performance.now();
-      const { id } = await client.submit(p.data, { cfdText: cfd, name: "dcm.yaml" });
-      const t2 = performance.now();
-      let firstAt = 0;
-      const ac = new AbortController();
-      await client
-        .follow(
-          id,
-          () => {
-            if (!firstAt) {
-              firstAt = performance.now();
-              ac.abort();
-            }
-          },
-          ac.signal,
-        )
-        .catch(() => {});
-      afterAnswer.push(firstAt - t2);
-      fromUpload.push(firstAt - t1);
-      await fetch(`${serve.url}/dcm/builds/${id}`, {
-        method: "DELETE",
-        headers: { authorization: `Bearer ${serve.key}` },
-      });
+    // A distinct file per rep (removed after, also on a failure) so that the store cannot answer.
+    try {
+      for (let i = 0; i < TF_REPS; i++) {
+        await writeFile(join(tf, ".dcm-bench-variant"), `${Date.now()}-${i}\n`);
+        const p = await packRepo(tf);
+        size = p.data.length;
+        files = p.entries.length;
+        const form = new FormData();
+        form.append("repo", new Blob([new Uint8Array(p.data)]), "repo.tar.gz");
+        const t0 = performance.now();
+        const bare = await fetch(`${serve.url}/dcm/builds`, {
+          method: "POST",
+          body: form,
+          headers: { authorization: `Bearer ${serve.key}` },
+        });
+        await bare.arrayBuffer();
+        if (bare.status !== 400) throw new Error(`the upload without a CFD was answered ${bare.status}, not 400`);
+        uploadOnly.push(performance.now() - t0);
+        const t1 = performance.now();
+        const { id } = await client.submit(p.data, { cfdText: cfd, name: "dcm.yaml" });
+        const t2 = performance.now();
+        let firstAt = 0;
+        const ac = new AbortController();
+        await client
+          .follow(
+            id,
+            () => {
+              if (!firstAt) {
+                firstAt = performance.now();
+                ac.abort();
+              }
+            },
+            ac.signal,
+          )
+          .catch(() => {});
+        afterAnswer.push(firstAt - t2);
+        fromUpload.push(firstAt - t1);
+        await fetch(`${serve.url}/dcm/builds/${id}`, {
+          method: "DELETE",
+          headers: { authorization: `Bearer ${serve.key}` },
+        });
+      }
+    } finally {
+      await rm(join(tf, ".dcm-bench-variant"), { force: true });
     }
-    await rm(join(tf, ".dcm-bench-variant"), { force: true });
     console.log(
       `\nTerraform-sized upload: ${files} files, ${fmtBytes(size)} packed; ${TF_REPS} reps, each build cancelled after its first event.\n`,
     );

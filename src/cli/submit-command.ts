@@ -52,6 +52,10 @@ export async function cmdSubmit(
   env: NodeJS.ProcessEnv = process.env,
   tty: NodeJS.WriteStream | null = process.stderr,
 ): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(`${SUBMIT_USAGE}\n`);
+    return 0;
+  }
   const json = args.includes("--json");
   try {
     return await submit(args, io, env, json ? null : tty);
