@@ -125,4 +125,5 @@ export async function ensureExampleDist(): Promise<BuildReport> {
 }
 
 /** The glue resolver of loadDist, from the adapter registry. */
-export const glueResolver = (lang: string, target: ManifestModule["target"]): string | undefined => glueFor(lang, target);
+export const glueResolver = (lang: string, target: ManifestModule["target"]): string | undefined =>
+  glueFor(lang, target);

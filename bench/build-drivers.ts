@@ -22,7 +22,18 @@ import { projectRoot } from "../src/core/paths.js";
 import { findEngine } from "../toolchains/container/engine.js";
 import { ensureImage } from "../toolchains/container/image.js";
 import { findBwrap, policyFor, runStep, type StepDriver, withSandboxPolicy } from "../toolchains/sandbox.js";
-import { banner, benchTmp, fmtMs, fmtRatio, fmtSpread, isMain, printTable, stats, timeMs, verdict } from "./bench-util.js";
+import {
+  banner,
+  benchTmp,
+  fmtMs,
+  fmtRatio,
+  fmtSpread,
+  isMain,
+  printTable,
+  stats,
+  timeMs,
+  verdict,
+} from "./bench-util.js";
 
 const REPS = Number(process.env.REPS ?? 2);
 const EXAMPLES = [
@@ -31,7 +42,10 @@ const EXAMPLES = [
 ];
 
 export async function main(): Promise<void> {
-  banner("build-drivers", "buildDist cold (module cache empty) and warm (module cache full) per driver: sandbox, container, local");
+  banner(
+    "build-drivers",
+    "buildDist cold (module cache empty) and warm (module cache full) per driver: sandbox, container, local",
+  );
   const drivers: StepDriver[] = ["local"];
   if (await findBwrap()) drivers.push("sandbox");
   else console.log("bubblewrap is not installed: no sandbox column.");
@@ -48,10 +62,24 @@ export async function main(): Promise<void> {
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
 
-  const step = { phase: "compile" as const, label: "true", command: "true", args: [], cwd: root, inputs: [], scratch: [root] };
+  const step = {
+    phase: "compile" as const,
+    label: "true",
+    command: "true",
+    args: [],
+    cwd: root,
+    inputs: [],
+    scratch: [root],
+  };
   const stepMs = new Map<StepDriver, number>();
-  for (const d of drivers) stepMs.set(d, (await timeMs(() => runStep(step, policyFor(d)), d === "container" ? 5 : 20, 1)).median);
-  const rows: string[][] = [["one step (`true`)", ...drivers.map((d) => `${fmtMs(stepMs.get(d)!)} (${fmtRatio(stepMs.get(d)! / stepMs.get("local")!)})`)]];
+  for (const d of drivers)
+    stepMs.set(d, (await timeMs(() => runStep(step, policyFor(d)), d === "container" ? 5 : 20, 1)).median);
+  const rows: string[][] = [
+    [
+      "one step (`true`)",
+      ...drivers.map((d) => `${fmtMs(stepMs.get(d)!)} (${fmtRatio(stepMs.get(d)! / stepMs.get("local")!)})`),
+    ],
+  ];
 
   let worstCold = 0;
   for (const ex of EXAMPLES) {

@@ -85,9 +85,19 @@ async function main(): Promise<void> {
     `Event-loop delay of a real server while GET /dcm/api/clients is paged (limit 1000) at ${n} clients, against idle.`,
   );
   const report = await ensureExampleDist();
-  const child = spawn(process.execPath, [...(process.env.DCM_BENCH_TRACE_GC ? ["--trace-gc"] : []), fileURLToPath(import.meta.url), "--serve", report.outDir, String(n)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.DCM_BENCH_TRACE_GC ? ["--trace-gc"] : []),
+      fileURLToPath(import.meta.url),
+      "--serve",
+      report.outDir,
+      String(n),
+    ],
+    {
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const first = await new Promise<string>((resolve, reject) => {
     // Other lines (--trace-gc with DCM_BENCH_TRACE_GC=1) go to stderr.
     createInterface({ input: child.stdout! }).on("line", (l) =>

@@ -81,7 +81,12 @@ type RawExports = Record<string, CallableFunction> & { memory: WebAssembly.Memor
 async function rawExports(dir: string, module: ManifestModule, bytes: Uint8Array, m: Manifest): Promise<RawExports> {
   if (module.glue) {
     const glue = (await import(pathToFileURL(join(dir, module.glue.file)).href)) as { default: ModuleLoader };
-    const inst = await glue.default.load({ module, bytes, fragments: m.fragments.filter((f) => module.fragments.includes(f.id)), types: m.types });
+    const inst = await glue.default.load({
+      module,
+      bytes,
+      fragments: m.fragments.filter((f) => module.fragments.includes(f.id)),
+      types: m.types,
+    });
     return (inst as unknown as { ex: RawExports }).ex;
   }
   const mod = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
@@ -162,7 +167,14 @@ async function buildTimes(lang: string) {
   const bytes = await readFile(join(out, client.file));
   const callable = first.manifest.fragments.filter((f) => f.signature).length;
   await rm(cacheDir, { recursive: true, force: true });
-  return { cold, rebuild: stats(again), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, file: client.file, callable };
+  return {
+    cold,
+    rebuild: stats(again),
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    file: client.file,
+    callable,
+  };
 }
 
 /** The native plugin through the blocking channel of its worker (dist.callSync on the server). */
@@ -263,10 +275,17 @@ export async function main(): Promise<void> {
         `${mbps(c.server.sum.median).toFixed(0)} MB/s`,
       ]);
     }
-    verdict(mbps(c.sum.median) >= 200, `${lang}: 1 MB float64 list across the boundary ≥ 200 MB/s`, `${mbps(c.sum.median).toFixed(0)} MB/s`);
+    verdict(
+      mbps(c.sum.median) >= 200,
+      `${lang}: 1 MB float64 list across the boundary ≥ 200 MB/s`,
+      `${mbps(c.sum.median).toFixed(0)} MB/s`,
+    );
   }
   console.log("\nBuild of the parity suite (dcm cache empty, toolchain caches warm) and sizes of its client module");
-  printTable(["language", "fragments", "cold build", "no-change rebuild (median, min–max)", "client module", "raw", "gzip -9"], buildRows);
+  printTable(
+    ["language", "fragments", "cold build", "no-change rebuild (median, min–max)", "client module", "raw", "gzip -9"],
+    buildRows,
+  );
   console.log("\nCalls on the client module (median of 5 repetitions); floor = the bare export in the same run");
   printTable(["language", "add", "floor", "ratio", "echo 100 B", "floor", "ratio", "sum 1 MB", "floor"], callRows);
   console.log("\nThe same calls on the server's native plugin, blocking on its worker (dist.callSync, median of 5)");

@@ -27,6 +27,8 @@ const BENCHES = [
   "service-queue",
   "archive-unpack",
   "build-drivers",
+  "service-latency",
+  "service-throughput",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

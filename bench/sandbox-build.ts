@@ -15,7 +15,18 @@ import { join } from "node:path";
 import { buildDist } from "../src/build/build-dist.js";
 import { projectRoot } from "../src/core/paths.js";
 import { findBwrap, runStep, withSandboxPolicy } from "../toolchains/sandbox.js";
-import { banner, benchTmp, fmtMs, fmtRatio, fmtSpread, isMain, printTable, stats, timeMs, verdict } from "./bench-util.js";
+import {
+  banner,
+  benchTmp,
+  fmtMs,
+  fmtRatio,
+  fmtSpread,
+  isMain,
+  printTable,
+  stats,
+  timeMs,
+  verdict,
+} from "./bench-util.js";
 
 const REPS = 3;
 const EXAMPLES = [
@@ -24,7 +35,10 @@ const EXAMPLES = [
 ];
 
 export async function main(): Promise<void> {
-  banner("sandbox-build", "buildDist, dcm cache empty, sandboxed (default) vs --no-sandbox, alternating; one `true` step");
+  banner(
+    "sandbox-build",
+    "buildDist, dcm cache empty, sandboxed (default) vs --no-sandbox, alternating; one `true` step",
+  );
   if (!(await findBwrap())) {
     console.log("bubblewrap is not installed: nothing to compare (a sandboxed build is refused without it).");
     return;
@@ -33,12 +47,25 @@ export async function main(): Promise<void> {
   await rm(root, { recursive: true, force: true });
   await mkdir(root, { recursive: true });
 
-  const step = { phase: "compile" as const, label: "true", command: "true", args: [], cwd: root, inputs: [], scratch: [root] };
+  const step = {
+    phase: "compile" as const,
+    label: "true",
+    command: "true",
+    args: [],
+    cwd: root,
+    inputs: [],
+    scratch: [root],
+  };
   const stepBox = await timeMs(() => runStep(step, { sandbox: true }), 20, 3);
   const stepLocal = await timeMs(() => runStep(step, { sandbox: false }), 20, 3);
 
   const rows: string[][] = [
-    ["one step (`true`)", fmtSpread(stepBox, fmtMs), fmtSpread(stepLocal, fmtMs), fmtRatio(stepBox.median / stepLocal.median)],
+    [
+      "one step (`true`)",
+      fmtSpread(stepBox, fmtMs),
+      fmtSpread(stepLocal, fmtMs),
+      fmtRatio(stepBox.median / stepLocal.median),
+    ],
   ];
   let worst = 0;
   for (const ex of EXAMPLES) {

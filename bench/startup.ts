@@ -68,7 +68,8 @@ interface Row {
 function rowOf(what: string, samples: Sample[] | undefined): Row {
   if (!samples || samples.length === 0) throw new Error(`no samples for ${what}`);
   const failed = samples.filter((s) => s.code !== 0);
-  if (failed.length > 0) throw new Error(`${what} exited ${failed[0]!.code} in ${failed.length} of ${samples.length} runs`);
+  if (failed.length > 0)
+    throw new Error(`${what} exited ${failed[0]!.code} in ${failed.length} of ${samples.length} runs`);
   return { what, wall: stats(samples.map((s) => s.wallMs)), cpu: stats(samples.map((s) => s.cpuMs)) };
 }
 
@@ -119,7 +120,8 @@ const noCacheEnv = [`DCM_CACHE_DIR=${CACHE}`, "DCM_PARSE_CACHE=0"];
 
 export async function main(reps = 21): Promise<void> {
   banner("startup", "dcm CLI start-up and analysis vs node -e 0, bare Go binaries, and a full tree-sitter parse");
-  if (!existsSync(join(ROOT, "build", "cli", "dcm.js"))) throw new Error("build/cli/dcm.js is missing: run `npm run build`");
+  if (!existsSync(join(ROOT, "build", "cli", "dcm.js")))
+    throw new Error("build/cli/dcm.js is missing: run `npm run build`");
   const exts = allExtensions().join(",");
   let bin: Baselines | undefined;
   try {
@@ -158,8 +160,13 @@ export async function main(reps = 21): Promise<void> {
       const list = rowOf(`golist ${r.name}`, samples[`golist ${r.name}`]);
       const parse = rowOf(`goparse ${r.name}`, samples[`goparse ${r.name}`]);
       const warm = rowOf(`dcm analyze ${r.name}`, samples[`dcm analyze ${r.name}`]);
-      const cold = rowOf(`dcm analyze ${r.name}, DCM_PARSE_CACHE=0`, samples[`dcm analyze ${r.name}, DCM_PARSE_CACHE=0`]);
-      console.log(`\n${r.name} (${r.dir}; ${await checkSameFiles(bin.golist, r.dir, exts)} files listed by golist and dcm alike)`);
+      const cold = rowOf(
+        `dcm analyze ${r.name}, DCM_PARSE_CACHE=0`,
+        samples[`dcm analyze ${r.name}, DCM_PARSE_CACHE=0`],
+      );
+      console.log(
+        `\n${r.name} (${r.dir}; ${await checkSameFiles(bin.golist, r.dir, exts)} files listed by golist and dcm alike)`,
+      );
       printRows([list, parse, node0, warm, cold], list);
       const floor = node0.wall.median / list.wall.median;
       verdict(
@@ -226,7 +233,9 @@ async function terraform(bin: Baselines, exts: string, reps: number): Promise<vo
     1,
   );
   const rows = Object.entries(samples).map(([k, v]) => rowOf(k, v));
-  console.log(`\nthe CLI end to end (a process each; ${await checkSameFiles(bin.golist, repo.dir, exts)} files listed by golist and dcm alike)`);
+  console.log(
+    `\nthe CLI end to end (a process each; ${await checkSameFiles(bin.golist, repo.dir, exts)} files listed by golist and dcm alike)`,
+  );
   printRows(rows, rows.find((r) => r.what === "goparse terraform")!);
   const cli = rows.find((r) => r.what === "dcm analyze terraform")!;
   console.log(

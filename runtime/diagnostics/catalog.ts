@@ -108,6 +108,16 @@ export const CATALOG = {
   DCM_ARCHIVE_EMPTY: { severity: "error", title: "The archive holds no file", fix: "Pack the repository's folder with its files (`tar czf repo.tar.gz -C <repo> .`)." },
   DCM_ARCHIVE_DEST: { severity: "error", title: "The folder to unpack into is not a new or empty folder, or cannot be written", fix: "Give unpackArchive a folder that does not exist yet or is empty (a fault of the service's set-up, not of the upload)." },
 
+  // ---- submit (src/service/client, dcm submit) ----
+  DCM_SUBMIT_NO_KEY: { severity: "error", title: "`dcm submit` has no API key: DCM_API_KEY is not set", fix: "Set the key the service was started with: `export DCM_API_KEY=<key>` (one of the service's DCM_API_KEYS; `dcm key` makes one). The key is never read from the command line or the URL." },
+  DCM_SUBMIT_INPUT: { severity: "error", title: "The repository or the CFD given to `dcm submit` cannot be read", fix: "Give the repository's folder and an existing CFD file: `dcm submit <repo> --cfd <file> --server <url>`." },
+  DCM_SUBMIT_TOO_LARGE: { severity: "error", title: "The repository is larger than the build service accepts (files, bytes, or one file); nothing was uploaded", fix: "Add generated files, dependencies and data to .gitignore, or submit the subfolder that holds the code the CFD names." },
+  DCM_SUBMIT_UNREACHABLE: { severity: "error", title: "The build service cannot be reached", fix: "Check --server (e.g. http://127.0.0.1:8090) and that `dcm serve` runs there." },
+  DCM_SUBMIT_REFUSED: { severity: "error", title: "The build service refused a request and said nothing dcm understands", fix: "Check --server points at a `dcm serve` (not another web server) and read the status in the message." },
+  DCM_SUBMIT_STREAM: { severity: "error", title: "The build's event stream was lost and could not be resumed", fix: "The build goes on in the service: ask for its state (GET /dcm/builds/{id}) or submit again (an unchanged repository is answered from the store)." },
+  DCM_SUBMIT_BUILD_FAILED: { severity: "error", title: "The build in the service failed or was cancelled", fix: "Read the diagnostics and the reason above; fix the repository or the CFD and submit again." },
+  DCM_SUBMIT_DIST: { severity: "error", title: "The dist downloaded from the build service does not match what the service says it built", fix: "Submit again; if it happens again, the service's store is damaged: tell its operator." },
+
   // ---- service (src/service: dcm serve, the build runner, the store) ----
   DCM_SERVICE_UNKNOWN_BUILD: { severity: "error", title: "No build with this id belongs to this API key", fix: "Use the id (or the Location) that POST /dcm/builds answered with, with the same API key; GET /dcm/builds lists your builds." },
   DCM_SERVICE_BAD_UPLOAD: { severity: "error", title: "The build submission is not a multipart form with a `repo` archive and a `cfd` file or `cfdPath` field", fix: "Send `multipart/form-data` with `repo` = the repository as .tar.gz or .zip and `cfd` = the CFD file (or `cfdPath` = its path inside the archive); `dcm submit` does this for you." },

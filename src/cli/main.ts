@@ -92,6 +92,9 @@ Usage:
   dcm serve --redis redis://host:port [--workers <n>] ...   the service on Redis + BullMQ, with
   dcm worker --redis redis://host:port --store <dir> [--concurrency <n>]   build workers for it
   dcm key                                     print a new API key: export DCM_API_KEYS=$(dcm key)
+  dcm submit <repo> --cfd <file> --server <url> [--out <dir>] [--json]
+      build in a build service (\`dcm serve\`), follow its progress, download the dist into --out (default
+      dist); the API key comes from DCM_API_KEY only. --json: one JSON event per line on stdout.
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
 and the toolchains visible); --driver container runs it in a Podman/Docker container
@@ -142,6 +145,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdServe(rest, io);
       case "key":
         return await cmdKey(rest, io);
+      case "submit":
+        return await (await import("./submit-command.js")).cmdSubmit(rest, io);
       case undefined:
       case "help":
       case "--help":
