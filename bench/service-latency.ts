@@ -16,8 +16,9 @@
  *    first event; the target (< 200 ms) is for the time after the upload,
  *    i.e. that minus the baseline: the same multipart upload without a CFD,
  *    which the service reads whole and refuses (400). The 202 answer to the
- *    first event is shown apart: the service answers the POST only after it
- *    has unpacked the archive (to compute the build key).
+ *    first event is shown apart: the service answers the POST after it has
+ *    read the archive through with every check of the unpack and hashed its
+ *    files (the build key), writing nothing; the build's unpack comes later.
  *
  * Run: `npm run build && node build/bench/service-latency.js`.
  */

@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import type { SigningKey } from "../../runtime/server/auth.js";
 import type { DcmServer, DcmServerExtension } from "../../runtime/server/create-server.js";
 import { diag, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
+import { onStopSignals } from "./stop-signals.js";
 
 export interface RunIo {
   out: (s: string) => void;
@@ -182,22 +183,7 @@ export async function cmdRun(
     throw e;
   }
   // Signal handlers first: a signal that arrives while starting still shuts down cleanly.
-  let requested: NodeJS.Signals | null = null;
-  let onStop: ((sig: NodeJS.Signals) => void) | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (requested) {
-      io.err(`dcm run: ${sig} again: exiting now.\n`);
-      process.kill(process.pid, "SIGKILL");
-      return;
-    }
-    requested = sig;
-    onStop?.(sig);
-  };
-  for (const s of signals) process.on(s, onSignal);
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    onStop = resolve;
-    if (requested) resolve(requested);
-  });
+  const stop = onStopSignals(signals, (sig) => `dcm run: ${sig} again: exiting now.`, (t) => io.err(t));
 
   const d = app.dcm.distributor;
   let address: string | null = null;
@@ -206,7 +192,7 @@ export async function cmdRun(
   } catch (e) {
     io.err(`dcm run: cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
   }
-  if (address && !requested) {
+  if (address && !stop.requested()) {
     const actualPort = new URL(address).port;
     const self = [address, ...(host === "127.0.0.1" ? [`http://localhost:${actualPort}`] : [])];
     d.opts.allowedOrigins.push(...self.filter((o) => !d.opts.allowedOrigins.includes(o)));
@@ -223,16 +209,16 @@ export async function cmdRun(
     io.out(`  workers     ${d.executerStats().workers} (${d.opts.target}${where})\n`);
   }
 
-  const sig = address ? await stopped : null;
+  const sig = address ? await stop.stopped : null;
   if (sig) io.err(`dcm run: ${sig}: shutting down…\n`);
   try {
     await app.close();
   } catch (e) {
     io.err(`dcm run: error while shutting down: ${(e as Error).message}\n`);
-    for (const s of signals) process.off(s, onSignal);
+    stop.off();
     return 1;
   }
-  for (const s of signals) process.off(s, onSignal);
+  stop.off();
   const stuck = d.executerStats().stuck;
   if (stuck > 0) {
     // Threads inside native code cannot be stopped, and Node waits for them at exit.

@@ -16,6 +16,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { defaultCacheDir } from "../build/cache-dir.js";
 import { DcmError, diag, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
+import { onStopSignals } from "./stop-signals.js";
 
 export interface ServeIo {
   out: (s: string) => void;
@@ -128,7 +129,6 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
         state: b.state,
         queue: b.queue,
         closeBackends: b.close,
-        workDir: b.workDir,
         apiKeys,
         driver: driver as "sandbox" | "container" | "local",
         ...(uploadMiB ? { uploadLimitBytes: uploadMiB * 1024 * 1024 } : {}),
@@ -156,22 +156,7 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
     throw e;
   }
 
-  let requested: NodeJS.Signals | null = null;
-  let onStop: ((sig: NodeJS.Signals) => void) | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (requested) {
-      io.err(`dcm serve: ${sig} again: exiting now.\n`);
-      process.kill(process.pid, "SIGKILL");
-      return;
-    }
-    requested = sig;
-    onStop?.(sig);
-  };
-  for (const s of signals) process.on(s, onSignal);
-  const stopped = new Promise<NodeJS.Signals>((res) => {
-    onStop = res;
-    if (requested) res(requested);
-  });
+  const stop = onStopSignals(signals, (sig) => `dcm serve: ${sig} again: exiting now.`, (t) => io.err(t));
 
   let address: string | null = null;
   try {
@@ -179,19 +164,19 @@ export async function cmdServe(args: string[], io: ServeIo, signals: NodeJS.Sign
   } catch (e) {
     io.err(`dcm serve: cannot listen on ${host}:${port}: ${(e as Error).message}\n`);
   }
-  if (address && !requested) {
+  if (address && !stop.requested()) {
     io.out(`dcm serve: build service at ${address}/dcm/builds (OpenAPI: ${address}/dcm/builds/openapi.json)\n`);
     io.out(`  store       ${storeDir}\n`);
     io.out(`  driver      ${driver}\n`);
     if (redisUrl) io.out(`  redis       ${redisUrl.replace(/:[^:@/]*@/, ":***@")} (this node's workers: ${workersArg ?? concurrency ?? availableParallelism()})\n`);
     for (const n of notes) io.err(`${n}\n`);
   }
-  const sig = address ? await stopped : null;
+  const sig = address ? await stop.stopped : null;
   if (sig) io.err(`dcm serve: ${sig}: stopping the builds in flight (marked failed "interrupted")…\n`);
   try {
     await service.close();
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    stop.off();
   }
   if (!address) return 1;
   io.err("dcm serve: stopped.\n");

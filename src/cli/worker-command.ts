@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { DcmError, diag, formatDiagnostic } from "../../runtime/diagnostics/catalog.js";
 import type { RunBuildJob } from "../service/service-types.js";
+import { onStopSignals } from "./stop-signals.js";
 
 export interface WorkerIo {
   out: (s: string) => void;
@@ -81,25 +82,7 @@ export async function cmdWorker(
   const { startBuildWorker } = await import("../service/redis/bullmq-queue.js");
 
   // Signal handlers first: a signal while connecting still stops cleanly.
-  let requested: NodeJS.Signals | null = null;
-  let onStop: ((sig: NodeJS.Signals) => void) | null = null;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (requested) {
-      io.err(`dcm worker: ${sig} again: exiting now; running builds go to another worker after the lock duration.\n`);
-      process.kill(process.pid, "SIGKILL");
-      return;
-    }
-    requested = sig;
-    onStop?.(sig);
-  };
-  for (const s of signals) process.on(s, onSignal);
-  const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    onStop = resolve;
-    if (requested) resolve(requested);
-  });
-  const off = () => {
-    for (const s of signals) process.off(s, onSignal);
-  };
+  const stop = onStopSignals(signals, (sig) => `dcm worker: ${sig} again: exiting now; running builds go to another worker after the lock duration.`, (t) => io.err(t));
 
   const url = values.redis;
   let state: Awaited<ReturnType<typeof RedisBuildStateStore.connect>> | undefined;
@@ -117,15 +100,15 @@ export async function cmdWorker(
     io.out(
       `dcm worker: taking builds from ${redactUrl(url)} (concurrency ${concurrency}), artifacts in ${values.store}\n`,
     );
-    const sig = await stopped;
+    const sig = await stop.stopped;
     io.err(`dcm worker: ${sig}: taking no new builds; ${grace} s for running ones to finish…\n`);
     await worker.close((grace as number) * 1000);
     await state.close();
     io.err("dcm worker: stopped.\n");
-    off();
+    stop.off();
     return 0;
   } catch (e) {
-    off();
+    stop.off();
     await state?.close();
     if (e instanceof DcmError) {
       for (const d of e.diagnostics) io.err(`${formatDiagnostic(d)}\n`);

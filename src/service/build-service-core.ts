@@ -7,13 +7,11 @@
  * and `dcm serve --redis` its Redis state store and BullMQ queue.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { distPathProblem } from "../../runtime/abi/dist-paths.js";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
 import { dcmError } from "../../runtime/diagnostics/catalog.js";
-import { type ArchiveLimits, archiveKindOf, unpackArchive } from "./archive/unpack-archive.js";
+import { type ArchiveLimits, archiveKindOf, checkArchive } from "./archive/unpack-archive.js";
 import { buildKey, type LanguageSurvey } from "./build-key.js";
 import { newBuildId } from "./state/file-state.js";
 import type {
@@ -39,8 +37,6 @@ export interface CoreOptions {
   state: BuildStateStore;
   queue: BuildQueue;
   driver: BuildDriver;
-  /** Scratch folders of submissions (the archive is unpacked there to be checked and hashed). */
-  workDir: string;
   languages: LanguageSurvey[];
   version: string;
   archiveLimits?: Partial<ArchiveLimits>;
@@ -69,7 +65,6 @@ export class BuildServiceCore {
   readonly state: BuildStateStore;
   readonly queue: BuildQueue;
   private closing = false;
-  private seq = 0;
   /**
    * Archives already checked, by sha256 (and cfdPath): their tree hash and the CFD found in them.
    * The same bytes unpack the same way under the same limits, so a resubmission skips the unpacking.
@@ -123,23 +118,24 @@ export class BuildServiceCore {
       treeHash: checked.treeHash,
     });
     const now = new Date().toISOString();
+    // Answered from the store: the record is written once, already succeeded (its events still say queued first).
+    const manifest = await this.storedManifest(key);
     const record: BuildRecord = {
       id: newBuildId(),
       key,
       owner: sub.owner,
-      state: "queued",
+      state: manifest ? "succeeded" : "queued",
       createdAt: now,
       updatedAt: now,
       stages: [],
       diagnostics: [],
       cfdPath,
       driver: this.opts.driver,
+      ...(manifest ? { fromStore: true, manifest } : {}),
     };
     await this.state.create(record);
     await this.state.append(record.id, { type: "queued" });
-    const manifest = await this.storedManifest(key);
     if (manifest) {
-      await this.state.update(record.id, { state: "succeeded", fromStore: true, manifest });
       await this.state.append(record.id, { type: "state", state: "succeeded", fromStore: true });
     } else {
       await this.store.putBlob(archive, sub.archive);
@@ -156,33 +152,34 @@ export class BuildServiceCore {
     return (await this.state.get(record.id)) ?? record;
   }
 
-  /** Unpacks the archive with every check, before anything is queued: a hostile one is refused now (4xx). */
+  /**
+   * Every check of the unpack, before anything is queued, without writing the tree: a hostile archive is
+   * refused now (4xx), and the 202 does not wait for thousands of file writes (the build's unpack does them).
+   */
   private async check(
     sub: Submission,
     kind: "tar.gz" | "zip",
     cfdPath: string,
   ): Promise<{ treeHash: string; cfdFromArchive?: string }> {
-    await mkdir(this.opts.workDir, { recursive: true });
-    const scratch = join(this.opts.workDir, `submit-${process.pid}-${Date.now().toString(36)}-${++this.seq}`);
-    try {
-      const unpacked = await unpackArchive(sub.archive, kind, scratch, this.opts.archiveLimits ?? {});
-      if (sub.cfdText !== undefined) return { treeHash: unpacked.treeHash };
-      const inRepo = unpacked.files.find((f) => f.path === cfdPath && !f.symlink);
-      if (!inRepo)
-        throw dcmError(
-          "DCM_SERVICE_CFD_NOT_YAML",
-          `cfdPath \`${cfdPath}\` names no file in the archive${unpacked.strippedPrefix ? ` (its top folder \`${unpacked.strippedPrefix}\` was stripped: paths are relative to it)` : ""}`,
-        );
-      const cfdFromArchive = await readFile(join(scratch, ...cfdPath.split("/")), "utf8");
-      checkYaml(cfdFromArchive, cfdPath);
-      return { treeHash: unpacked.treeHash, cfdFromArchive };
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
+    const keep = sub.cfdText === undefined ? [cfdPath] : [];
+    const checked = await checkArchive(sub.archive, kind, this.opts.archiveLimits ?? {}, { keep });
+    if (sub.cfdText !== undefined) return { treeHash: checked.treeHash };
+    const bytes = checked.kept.get(cfdPath);
+    if (!bytes) {
+      const inRepo = checked.files.find((f) => f.path === cfdPath);
+      throw dcmError(
+        "DCM_SERVICE_CFD_NOT_YAML",
+        inRepo
+          ? `cfdPath \`${cfdPath}\` is ${inRepo.symlink !== undefined ? "a symbolic link" : "larger than 1 MiB"}: name the CFD file itself`
+          : `cfdPath \`${cfdPath}\` names no file in the archive${checked.strippedPrefix ? ` (its top folder \`${checked.strippedPrefix}\` was stripped: paths are relative to it)` : ""}`,
+      );
     }
+    const cfdFromArchive = bytes.toString("utf8");
+    checkYaml(cfdFromArchive, cfdPath);
+    return { treeHash: checked.treeHash, cfdFromArchive };
   }
 
   private async storedManifest(key: string): Promise<Manifest | null> {
-    if (!(await this.store.hasDist(key))) return null;
     const r = await this.store.readDistFile(key, "manifest.json");
     if (!r) return null;
     const chunks: Buffer[] = [];
@@ -240,16 +237,9 @@ export class BuildServiceCore {
     return { wait, stop };
   }
 
-  /** The dist of a key as a .tar.gz stream (reproducible: fixed times and owners), or null. */
-  async distArchive(key: string): Promise<NodeJS.ReadableStream | null> {
-    const store = this.store as ArtifactStore & { distDir?: (key: string) => Promise<string | null> };
-    const dir = store.distDir ? await store.distDir(key) : null;
-    const files = await this.store.listDist(key);
-    if (!dir || !files) return null;
-    const tar = await import("tar");
-    return tar.create(
-      { gzip: true, cwd: dir, portable: true, mtime: new Date(0) },
-      files.map((f) => f.path),
-    ) as unknown as NodeJS.ReadableStream;
+  /** The dist of a key as a .tar.gz (reproducible: fixed times and owners), or null. */
+  distArchive(key: string): Promise<{ stream: NodeJS.ReadableStream; size: number; sha256: string } | null> {
+    return this.store.readDistArchive(key);
   }
+
 }

@@ -36,8 +36,6 @@ export interface BuildServiceOptions {
   closeBackends?: () => Promise<void>;
   apiKeys: readonly string[];
   driver?: BuildDriver;
-  /** Scratch folders of submissions (default: the store's tmp/ when it is a directory store). */
-  workDir?: string;
   /** Surveyed once when absent. */
   languages?: LanguageSurvey[];
   rateLimit?: { max: number; timeWindowMs: number };
@@ -56,15 +54,11 @@ export interface BuildService {
 }
 
 export async function createBuildService(opts: BuildServiceOptions): Promise<BuildService> {
-  const workDir =
-    opts.workDir ?? (opts.store instanceof DirArtifactStore ? join(opts.store.root, "tmp") : undefined);
-  if (!workDir) throw new TypeError("createBuildService: `workDir` is needed with a store that is not a directory store");
   const core = new BuildServiceCore({
     store: opts.store,
     state: opts.state,
     queue: opts.queue,
     driver: opts.driver ?? "sandbox",
-    workDir,
     languages: opts.languages ?? (await surveyLanguages()),
     version: dcmVersion(),
     ...(opts.archiveLimits ? { archiveLimits: opts.archiveLimits } : {}),

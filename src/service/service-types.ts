@@ -104,6 +104,8 @@ export interface ArtifactStore {
     path: string,
     range?: { start: number; end: number },
   ): Promise<{ stream: NodeJS.ReadableStream; size: number } | null>;
+  /** The whole dist as a reproducible .tar.gz (made once, when the dist is stored), or null when the key has no dist. */
+  readDistArchive(key: string): Promise<{ stream: NodeJS.ReadableStream; size: number; sha256: string } | null>;
   putBlob(sha256: string, data: Buffer): Promise<void>;
   getBlob(sha256: string): Promise<Buffer | null>;
 }

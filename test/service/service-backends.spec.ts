@@ -6,9 +6,11 @@
  * cancel, close). The queue runs a stand-in RunBuildJob: the queue, not the
  * build, is under test here.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { x as tarExtract } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedBuildQueue } from "../../src/service/queue/embedded-queue.js";
 import type { BuildJob, BuildRecord, JobResult, RunBuildJob } from "../../src/service/service-types.js";
@@ -66,6 +68,40 @@ describe("the directory store", () => {
     expect(await readdir(join(scratch, "store", "tmp"))).toEqual([]);
     // Opened again: the same store.
     expect(await (await DirArtifactStore.open(join(scratch, "store"))).hasDist(KEY1)).toBe(true);
+  });
+
+  it("packs a dist's tar.gz once, reproducibly, holding exactly the dist's files", async () => {
+    const store = await DirArtifactStore.open(join(scratch, "store-archive"));
+    const dist = join(scratch, "dist-archive");
+    await mkdir(join(dist, "server"), { recursive: true });
+    await writeFile(join(dist, "manifest.json"), '{"v":1}\n');
+    await writeFile(join(dist, "server", "go.so"), randomBytes(3000));
+    await store.putDist(KEY2, dist);
+    const read = async () => {
+      const a = (await store.readDistArchive(KEY2))!;
+      const chunks: Buffer[] = [];
+      for await (const c of a.stream as AsyncIterable<Buffer>) chunks.push(c);
+      return { ...a, bytes: Buffer.concat(chunks) };
+    };
+    const first = await read();
+    expect(first.size).toBe(first.bytes.length);
+    expect(first.sha256).toBe(sha256(first.bytes));
+    const listed: string[] = [];
+    const out = join(scratch, "unpacked-archive");
+    await mkdir(out);
+    await new Promise<void>((resolve, reject) => {
+      const x = tarExtract({ cwd: out, onReadEntry: (e) => listed.push(e.path) });
+      x.on("finish", resolve).on("error", reject);
+      x.end(first.bytes);
+    });
+    expect(listed.sort()).toEqual(["manifest.json", "server/go.so"]);
+    expect(await readFile(join(out, "server", "go.so"))).toEqual(await readFile(join(dist, "server", "go.so")));
+    // A store made before dists were packed at put time: packed on first read, to the same bytes.
+    await rm(join(store.root, "dists", KEY2, ".dcm-dist.tar.gz"));
+    await rm(join(store.root, "dists", KEY2, ".dcm-dist.json"));
+    expect((await read()).bytes).toEqual(first.bytes);
+    expect(await store.readDistArchive(KEY1)).toBeNull();
+    expect(await store.readDistFile(KEY2, ".dcm-dist.tar.gz")).toBeNull();
   });
 });
 

@@ -178,12 +178,16 @@ export async function treeHashes(dir: string): Promise<Record<string, string>> {
 export async function downloadedHashes(url: string, key: string, id: string): Promise<Record<string, string>> {
   const r = await fetch(`${url}/dcm/builds/${id}/dist.tar.gz`, { headers: auth(key) });
   if (r.status !== 200) throw new Error(`dist.tar.gz answered ${r.status}`);
+  const archive = Buffer.from(await r.arrayBuffer());
+  if (r.headers.get("etag") !== `"${sha256(archive)}"`) throw new Error("the ETag of dist.tar.gz is not its sha256");
+  const again = await fetch(`${url}/dcm/builds/${id}/dist.tar.gz`, { headers: { ...auth(key), "if-none-match": r.headers.get("etag")! } });
+  if (again.status !== 304) throw new Error(`dist.tar.gz with If-None-Match answered ${again.status}, not 304`);
   const names: string[] = [];
   await new Promise<void>((resolve, reject) => {
     const p = new tar.Parser({ onReadEntry: (e) => { if (e.type === "File") names.push(e.path); e.resume(); } });
     p.on("end", resolve);
     p.on("error", reject);
-    void r.arrayBuffer().then((b) => p.end(Buffer.from(b)));
+    p.end(archive);
   });
   const out: Record<string, string> = {};
   for (const n of names) {

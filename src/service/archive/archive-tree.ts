@@ -21,6 +21,12 @@
  *   track empty folders either), nor times, owners or entry order, so the
  *   same repository packed by tar or zip gives the same hash.
  *
+ * Without a destination (`dest` null: checkArchive in unpack-archive.ts) the
+ * writer checks and hashes every entry the same way and writes nothing; only
+ * the files `keep` asks for are held in memory (the CFD). What it cannot see
+ * is the file system's own refusals (a case-insensitive collision), which the
+ * real unpack of the build reports.
+ *
  * Limitations: case-folding collisions (`README` and `readme`) are accepted,
  * as Linux and git accept them; on a case-insensitive file system the second
  * write fails and is refused as a duplicate. Resolving links costs at most
@@ -55,6 +61,8 @@ export interface UnpackResult {
   bytes: number;
   treeHash: string;
   strippedPrefix?: string;
+  /** The bytes of the files `keep` asked for, by their path once the prefix is stripped (check-only mode). */
+  kept?: Map<string, Buffer>;
 }
 
 /** An entry as a reader (tar-entries.ts, zip-entries.ts) found it, before any check. */
@@ -99,11 +107,14 @@ export class TreeWriter {
   private bytes = 0;
   private open: FileHandle | undefined;
   private lastYield = performance.now();
+  private readonly kept = new Map<string, Buffer>();
 
+  /** `dest` null: check and hash only, write nothing; `keep` picks files (by their path in the archive) to hold in memory. */
   constructor(
-    private readonly dest: string,
+    private readonly dest: string | null,
     private readonly limits: ArchiveLimits,
     private readonly signal?: AbortSignal,
+    private readonly keep?: (key: string, size: number) => boolean,
   ) {}
 
   /** Checks an entry and writes it (a file's bytes go to the sink returned). */
@@ -129,10 +140,10 @@ export class TreeWriter {
       );
     }
     this.claim(e.name);
-    const path = join(this.dest, ...segments);
+    const path = this.dest === null ? "" : join(this.dest, ...segments);
     switch (e.kind) {
       case "dir":
-        this.mkdir(path, e.name);
+        if (this.dest !== null) this.mkdir(path, e.name);
         this.nodes.set(key, { type: "dir" });
         return undefined;
       case "symlink":
@@ -166,7 +177,7 @@ export class TreeWriter {
         );
       if (!node) {
         this.claim(name);
-        this.mkdir(join(this.dest, ...segments.slice(0, i)), name);
+        if (this.dest !== null) this.mkdir(join(this.dest, ...segments.slice(0, i)), name);
         this.nodes.set(key, { type: "dir" });
       }
     }
@@ -216,7 +227,8 @@ export class TreeWriter {
     this.count(node.size, node.size, e.name);
     this.bytes += node.size;
     // The source is a regular file this writer created under folders it made; COPYFILE_EXCL never replaces.
-    await copyFile(join(this.dest, target), path, constants.COPYFILE_EXCL);
+    if (this.dest !== null) await copyFile(join(this.dest, target), path, constants.COPYFILE_EXCL);
+    else if (this.kept.has(target) && this.keep?.(key, node.size)) this.kept.set(key, this.kept.get(target)!);
     this.nodes.set(key, { ...node, name: e.name });
   }
 
@@ -233,6 +245,19 @@ export class TreeWriter {
     };
     const done = () =>
       this.nodes.set(key, { type: "file", size, sha256: hash.digest("hex"), executable: e.executable, name: e.name });
+    if (this.dest === null) {
+      const held: Buffer[] | undefined = this.keep?.(key, e.size) ? [] : undefined;
+      return {
+        write: async (chunk) => {
+          counted(chunk);
+          held?.push(chunk);
+        },
+        end: async () => {
+          if (held) this.kept.set(key, Buffer.concat(held));
+          done();
+        },
+      };
+    }
     if (e.size <= SMALL_FILE_BYTES) {
       // Most files of a repository are small: held until their end, then written in one go, synchronously
       // (four async round trips per file through libuv's pool made unpacking I/O-latency bound).
@@ -306,7 +331,7 @@ export class TreeWriter {
     const links: [string, string][] = [];
     for (const [key, node] of tree) {
       if (node.type === "symlink") {
-        links.push([node.target, join(this.dest, ...key.split("/"))]);
+        if (this.dest !== null) links.push([node.target, join(this.dest, ...key.split("/"))]);
         const sha256 = createHash("sha256").update(node.target).digest("hex");
         files.push({
           path: key,
@@ -325,10 +350,18 @@ export class TreeWriter {
     files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
     const result: UnpackResult = { files, bytes: this.bytes, treeHash: treeHash(files) };
     if (prefix !== undefined) result.strippedPrefix = prefix;
+    if (this.dest === null) {
+      result.kept = new Map();
+      for (const [key, bytes] of this.kept) {
+        if (prefix === undefined) result.kept.set(key, bytes);
+        else if (key.startsWith(`${prefix}/`)) result.kept.set(key.slice(prefix.length + 1), bytes);
+      }
+    }
     return result;
   }
 
   private async strip(prefix: string): Promise<void> {
+    if (this.dest === null) return;
     const children = await readdir(join(this.dest, prefix));
     let aside = ".dcm-strip";
     while (aside === prefix || children.includes(aside)) aside += "_";

@@ -5,8 +5,9 @@
  * overhead) and the ratio one (inflated bytes against the archive's size,
  * once past RATIO_FLOOR_BYTES). The ratio is taken over the whole archive,
  * not per entry, which also catches zips whose entries share one compressed
- * stream (overlapping-entry bombs). zlib hands out at most one chunk (16 KiB)
- * at a time, so at most one chunk is inflated past a bound.
+ * stream (overlapping-entry bombs). zlib hands out at most one chunk at a
+ * time (128 KiB for tar.gz, 16 KiB for zip), so at most one chunk is
+ * inflated past a bound.
  */
 import { refuse } from "./archive-refusal.js";
 

@@ -24,6 +24,8 @@ import type { InflationMeter } from "./inflation-meter.js";
 /** Largest PAX/GNU meta entry read (a 1024-byte path plus xattrs fits many times). */
 export const META_MAX_BYTES = 64 * 1024;
 const BLOCK = 512;
+/** zlib's output chunk: 16 KiB by default, one thread-pool round trip each; 128 KiB takes an eighth of them. */
+export const INFLATE_CHUNK = 128 * 1024;
 
 type Event =
   | { t: "entry"; entry: ReadEntry }
@@ -83,7 +85,7 @@ export async function readTarGz(data: Buffer, meter: InflationMeter, tree: TreeW
   // node-tar skips unknown types (sparse files, tape volumes…) and over-large meta headers: refuse them instead.
   parser.on("ignoredEntry", (entry: ReadEntry) => events.push({ t: "ignored", entry }));
   parser.on("error", (error: Error) => events.push({ t: "error", error }));
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
   gunzip.end(data);
   let head: Buffer | undefined = Buffer.alloc(0);
   let sink: FileSink | undefined;

@@ -101,35 +101,12 @@ export async function unpackArchive(
   options: UnpackOptions = {},
 ): Promise<UnpackResult> {
   const lim = archiveLimits(limits);
-  const actual = archiveKindOf(data);
-  if (kind === "tar.gz" && actual !== "tar.gz")
-    refuse(
-      "DCM_ARCHIVE_KIND",
-      `the upload was sent as a tar.gz but does not start like gzip (it ${actual ? `looks like a ${actual}` : "is neither gzip nor zip"})`,
-    );
-  if (kind === "zip" && actual === "tar.gz")
-    refuse("DCM_ARCHIVE_KIND", "the upload was sent as a zip but is a gzip stream (a tar.gz?)");
+  checkKind(data, kind);
   const created = await prepareDest(dest);
   options.signal?.throwIfAborted();
   const tree = new TreeWriter(dest, lim, options.signal);
   try {
-    if (kind === "tar.gz") {
-      const meter = new InflationMeter(
-        data.length,
-        lim.maxRatio,
-        lim.maxTotalBytes + lim.maxFiles * TAR_OVERHEAD_PER_ENTRY + 1024 * 1024,
-        lim.maxTotalBytes,
-      );
-      await readTarGz(data, meter, tree);
-    } else {
-      const meter = new InflationMeter(
-        data.length,
-        lim.maxRatio,
-        lim.maxTotalBytes + lim.maxFiles * lim.maxPathLength,
-        lim.maxTotalBytes,
-      );
-      await readZip(data, lim, meter, tree);
-    }
+    await readEntries(data, kind, lim, tree);
     return await tree.finish(options.stripSingleFolder ?? true);
   } catch (err) {
     await tree.abort();
@@ -139,6 +116,70 @@ export async function unpackArchive(
     if (typeof (err as NodeJS.ErrnoException).syscall === "string")
       refuse("DCM_ARCHIVE_DEST", `writing into ${dest} failed: ${(err as Error).message}`);
     throw err;
+  }
+}
+
+export interface CheckOptions extends UnpackOptions {
+  /** Paths (relative to the stripped top folder, if any) whose bytes are returned in `kept`; each at most 1 MiB. */
+  keep?: string[];
+}
+
+/** A kept file larger than this is not held (a CFD is a few KiB). */
+const KEEP_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Every check of unpackArchive and the same result (files, treeHash,
+ * strippedPrefix), without writing anything: the service answers a
+ * submission after this, and the build's own unpack (with the same checks)
+ * happens in the queue. `kept` holds the files `keep` names.
+ */
+export async function checkArchive(
+  data: Buffer,
+  kind: "tar.gz" | "zip",
+  limits: Partial<ArchiveLimits> = {},
+  options: CheckOptions = {},
+): Promise<UnpackResult & { kept: Map<string, Buffer> }> {
+  const lim = archiveLimits(limits);
+  checkKind(data, kind);
+  const wanted = new Set(options.keep ?? []);
+  // The top folder is known only at the end: keep a wanted path at the root and one folder down.
+  const keep = (key: string, size: number) =>
+    size <= KEEP_MAX_BYTES && (wanted.has(key) || wanted.has(key.slice(key.indexOf("/") + 1)));
+  const tree = new TreeWriter(null, lim, options.signal, wanted.size > 0 ? keep : undefined);
+  await readEntries(data, kind, lim, tree);
+  const result = await tree.finish(options.stripSingleFolder ?? true);
+  const kept = new Map([...(result.kept ?? [])].filter(([path]) => wanted.has(path)));
+  return { ...result, kept };
+}
+
+function checkKind(data: Buffer, kind: "tar.gz" | "zip"): void {
+  const actual = archiveKindOf(data);
+  if (kind === "tar.gz" && actual !== "tar.gz")
+    refuse(
+      "DCM_ARCHIVE_KIND",
+      `the upload was sent as a tar.gz but does not start like gzip (it ${actual ? `looks like a ${actual}` : "is neither gzip nor zip"})`,
+    );
+  if (kind === "zip" && actual === "tar.gz")
+    refuse("DCM_ARCHIVE_KIND", "the upload was sent as a zip but is a gzip stream (a tar.gz?)");
+}
+
+async function readEntries(data: Buffer, kind: "tar.gz" | "zip", lim: ArchiveLimits, tree: TreeWriter): Promise<void> {
+  if (kind === "tar.gz") {
+    const meter = new InflationMeter(
+      data.length,
+      lim.maxRatio,
+      lim.maxTotalBytes + lim.maxFiles * TAR_OVERHEAD_PER_ENTRY + 1024 * 1024,
+      lim.maxTotalBytes,
+    );
+    await readTarGz(data, meter, tree);
+  } else {
+    const meter = new InflationMeter(
+      data.length,
+      lim.maxRatio,
+      lim.maxTotalBytes + lim.maxFiles * lim.maxPathLength,
+      lim.maxTotalBytes,
+    );
+    await readZip(data, lim, meter, tree);
   }
 }
 

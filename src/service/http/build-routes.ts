@@ -217,13 +217,20 @@ export async function registerBuildRoutes(app: FastifyInstance, opts: RouteOptio
     secured.get(route("distArchive").path, { schema: schemaOf("distArchive") }, async (req, reply) => {
       const r = await mine(req);
       if (r.state !== "succeeded") throw new ServiceError(404, "DCM_SERVICE_NO_DIST", `build ${r.id} is ${r.state}, not succeeded: it has no dist`);
-      const stream = await core.distArchive(r.key);
-      if (!stream) throw new ServiceError(404, "DCM_SERVICE_NO_DIST", `the dist of build ${r.id} is no longer in the store`);
-      return reply
+      const archive = await core.distArchive(r.key);
+      if (!archive) throw new ServiceError(404, "DCM_SERVICE_NO_DIST", `the dist of build ${r.id} is no longer in the store`);
+      const etag = `"${archive.sha256}"`;
+      reply
         .type("application/gzip")
+        .header("etag", etag)
         .header("content-disposition", `attachment; filename="dist-${r.id}.tar.gz"`)
-        .header("cache-control", "private, max-age=31536000, immutable")
-        .send(stream);
+        .header("cache-control", "private, max-age=31536000, immutable");
+      const inm = req.headers["if-none-match"];
+      if (inm && inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")) {
+        (archive.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+        return reply.code(304).send();
+      }
+      return reply.header("content-length", archive.size).send(archive.stream);
     });
 
     secured.get(route("distFile").path, { schema: schemaOf("distFile") }, async (req, reply) => {

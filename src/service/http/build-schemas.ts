@@ -241,12 +241,19 @@ export const SERVICE_ROUTES: ServiceRoute[] = [
     method: "GET",
     path: "/dcm/builds/:id/dist.tar.gz",
     summary: "The whole dist of a succeeded build as a .tar.gz",
+    description:
+      "Reproducible (times fixed at 1970, no owners) and packed once when the dist was stored: ETag = the archive's sha256; immutable caching; If-None-Match → 304.",
     auth: true,
     schema: {
       params: idParams,
-      response: { 200: { type: "string", format: "binary" }, ...errors(400, 401, 404, 429) },
+      response: {
+        200: { type: "string", format: "binary" },
+        304: { type: "string", description: "No body." },
+        ...errors(400, 401, 404, 429),
+      },
     },
     responseTypes: { 200: "application/gzip" },
+    responseHeaders: { 200: etagHeaders },
     serialize: false,
   },
   {

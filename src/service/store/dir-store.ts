@@ -6,7 +6,9 @@
  *   DIR/dists/<key>/…       a finished dist, as `dcm build` wrote it, plus
  *                           .dcm-store-files.json: its file list (path, size,
  *                           sha256), written before the dist is renamed in, so
- *                           a dist that exists is whole
+ *                           a dist that exists is whole; .dcm-dist.tar.gz: the
+ *                           whole dist packed once (GET dist.tar.gz serves it as
+ *                           a file), and .dcm-dist.json its size and sha256
  *   DIR/blobs/<sha256>      uploaded archives
  *   DIR/tmp/                staging (temp names, renamed into place)
  *   DIR/state/              the build records and event logs (state/file-state.ts)
@@ -34,6 +36,10 @@ export const STORE_MARKER = ".dcm-store";
 const MARKER_TEXT = "dcm-store 1\nThis folder is a dcm build service store (`dcm serve --store`); dcm writes here only.\n";
 const HEX64 = /^[0-9a-f]{64}$/;
 const FILES = ".dcm-store-files.json";
+const ARCHIVE = ".dcm-dist.tar.gz";
+/** Staging under tmp/ this old belongs to a process that died (a dist is staged in seconds). */
+const STALE_STAGING_MS = 6 * 60 * 60 * 1000;
+const ARCHIVE_INFO = ".dcm-dist.json";
 
 export class DirArtifactStore implements ArtifactStore {
   private constructor(readonly root: string) {}
@@ -55,8 +61,12 @@ export class DirArtifactStore implements ArtifactStore {
       throw dcmError("DCM_SERVICE_STORE", `${marker} is not a dcm store marker`);
     }
     for (const d of ["dists", "blobs", "tmp", "state"]) await mkdir(join(root, d), { recursive: true });
-    // Staging of a process that died mid-write: nothing refers to it.
-    for (const t of await readdir(join(root, "tmp"))) await rm(join(root, "tmp", t), { recursive: true, force: true });
+    // Staging of a process that died mid-write: nothing refers to it. Several processes (workers, serve
+    // nodes) share one store, so only staging older than any write takes is removed, never a live one.
+    for (const t of await readdir(join(root, "tmp"))) {
+      const st = await lstat(join(root, "tmp", t)).catch(() => null);
+      if (st && Date.now() - st.mtimeMs > STALE_STAGING_MS) await rm(join(root, "tmp", t), { recursive: true, force: true });
+    }
     return new DirArtifactStore(root);
   }
 
@@ -90,6 +100,7 @@ export class DirArtifactStore implements ArtifactStore {
       list.push({ path: rel, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
     }
     list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    await writeArchive(staging, list);
     await writeFile(join(staging, FILES), JSON.stringify(list));
     try {
       await rename(staging, final);
@@ -125,10 +136,26 @@ export class DirArtifactStore implements ArtifactStore {
     return { stream, size: range ? range.end - range.start + 1 : st.size };
   }
 
-  /** The dist folder of a key (for packing dist.tar.gz), or null. */
-  async distDir(key: string): Promise<string | null> {
+  async readDistArchive(key: string): Promise<{ stream: NodeJS.ReadableStream; size: number; sha256: string } | null> {
     this.checkKey(key);
-    return (await this.listDist(key)) ? join(this.root, "dists", key) : null;
+    const list = await this.listDist(key);
+    if (!list) return null;
+    const dir = join(this.root, "dists", key);
+    let info = await readFile(join(dir, ARCHIVE_INFO), "utf8").catch(() => null);
+    if (info === null) {
+      // A dist stored before archives were made at put time: pack it once now, beside a temp name, renamed in.
+      const staging = await this.scratch(`archive-${key.slice(0, 12)}`);
+      try {
+        await writeArchive(staging, list, dir);
+        await rename(join(staging, ARCHIVE), join(dir, ARCHIVE));
+        await rename(join(staging, ARCHIVE_INFO), join(dir, ARCHIVE_INFO));
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+      info = await readFile(join(dir, ARCHIVE_INFO), "utf8");
+    }
+    const { size, sha256 } = JSON.parse(info) as { size: number; sha256: string };
+    return { stream: createReadStream(join(dir, ARCHIVE)), size, sha256 };
   }
 
   async putBlob(sha256: string, data: Buffer): Promise<void> {
@@ -146,6 +173,24 @@ export class DirArtifactStore implements ArtifactStore {
     this.checkKey(sha256);
     return readFile(join(this.root, "blobs", sha256)).catch(() => null);
   }
+}
+
+/**
+ * Packs the listed files of `from` (default: `into` itself) into `into`/.dcm-dist.tar.gz, reproducibly
+ * (fixed times and owners, the list's order), and writes its size and sha256 beside it.
+ */
+async function writeArchive(into: string, list: DistFile[], from = into): Promise<void> {
+  const tar = await import("tar");
+  const chunks: Buffer[] = [];
+  const stream = tar.create(
+    { gzip: true, cwd: from, portable: true, mtime: new Date(0) },
+    list.map((f) => f.path),
+  ) as unknown as AsyncIterable<Buffer>;
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  const bytes = Buffer.concat(chunks);
+  await writeFile(join(into, ARCHIVE), bytes, { flag: "wx" });
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  await writeFile(join(into, ARCHIVE_INFO), JSON.stringify({ size: bytes.length, sha256 }), { flag: "wx" });
 }
 
 /** Relative `/` paths of the regular files under dir (a dist holds no links). */

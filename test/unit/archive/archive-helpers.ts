@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { DcmError } from "../../../runtime/diagnostics/catalog.js";
 import type { ArchiveRefusal } from "../../../src/service/archive/archive-refusal.js";
-import { type ArchiveLimits, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
+import { type ArchiveLimits, checkArchive, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
 
 export interface FolderFile {
   path: string;
@@ -104,5 +104,9 @@ export async function refusedAndClean(work: string, c: Case): Promise<void> {
     expect(err.message).toContain(JSON.stringify(c.entry));
   }
   if (c.says !== undefined) expect(err.message).toContain(c.says);
+  expectUntouched(dir);
+  // The check-only pass refuses the same archive the same way.
+  const checked = await expectRefusal(checkArchive(c.bytes(sentinel), c.kind, c.limits), c.code);
+  if (c.entry !== undefined) expect((checked as ArchiveRefusal).entry).toBe(c.entry);
   expectUntouched(dir);
 }

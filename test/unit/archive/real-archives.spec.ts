@@ -10,7 +10,7 @@ import { join } from "node:path";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yazl from "yazl";
-import { archiveKindOf, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
+import { archiveKindOf, checkArchive, unpackArchive } from "../../../src/service/archive/unpack-archive.js";
 import { folderTreeHash, listFolder, tempDir } from "./archive-helpers.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
@@ -55,6 +55,13 @@ async function unpackAndCompare(archive: Buffer, kind: "tar.gz" | "zip", tag: st
   expect(script.executable).toBe(true);
   expect(result.files.find((f) => f.path === "README.md")!.symlink).toBe("go-shop/README.md");
   expect(result.bytes).toBe(result.files.filter((f) => f.symlink === undefined).reduce((n, f) => n + f.size, 0));
+  // The check-only pass (what the service answers a submission after) sees the same tree and writes nothing.
+  const checked = await checkArchive(archive, kind, {}, { keep: ["go-shop/dcm.yaml", "README.md", "absent.yaml"] });
+  expect(checked.treeHash).toBe(result.treeHash);
+  expect(checked.files).toEqual(result.files);
+  expect(checked.strippedPrefix).toBe(prefix);
+  expect([...checked.kept.keys()]).toEqual(["go-shop/dcm.yaml"]);
+  expect(checked.kept.get("go-shop/dcm.yaml")).toEqual(readFileSync(join(repo, "go-shop", "dcm.yaml")));
   return result;
 }
 
