@@ -15,10 +15,13 @@
  * service sent it, then `{"type":"result","ok":…}` (with `diagnostics`);
  * nothing else is printed.
  *
- * Known limitations: Ctrl-C stops following, not the build: it goes on in
- * the service, and submitting the same tree again joins it (or is answered
- * from the store); `DELETE /dcm/builds/{id}` cancels it. A dist already in
- * --out is downloaded again even when it is the one the service answers with.
+ * Ctrl-C (or SIGTERM) while the build runs cancels this submission in the
+ * service (DELETE; a build that another submission shares goes on for it),
+ * waits for the service's answer and exits 130 (143); a second Ctrl-C stops
+ * waiting and leaves the build to the service.
+ *
+ * Known limitations: a dist already in --out is downloaded again even when
+ * it is the one the service answers with.
  */
 import { readFile } from "node:fs/promises";
 import { basename, isAbsolute, relative, resolve } from "node:path";
@@ -45,6 +48,8 @@ export interface SubmitIo {
 }
 
 class SubmitUsage extends Error {}
+
+const STOP_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
 
 export async function cmdSubmit(
   args: string[],
@@ -185,10 +190,31 @@ async function submit(args: string[], io: SubmitIo, env: NodeJS.ProcessEnv, tty:
     else if (e.type === "output") say(`[${e.step}] ${e.line}`);
   };
   let final: Awaited<ReturnType<BuildServiceClient["follow"]>>;
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stoppedBy) {
+      // A second signal: stop waiting; the default action ends the process (130/143 in the shell).
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      io.err(`\ndcm submit: ${sig} again: build ${answer.id} is left to the service.\n`);
+      process.kill(process.pid, sig);
+      return;
+    }
+    stoppedBy = sig;
+    progress.done();
+    io.err(`\ndcm submit: ${sig}: cancelling build ${answer.id} in the service (${sig} again leaves it running)…\n`);
+    client.cancel(answer.id).catch((e: Error) => io.err(`dcm submit: the cancel failed: ${e.message}\n`));
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   try {
     final = await client.follow(answer.id, onEvent);
   } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     progress.done();
+  }
+  if (stoppedBy) {
+    if (opts.json) emit({ type: "result", ok: false, id: answer.id, state: final.state, reason: `stopped by ${stoppedBy}`, diagnostics: [] });
+    else io.err(`dcm submit: build ${answer.id} ${final.state}.\n`);
+    return stoppedBy === "SIGINT" ? 130 : 143;
   }
   const record = await client.record(answer.id);
   // An uploaded CFD sits at record.cfdPath in the service's copy: its diagnostics point at the local file.

@@ -3,6 +3,7 @@
  * loopback (test/service/submit-harness.ts), the Go example built by the
  * service in its sandbox, compared with a local `dcm build` of the same tree.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server, type Socket, connect } from "node:net";
@@ -11,7 +12,8 @@ import { join, relative } from "node:path";
 import { list } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cmdSubmit } from "../../src/cli/submit-command.js";
-import { ROOT, runCli } from "../support/run-cli.js";
+import { DCM_BIN, ROOT, runCli } from "../support/run-cli.js";
+import { eventually, loopingCrate, processesMentioning } from "./service-helpers.js";
 import { type ServeHandle, startServe } from "./submit-harness.js";
 
 let dir: string;
@@ -192,6 +194,35 @@ describe("dcm submit", () => {
       headers: { authorization: `Bearer ${serve.key}` },
     }).then((r) => r.json() as Promise<{ builds: unknown[] }>);
     expect(after.builds.length).toBe(before.builds.length);
+  });
+
+  it("cancels the build in the service on Ctrl-C and exits 130; the build's processes end", async () => {
+    const loop = join(dir, "looping");
+    for (const [f, text] of Object.entries(loopingCrate("submitint"))) {
+      await mkdir(join(loop, f, ".."), { recursive: true });
+      await writeFile(join(loop, f), text);
+    }
+    const child = spawn(
+      process.execPath,
+      [DCM_BIN, "submit", loop, "--cfd", join(loop, "dcm.yaml"), "--server", serve.url, "--out", join(dir, "out-int"), "--json"],
+      { env: env(serve.key), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await eventually(async () => (await processesMentioning("loopdep_submitint-", "build-script-build")).length > 0, "the looping build script to run");
+    child.kill("SIGINT");
+    expect(await exited, stderr).toBe(130);
+    const lines = jsonLines(stdout);
+    const id = lines[0]!.id as string;
+    expect(lines.at(-1)).toMatchObject({ type: "result", ok: false, id, state: "cancelled" });
+    expect(stderr).toContain(`cancelling build ${id}`);
+    const record = (await fetch(`${serve.url}/dcm/builds/${id}`, { headers: { authorization: `Bearer ${serve.key}` } }).then((r) => r.json())) as { state: string };
+    expect(record.state).toBe("cancelled");
+    await eventually(async () => (await processesMentioning("loopdep_submitint")).length === 0, "the build's processes to end");
+    await expect(readdir(join(dir, "out-int"))).rejects.toThrow();
   });
 
   it("resumes a dropped event stream with Last-Event-ID and sees every event once", async () => {

@@ -81,6 +81,11 @@ export class BuildServiceClient {
     return { id: body.id, state: body.state, location: res.headers.get("location") ?? undefined };
   }
 
+  /** Cancels this submission (DELETE); answers once the service has stopped its share of the build. */
+  async cancel(id: string): Promise<BuildRecord> {
+    return (await (await this.request("DELETE", `/dcm/builds/${encodeURIComponent(id)}`)).json()) as BuildRecord;
+  }
+
   async record(id: string): Promise<BuildRecord> {
     return (await (await this.request("GET", `/dcm/builds/${encodeURIComponent(id)}`)).json()) as BuildRecord;
   }
