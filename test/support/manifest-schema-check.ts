@@ -35,20 +35,28 @@ export function manifestProblems(manifest: unknown): string[] {
   const m = manifest as { fragments: Json[]; modules: Json[]; types: Record<string, Json> };
   const problems: string[] = [];
   const walk = (t: Json, where: string): void => {
-    if (t.kind === "record" && !(String(t.name) in m.types)) problems.push(`${where}: record ${t.name} is not in types`);
+    if (t.kind === "record" && !(String(t.name) in m.types))
+      problems.push(`${where}: record ${t.name} is not in types`);
     for (const k of ["elem", "key", "value", "inner"]) if (t[k]) walk(t[k] as Json, where);
   };
   for (const [name, def] of Object.entries(m.types)) {
     if (def.name !== name) problems.push(`/types/${name}: its name is ${def.name}`);
-    (def.fields as Json[]).forEach((f, i) => walk(f.type as Json, `/types/${name}/fields/${i}`));
+    (def.fields as Json[]).forEach((f, i) => {
+      walk(f.type as Json, `/types/${name}/fields/${i}`);
+    });
   }
   const language = new Map(m.fragments.map((f) => [f.id as string, f.language as string]));
   if (language.size !== m.fragments.length) problems.push("/fragments: duplicate ids");
   m.fragments.forEach((f, i) => {
     const sig = f.signature as { params: Json[]; results: Json[] } | undefined;
-    sig?.params.forEach((p, j) => walk(p.type as Json, `/fragments/${i}/signature/params/${j}`));
-    sig?.results.forEach((r, j) => walk(r, `/fragments/${i}/signature/results/${j}`));
-    if (sig && sig.params.some((p, j) => p.receiver && j !== 0)) problems.push(`/fragments/${i}: a receiver that is not the first parameter`);
+    sig?.params.forEach((p, j) => {
+      walk(p.type as Json, `/fragments/${i}/signature/params/${j}`);
+    });
+    sig?.results.forEach((r, j) => {
+      walk(r, `/fragments/${i}/signature/results/${j}`);
+    });
+    if (sig && sig.params.some((p, j) => p.receiver && j !== 0))
+      problems.push(`/fragments/${i}: a receiver that is not the first parameter`);
   });
   m.modules.forEach((mod, i) => {
     for (const id of mod.fragments as string[]) {

@@ -76,8 +76,16 @@ describe("docs/manifest.schema.json", () => {
   const defects: [string, (m: any) => void, RegExp][] = [
     ["an unknown type kind", (m) => (m.fragments[0].signature.results[0] = { kind: "char" }), /results\/0/],
     ["an int of 12 bits", (m) => (m.types.P.fields[0].type = { kind: "int", bits: 12, signed: true }), /types\/P/],
-    ["a record missing from types", (m) => (m.fragments[0].signature.params[0].type.name = "Q"), /record Q is not in types/],
-    ["a notCallable fragment with a signature", (m) => (m.fragments[1].signature = m.fragments[0].signature), /fragments\/1/],
+    [
+      "a record missing from types",
+      (m) => (m.fragments[0].signature.params[0].type.name = "Q"),
+      /record Q is not in types/,
+    ],
+    [
+      "a notCallable fragment with a signature",
+      (m) => (m.fragments[1].signature = m.fragments[0].signature),
+      /fragments\/1/,
+    ],
     ["a callable fragment without export", (m) => delete m.fragments[0].export, /export/],
     ["a variadic parameter that is not a list", (m) => (m.fragments[0].signature.params[6].type = i32), /params\/6/],
     ["a receiver that is not first", (m) => (m.fragments[0].signature.params[1].receiver = true), /receiver/],
