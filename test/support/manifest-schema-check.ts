@@ -6,12 +6,15 @@
  * runCli() calls it after every successful `dcm build`, so every dist the
  * tests build through the CLI is checked.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 
-const SCHEMA_FILE = fileURLToPath(new URL("../../docs/manifest.schema.json", import.meta.url));
+// From test/support/ under ts (vitest) or from build/test/support/ once compiled (write-vectors.js).
+const SCHEMA_FILE = ["../../docs/manifest.schema.json", "../../../docs/manifest.schema.json"]
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((f) => existsSync(f))!;
 
 type Json = Record<string, unknown>;
 let validate: ((m: unknown) => boolean) & { errors?: unknown } = undefined as never;
