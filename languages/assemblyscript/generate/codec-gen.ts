@@ -186,7 +186,7 @@ export class CodecGen {
       case "nullable": {
         emit(
           `function dcmD_${k}(): ${T} {`,
-          "  if (!dcmReadBool()) return null;",
+          "  if (!dcmReadTag()) return null;",
           `  return ${this.read(t.inner)};`,
           "}",
           `function dcmE_${k}(v: ${T}): void {`,
