@@ -7,10 +7,9 @@
  * the conformance-vector generator copies them into vectors.json (`malformed`)
  * for the hosts' own suites.
  *
- * Limitations: no buffer-ABI parity fragment takes a `bool` argument (bool-logic
- * is scalar), so the "bool byte other than 0 or 1" rule has no entry here; it
- * is checked by the decoders' fuzz properties only through the optional tag,
- * which shares its code in every language.
+ * Limitations: no buffer-ABI parity fragment takes a `bool` (bool-logic is
+ * scalar), so the rule "a bool byte other than 0 or 1 is refused" has no entry
+ * here and no parity module exercises it.
  */
 
 export interface MalformedInput {
