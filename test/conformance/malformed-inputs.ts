@@ -8,8 +8,9 @@
  * for the hosts' own suites.
  *
  * Limitations: no buffer-ABI parity fragment takes a `bool` (bool-logic is
- * scalar), so the rule "a bool byte other than 0 or 1 is refused" has no entry
- * here and no parity module exercises it.
+ * scalar) or a list of a zero-size record, so those rules have no entry here
+ * (and none in vectors.json); malformed-input.spec.ts checks them on each
+ * language's languages/<id>/fixtures/decoder-edges/ instead.
  */
 
 export interface MalformedInput {

@@ -7,6 +7,10 @@
  * says what did not decode (docs/abi.md, "Malformed input"), and keep
  * answering valid calls afterwards. Every registered language with a wasm or
  * native target and a parity fixture takes part; no language is named here.
+ *
+ * The argument kinds the parity functions do not take (a `bool` in a
+ * buffer-ABI call, a list of a zero-size record) come from each language's
+ * languages/<id>/fixtures/decoder-edges/ (fragments `pick` and `count-empty`).
  */
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -16,6 +20,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { planFragment } from "../../runtime/abi/call-plan.js";
 import { encodeArgs, Reader, sigCodec } from "../../runtime/abi/codec.js";
 import { loadWasmInstance } from "../../runtime/abi/dcm-wasm-instance.js";
+import type { JsValue } from "../../runtime/abi/js-values.js";
 import type { Manifest, ManifestFragment, ManifestModule } from "../../runtime/abi/manifest-types.js";
 import { NativeInstance } from "../../runtime/native/native-instance.js";
 import { Writer } from "../../runtime/abi/wire-io.js";
@@ -23,7 +28,7 @@ import { allLanguages } from "../../src/languages/registry.js";
 import { MALFORMED_INPUTS } from "../conformance/malformed-inputs.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 
-const fixtureDir = (id: string) => join(ROOT, "languages", id, "fixtures", "parity");
+const fixtureDir = (id: string, name = "parity") => join(ROOT, "languages", id, "fixtures", name);
 const LANGS = allLanguages()
   .filter((l) => [...l.targets.client, ...l.targets.server].some((t) => t === "wasm" || t === "native"))
   .map((l) => l.id)
@@ -42,11 +47,11 @@ interface WasmExports {
 }
 
 /** A result frame's status and, for a failure, its message. */
-type Answer = { status: number; message?: string };
+type Answer = { status: number; value?: JsValue; message?: string };
 
 function readFrame(f: ManifestFragment, manifest: Manifest, frame: Uint8Array): Answer {
   const r = sigCodec(f.signature!, manifest.types).readResult(new Reader().from(frame));
-  return r.status === 0 ? { status: 0 } : { status: r.status, message: r.message };
+  return r.status === 0 ? { status: 0, value: r.value } : { status: r.status, message: r.message };
 }
 
 /** Callers of one module kind: raw argument bytes in, the module's result frame out. */
@@ -75,41 +80,89 @@ async function rawCaller(
   };
 }
 
+/** Builds a fixture of a language with the real CLI; its dist folder and manifest. */
+async function buildFixture(lang: string, name: string): Promise<{ dist: string; manifest: Manifest }> {
+  const repo = join(scratch, `${lang}-${name}`);
+  await cp(fixtureDir(lang, name), repo, { recursive: true });
+  const dist = join(scratch, `${lang}-${name}-dist`);
+  const b = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist]);
+  expect(b.code, b.stderr).toBe(0);
+  return { dist, manifest: JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest };
+}
+
+/** Every wasm module and native plugin of a dist, with a raw caller and a fragment lookup. */
+async function modulesOf(lang: string, dist: string, manifest: Manifest) {
+  const modules = manifest.modules.filter((m) => m.target === "wasm" || m.target === "native");
+  expect(modules.length).toBeGreaterThan(0);
+  return Promise.all(
+    modules.map(async (m) => ({
+      name: `${lang} ${m.file}`,
+      call: await rawCaller(dist, manifest, m),
+      byId: (id: string) => {
+        const f = manifest.fragments.find((x) => x.id === id);
+        if (!f?.signature || !m.fragments.includes(id)) throw new Error(`${lang} ${m.file}: no fragment ${id}`);
+        expect(f.abi, `${id} must use the buffer ABI`).toBe("buffer");
+        return f;
+      },
+    })),
+  );
+}
+
 describe.each(LANGS)("%s modules given malformed arguments", (lang) => {
   let manifest: Manifest;
   let dist: string;
 
   it("build the parity fixture", async () => {
-    const repo = join(scratch, lang);
-    await cp(fixtureDir(lang), repo, { recursive: true });
-    dist = join(scratch, `${lang}-dist`);
-    const b = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist]);
-    expect(b.code, b.stderr).toBe(0);
-    manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
+    ({ dist, manifest } = await buildFixture(lang, "parity"));
   }, 600_000);
 
   it("answer every malformed input with DCM_BAD_ARGUMENTS, on every wasm and native module", async () => {
-    const modules = manifest.modules.filter((m) => m.target === "wasm" || m.target === "native");
-    expect(modules.length).toBeGreaterThan(0);
-    for (const m of modules) {
-      const call = await rawCaller(dist, manifest, m);
-      const byId = (id: string) => {
-        const f = manifest.fragments.find((x) => x.id === id);
-        if (!f?.signature || !m.fragments.includes(id)) throw new Error(`${lang} ${m.file}: no fragment ${id}`);
-        expect(f.abi, `${id} must use the buffer ABI`).toBe("buffer");
-        return f;
-      };
+    for (const { name, call, byId } of await modulesOf(lang, dist, manifest)) {
       for (const bad of MALFORMED_INPUTS) {
         const f = byId(bad.fragment);
         const a = call(f, new Uint8Array(Buffer.from(bad.hex, "hex")));
-        const where = `${lang} ${m.file}, ${bad.fragment} ${bad.hex} (${bad.why})`;
+        const where = `${name}, ${bad.fragment} ${bad.hex} (${bad.why})`;
         expect(a.status, `${where}: ${JSON.stringify(a)}`).toBe(3);
         expect(a.message, where).toMatch(/\S/);
       }
       // The module still answers a valid call: a refusal leaves no state behind.
       const concat = byId("concat");
       const ok = encodeArgs(concat.signature!, manifest.types, ["a", "é"], "concat");
-      expect(call(concat, new Uint8Array(ok))).toEqual({ status: 0 });
+      expect(call(concat, new Uint8Array(ok))).toEqual({ status: 0, value: "aé" });
+    }
+  }, 120_000);
+});
+
+const EDGE_LANGS = LANGS.filter((id) => existsSync(join(fixtureDir(id, "decoder-edges"), "dcm.yaml")));
+
+describe.each(EDGE_LANGS)("%s modules given a bool or a list of zero-size records", (lang) => {
+  let manifest: Manifest;
+  let dist: string;
+  const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer).toString("hex");
+  const str = (s: string) => u32(Buffer.byteLength(s)) + Buffer.from(s).toString("hex");
+
+  it("build the decoder-edges fixture", async () => {
+    ({ dist, manifest } = await buildFixture(lang, "decoder-edges"));
+  }, 600_000);
+
+  it("refuse a bool byte other than 0 or 1, and take 0 and 1", async () => {
+    for (const { name, call, byId } of await modulesOf(lang, dist, manifest)) {
+      const pick = byId("pick");
+      const run = (hex: string) => call(pick, new Uint8Array(Buffer.from(hex, "hex")));
+      expect(run(`01${str("yes")}${str("no")}`), name).toEqual({ status: 0, value: "yes" });
+      expect(run(`00${str("yes")}${str("no")}`), name).toEqual({ status: 0, value: "no" });
+      for (const b of ["02", "ff", "80"])
+        expect(run(`${b}${str("yes")}${str("no")}`).status, `${name} bool ${b}`).toBe(3);
+    }
+  }, 120_000);
+
+  it("take a list of up to 65,536 zero-size records and refuse a longer one without hanging", async () => {
+    for (const { name, call, byId } of await modulesOf(lang, dist, manifest)) {
+      const count = byId("count-empty");
+      const run = (n: number) => call(count, new Uint8Array(Buffer.from(u32(n), "hex")));
+      expect(run(3), name).toEqual({ status: 0, value: 3 });
+      expect(run(65_536), name).toEqual({ status: 0, value: 65_536 });
+      for (const n of [65_537, 0x0100_0000, 0xffff_ffff]) expect(run(n).status, `${name} count ${n}`).toBe(3);
     }
   }, 120_000);
 });
