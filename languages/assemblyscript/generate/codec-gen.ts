@@ -225,5 +225,3 @@ export class CodecGen {
     this.out.push(lines.join("\n"));
   }
 }
-
-
