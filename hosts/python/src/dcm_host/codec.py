@@ -103,8 +103,7 @@ class Encoder:
         elif k == "int":
             out += _INTS[(int(t["bits"]), bool(t["signed"]))].pack(check_int(v, t, path))
         elif k == "float":
-            f = check_float(v, t, path)
-            out += (_F32 if t["bits"] == 32 else _F64).pack(f)
+            out += (_F32 if t["bits"] == 32 else _F64).pack(check_float(v, t, path))
         elif k == "string":
             if not isinstance(v, str):
                 raise ArgumentError(path, f"expected string, got {_type_name(v)}")
@@ -128,8 +127,8 @@ class Encoder:
                     raise ArgumentError(path, f"expected {t['length']} elements for {describe(t)}, got {len(v)}")
             else:
                 out += _U32.pack(len(v))
-            for i, e in enumerate(v):
-                self.write(e, t["elem"], f"{path}[{i}]", depth)
+            for i, elem in enumerate(v):
+                self.write(elem, t["elem"], f"{path}[{i}]", depth)
         elif k == "map":
             if not isinstance(v, dict):
                 raise ArgumentError(path, f"expected {describe(t)} (a dict), got {_type_name(v)}")
@@ -218,7 +217,7 @@ class Decoder:
         return b
 
     def count(self, elem_min: int) -> int:
-        n = _U32.unpack(self.take(4))[0]
+        n: int = _U32.unpack(self.take(4))[0]
         left = len(self.buf) - self.pos
         if elem_min > 0 and n * elem_min > left:
             raise _Malformed(f"count {n} at offset {self.pos - 4} exceeds the {left} bytes left")

@@ -24,7 +24,7 @@ class Dist:
         self.manifest: Dict[str, Any] = load_manifest(self.path)
         self.types: Mapping[str, Any] = self.manifest["types"]
         self.fragments: List[Dict[str, Any]] = self.manifest["fragments"]
-        self._by_id = {f["id"]: f for f in self.fragments}
+        self._by_id: Dict[str, Dict[str, Any]] = {f["id"]: f for f in self.fragments}
         self._holders = fragment_modules(self.manifest)
         self._on_output = on_output or default_output
         self._loaded: Dict[str, _Module] = {}
@@ -33,9 +33,8 @@ class Dist:
     def fragment(self, id_or_name: str) -> Dict[str, Any]:
         """The manifest entry of a fragment, by its id, else its symbol (``Func``, ``Type.Method``),
         else a method's bare name; a name several fragments share is refused."""
-        f = self._by_id.get(id_or_name)
-        if f is not None:
-            return f
+        if id_or_name in self._by_id:
+            return self._by_id[id_or_name]
         found = [f for f in self.fragments if f.get("symbol") == id_or_name]
         if not found and "." not in id_or_name:
             found = [f for f in self.fragments if f.get("kind") == "method" and str(f.get("symbol", "")).rsplit(".", 1)[-1] == id_or_name]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import Any, Callable, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from .codec import ArgumentError, decode_result, encode_args, error_from_frame, scalar_arg, scalar_result, split_args
 from .errors import FragmentError, bad_arguments
@@ -36,7 +36,7 @@ def _ctype(t: VType) -> Any:
 
 
 class NativeModule:
-    def __init__(self, path: str, name: str, types: TypeTable, fragments: List[Mapping[str, Any]], on_output: OutputHandler) -> None:
+    def __init__(self, path: str, name: str, types: TypeTable, fragments: Sequence[Mapping[str, Any]], on_output: OutputHandler) -> None:
         self.name = name
         self.types = types
         self.on_output = on_output

@@ -56,8 +56,8 @@ class _Instance:
             inst = linker.instantiate(self.store, module)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as e:
             raise FragmentError("DCM_MODULE_CORRUPT", f"{name}: cannot instantiate the module: {e}") from None
-        ex = inst.exports(self.store)
-        self.ex = ex
+        ex: Any = inst.exports(self.store)
+        self.ex: Any = ex
         missing = [f for f in ("memory", "dcm_abi_version", "dcm_status_ptr", "dcm_in", "dcm_out") if f not in ex]
         if missing:
             raise FragmentError("DCM_MODULE_CORRUPT", f"{name}: does not export {', '.join(missing)} (docs/abi.md)")
