@@ -176,3 +176,19 @@ def test_values_round_trip_through_canonical_json() -> None:
     assert dcm_host.to_json(123.0, f["signature"]["results"], d.types) == "123"
     f32 = [{"kind": "float", "bits": 32}]
     assert dcm_host.to_json(dcm_host.from_json("0.1", f32, {}), f32, {}) == "0.1"
+
+
+def test_not_callable_fragment_gives_the_manifest_reason(tmp_path: Path) -> None:
+    import json
+
+    dst = tmp_path / "go"
+    shutil.copytree(conformance_dir() / "dists" / "go", dst)
+    m = json.loads((dst / "manifest.json").read_text())
+    f = next(f for f in m["fragments"] if f["id"] == "concat")
+    for key in ("signature", "abi", "export"):
+        del f[key]
+    f["notCallable"] = "a dependency without runOn"
+    (dst / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(dcm_host.FragmentError) as info:
+        dcm_host.open_dist(dst).call("concat", ["a", "b"])
+    assert info.value.code == "DCM_NOT_CALLABLE" and "a dependency without runOn" in info.value.message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .errors import FragmentError, bad_arguments
@@ -22,6 +23,18 @@ _F64 = struct.Struct("<d")
 _INT_FORMATS = {(8, True): "<b", (8, False): "<B", (16, True): "<h", (16, False): "<H",
                 (32, True): "<i", (32, False): "<I", (64, True): "<q", (64, False): "<Q"}
 _INTS = {k: struct.Struct(v) for k, v in _INT_FORMATS.items()}
+
+
+#: Python frames one nesting level may take (record → field comprehension → optional → record).
+_FRAMES_PER_LEVEL = 4
+
+
+def ensure_recursion_limit() -> None:
+    """Values may nest MAX_NESTING records deep (docs/abi.md); the recursive coder needs a
+    few Python frames per level, more than CPython's default limit of 1000 allows."""
+    need = MAX_NESTING * _FRAMES_PER_LEVEL + 1000
+    if sys.getrecursionlimit() < need:
+        sys.setrecursionlimit(need)
 
 
 class ArgumentError(Exception):
@@ -92,6 +105,7 @@ class Encoder:
     """Writes values of the value model into a growing buffer."""
 
     def __init__(self, types: TypeTable) -> None:
+        ensure_recursion_limit()
         self.types = types
         self.out = bytearray()
 
@@ -205,6 +219,7 @@ class Decoder:
     """Reads values from a result frame, refusing what is malformed (docs/abi.md limits)."""
 
     def __init__(self, buf: bytes, types: TypeTable, pos: int = 0) -> None:
+        ensure_recursion_limit()
         self.buf = buf
         self.pos = pos
         self.types = types
