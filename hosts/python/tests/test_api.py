@@ -192,3 +192,10 @@ def test_not_callable_fragment_gives_the_manifest_reason(tmp_path: Path) -> None
     with pytest.raises(dcm_host.FragmentError) as info:
         dcm_host.open_dist(dst).call("concat", ["a", "b"])
     assert info.value.code == "DCM_NOT_CALLABLE" and "a dependency without runOn" in info.value.message
+
+
+def test_fragment_error_pickles_with_its_code() -> None:
+    import pickle
+
+    e = pickle.loads(pickle.dumps(dcm_host.FragmentError("DCM_FRAGMENT_ERROR", "boom", "f")))
+    assert (e.code, e.message, e.fragment) == ("DCM_FRAGMENT_ERROR", "boom", "f")

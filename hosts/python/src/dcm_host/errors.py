@@ -2,7 +2,7 @@
 error catalog (docs/errors.md)."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, Tuple
 
 
 class FragmentError(Exception):
@@ -20,6 +20,10 @@ class FragmentError(Exception):
         self.code = code
         self.message = message
         self.fragment = fragment
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Picklable (multiprocessing, concurrent.futures) with its code and message.
+        return (FragmentError, (self.code, self.message, self.fragment))
 
 
 def bad_arguments(message: str, fragment: Optional[str] = None) -> FragmentError:
