@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,7 +59,7 @@ func openDists(t *testing.T, dir string, langs []string) map[string]*Dist {
 	t.Helper()
 	dists := map[string]*Dist{}
 	for _, l := range langs {
-		d, err := Open(filepath.Join(dir, "dists", l))
+		d, err := Open(filepath.Join(dir, "dists", l), WithOutput(io.Discard, io.Discard))
 		if err != nil {
 			t.Fatalf("Open %s: %v", l, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -39,16 +40,32 @@ type Dist struct {
 	wasm  *wasmEngine
 	mu    sync.Mutex
 	pools map[int]*pool // by index in man.Modules
+	out   output
+}
+
+// output is where fragments' prints go.
+type output struct{ stdout, stderr io.Writer }
+
+// Option configures Open.
+type Option func(*Dist)
+
+// WithOutput sends what fragments print to stdout and stderr (default: the
+// process's os.Stdout and os.Stderr).
+func WithOutput(stdout, stderr io.Writer) Option {
+	return func(d *Dist) { d.out = output{stdout, stderr} }
 }
 
 // Open reads dir/manifest.json and checks every file path it lists. Modules
 // are read, checked against their sha256 and loaded at their first call.
-func Open(dir string) (*Dist, error) {
+func Open(dir string, opts ...Option) (*Dist, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		return nil, errorf(codeManifest, "%s: cannot read manifest.json: %v (run `dcm build --out %s`)", dir, err, dir)
 	}
-	d := &Dist{dir: dir, pools: map[int]*pool{}}
+	d := &Dist{dir: dir, pools: map[int]*pool{}, out: output{os.Stdout, os.Stderr}}
+	for _, o := range opts {
+		o(d)
+	}
 	if err := json.Unmarshal(raw, &d.man); err != nil {
 		return nil, errorf(codeManifest, "%s: %v", filepath.Join(dir, "manifest.json"), err)
 	}
@@ -315,9 +332,9 @@ func (d *Dist) pool(mi int) (*pool, error) {
 		if d.wasm == nil {
 			d.wasm = newWasmEngine()
 		}
-		factory, err = d.wasm.load(path, bytes)
+		factory, err = d.wasm.load(path, bytes, d.out)
 	case "native":
-		factory, err = loadNative(path)
+		factory, err = loadNative(path, d.out)
 	default:
 		err = errorf(codeNoModule, "%s: a %s module runs in Node and browsers only", m.File, m.Target)
 	}

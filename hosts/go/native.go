@@ -26,7 +26,7 @@ type nativeModule struct {
 
 var nativeModules sync.Map // path → *nativeModule: dlopen gives one copy per path anyway
 
-func loadNative(path string) (func() (instance, error), error) {
+func loadNative(path string, out output) (func() (instance, error), error) {
 	var m *nativeModule
 	if v, ok := nativeModules.Load(path); ok {
 		m = v.(*nativeModule)
@@ -65,7 +65,7 @@ func loadNative(path string) (func() (instance, error), error) {
 		if c == 0 {
 			return nil, errorf(codePanic, "%s: dcm_ctx_new returned NULL", path)
 		}
-		in := &nativeInstance{m: m, ctx: c}
+		in := &nativeInstance{m: m, ctx: c, out: out}
 		sp, _, _ := purego.SyscallN(m.statusPtr, c)
 		in.status = (*int32)(unsafe.Pointer(sp))
 		if m.outputPtr != 0 {
@@ -140,6 +140,7 @@ type nativeInstance struct {
 	ctx    uintptr
 	status *int32
 	output *int32
+	out    output
 }
 
 func (n *nativeInstance) broken() bool { return false }
@@ -155,7 +156,7 @@ func (n *nativeInstance) takeOutput() {
 		return
 	}
 	if l, _, _ := purego.SyscallN(n.m.takeOutput, n.ctx); int32(l) > 0 {
-		writeOutput(n.outFrame(int32(l)))
+		n.out.write(n.outFrame(int32(l)))
 	}
 }
 

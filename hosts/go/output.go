@@ -3,19 +3,19 @@ package dcmhost
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 )
 
-// writeOutput hands an output frame (docs/abi.md, "Output") of a module
+// write hands an output frame (docs/abi.md, "Output") of a module
 // that captures its own prints to the process's stdout and stderr, like
 // the WASI modules' fd_write.
-func writeOutput(frame []byte) {
+func (o output) write(frame []byte) {
 	for len(frame) >= 5 {
 		kind, n := frame[0], int(binary.LittleEndian.Uint32(frame[1:5]))
 		frame = frame[5:]
 		if kind == 3 {
-			fmt.Fprintf(os.Stderr, "[dcm: %d bytes of output dropped]\n", n)
+			fmt.Fprintf(o.stderr, "[dcm: %d bytes of output dropped]\n", n)
 			continue
 		}
 		if n > len(frame) {
@@ -24,9 +24,9 @@ func writeOutput(frame []byte) {
 		text := strings.ToValidUTF8(string(frame[:n]), "\uFFFD")
 		frame = frame[n:]
 		if kind == 1 {
-			os.Stdout.WriteString(text)
+			io.WriteString(o.stdout, text)
 		} else {
-			os.Stderr.WriteString(text)
+			io.WriteString(o.stderr, text)
 		}
 	}
 }

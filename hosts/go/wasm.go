@@ -8,7 +8,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
 	"sync"
 
 	"github.com/tetratelabs/wazero"
@@ -38,7 +37,7 @@ func (e *wasmEngine) close(ctx context.Context) error { return e.rt.Close(ctx) }
 // externref table only matters to JS values, which dcm's ABI never passes).
 var wasmBindgenImports = map[string]bool{"__wbindgen_init_externref_table": true}
 
-func (e *wasmEngine) load(path string, b []byte) (func() (instance, error), error) {
+func (e *wasmEngine) load(path string, b []byte, out output) (func() (instance, error), error) {
 	ctx := context.Background()
 	cm, err := e.rt.CompileModule(ctx, b)
 	if err != nil {
@@ -72,7 +71,7 @@ func (e *wasmEngine) load(path string, b []byte) (func() (instance, error), erro
 		e.hosts[mod] = true
 	}
 	cfg := wazero.NewModuleConfig().WithName("").
-		WithStdout(os.Stdout).WithStderr(os.Stderr).
+		WithStdout(out.stdout).WithStderr(out.stderr).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader).
 		// _initialize: Go reactors; __wbindgen_start: wasm-bindgen's init.
 		WithStartFunctions("_initialize", "__wbindgen_start")
@@ -81,7 +80,7 @@ func (e *wasmEngine) load(path string, b []byte) (func() (instance, error), erro
 		if err != nil {
 			return nil, errorf(codePanic, "%s: instantiation failed: %v", path, err)
 		}
-		in := &wasmInstance{mod: mod, path: path, fns: map[string]api.Function{}}
+		in := &wasmInstance{mod: mod, path: path, fns: map[string]api.Function{}, out: out}
 		if v, err := in.fn("dcm_abi_version").Call(ctx); err != nil || len(v) != 1 || uint32(v[0]) != 1 {
 			mod.Close(ctx)
 			return nil, errorf(codeCorrupt, "%s: dcm_abi_version is not 1", path)
@@ -108,6 +107,7 @@ type wasmInstance struct {
 	statusPtr uint32
 	outputPtr uint32 // 0: the module has no output cell
 	dead      bool
+	out       output
 }
 
 func (w *wasmInstance) fn(name string) api.Function {
@@ -166,7 +166,7 @@ func (w *wasmInstance) takeOutput(ctx context.Context) {
 		return
 	}
 	if frame, err := w.outFrame(ctx, uint32(v[0])); err == nil {
-		writeOutput(frame)
+		w.out.write(frame)
 	}
 }
 
