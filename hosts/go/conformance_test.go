@@ -35,7 +35,9 @@ type vectors struct {
 	Malformed []struct{ Lang, Fragment, Hex, Expect, Why string }
 }
 
-func loadVectors(t *testing.T) (string, *vectors) {
+func loadVectors(t *testing.T) (string, *vectors) { return loadVectorsTB(t) }
+
+func loadVectorsTB(t testing.TB) (string, *vectors) {
 	t.Helper()
 	dir := os.Getenv("DCM_CONFORMANCE")
 	if dir == "" {

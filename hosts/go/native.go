@@ -8,6 +8,7 @@ package dcmhost
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"sync"
 	"unsafe"
 
@@ -68,10 +69,6 @@ func loadNative(path string, out output) (func() (instance, error), error) {
 		in := &nativeInstance{m: m, ctx: c, out: out}
 		sp, _, _ := purego.SyscallN(m.statusPtr, c)
 		in.status = (*int32)(unsafe.Pointer(sp))
-		if m.outputPtr != 0 {
-			op, _, _ := purego.SyscallN(m.outputPtr, c)
-			in.output = (*int32)(unsafe.Pointer(op))
-		}
 		return in, nil
 	}, nil
 }
@@ -139,7 +136,6 @@ type nativeInstance struct {
 	m      *nativeModule
 	ctx    uintptr
 	status *int32
-	output *int32
 	out    output
 }
 
@@ -151,8 +147,13 @@ func (n *nativeInstance) outFrame(len int32) []byte {
 	return append([]byte{}, unsafe.Slice((*byte)(unsafe.Pointer(p)), len)...)
 }
 
+// takeOutput runs on the thread of the call: the output cell may be per
+// thread (Rust), so its address is asked on that thread every time.
 func (n *nativeInstance) takeOutput() {
-	if n.output == nil || *n.output == 0 {
+	if n.m.outputPtr == 0 {
+		return
+	}
+	if cell, _, _ := purego.SyscallN(n.m.outputPtr, n.ctx); cell == 0 || *(*int32)(unsafe.Pointer(cell)) == 0 {
 		return
 	}
 	if l, _, _ := purego.SyscallN(n.m.takeOutput, n.ctx); int32(l) > 0 {
@@ -165,6 +166,8 @@ func (n *nativeInstance) scalar(_ context.Context, f *Fragment, args []uint64) (
 	if err != nil {
 		return 0, nil, err
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	ft := fn.Type()
 	in := []reflect.Value{reflect.ValueOf(n.ctx)}
 	for i, raw := range args {
@@ -210,6 +213,8 @@ func (n *nativeInstance) buffer(_ context.Context, export string, in []byte) ([]
 	if err != nil {
 		return nil, err
 	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	p, _, _ := purego.SyscallN(n.m.in, n.ctx, uintptr(len(in)))
 	if p == 0 && len(in) > 0 {
 		return nil, errorf(codePanic, "%s: dcm_in(%d) returned NULL", n.m.path, len(in))
@@ -219,5 +224,8 @@ func (n *nativeInstance) buffer(_ context.Context, export string, in []byte) ([]
 	}
 	l, _, _ := purego.SyscallN(sym, n.ctx, uintptr(len(in)))
 	defer n.takeOutput()
+	if int32(l) <= 0 {
+		return nil, errorf(codePanic, "%s: %s returned a result frame of %d bytes", n.m.path, export, int32(l))
+	}
 	return n.outFrame(int32(l)), nil
 }
