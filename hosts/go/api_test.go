@@ -11,11 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func wantCode(t *testing.T, err error, code string, contains ...string) {
@@ -302,5 +304,31 @@ func TestConcurrentCalls(t *testing.T) {
 			t.Error(err)
 		}
 		d.Close(ctx)
+	}
+}
+
+// A context that ends stops a WASM call; the next call gets a fresh instance.
+func TestContext(t *testing.T) {
+	dir, v := loadVectors(t)
+	for _, lang := range v.Languages {
+		d, err := Open(filepath.Join(dir, "dists", lang), WithOutput(io.Discard, io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancelled, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := d.Call(cancelled, "add-i64", []any{1, 2}, OnClient); !errors.Is(err, context.Canceled) {
+			t.Fatalf("%s: a cancelled context: %v", lang, err)
+		}
+		ctx, stop := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err = d.Call(ctx, "print-lines", []any{"x", math.MaxInt32}, OnClient)
+		stop()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: a deadline during a call: %v", lang, err)
+		}
+		if got, err := d.Call(context.Background(), "add-i64", []any{1, 2}, OnClient); err != nil || !Equal(got, int64(3)) {
+			t.Fatalf("%s: the call after: %v, %v", lang, got, err)
+		}
+		d.Close(context.Background())
 	}
 }

@@ -241,8 +241,9 @@ func contains(xs []string, s string) bool {
 
 // Call runs fragment (an id or a unique name) with args, one per parameter
 // (a variadic parameter takes one slice), on side. It returns nil for no
-// result, the result for one, a []any for several; every error is a
-// *FragmentError.
+// result, the result for one, a []any for several. Every error is a
+// *FragmentError, except ctx.Err() when ctx ends before or during the call
+// (a WASM call is stopped then; a native call cannot be).
 func (d *Dist) Call(ctx context.Context, fragment string, args []any, side Side) (any, error) {
 	f, p, err := d.prepare(fragment, side)
 	if err != nil {

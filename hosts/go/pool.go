@@ -34,6 +34,9 @@ func newPool(factory func() (instance, error), max int) *pool {
 }
 
 func (p *pool) run(ctx context.Context, fn func(instance) (any, error)) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():

@@ -144,7 +144,7 @@ func (w *wasmInstance) outFrame(ctx context.Context, n uint32) ([]byte, error) {
 func (w *wasmInstance) afterTrap(ctx context.Context, export string, trap error) ([]byte, error) {
 	w.dead = true
 	if ctx.Err() != nil {
-		return nil, errorf(codePanic, "%s: %s stopped: %v", w.path, export, ctx.Err())
+		return nil, ctx.Err()
 	}
 	if n, ok := w.mod.Memory().ReadUint32Le(w.statusPtr); ok && n > 0 {
 		if f, err := w.outFrame(context.Background(), n); err == nil {
