@@ -21,11 +21,15 @@ type wasmEngine struct {
 	hosts map[string]bool // host modules instantiated for wasm-bindgen imports
 }
 
+// compiled is shared by every Dist of the process: opening a dist again
+// (or another with the same module) does not compile its modules again.
+var compiled = wazero.NewCompilationCache()
+
 func newWasmEngine() *wasmEngine {
 	ctx := context.Background()
 	// CloseOnContextDone: a cancelled context stops a running call (the
 	// instance is then dropped like after a trap).
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true))
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCloseOnContextDone(true).WithCompilationCache(compiled))
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	return &wasmEngine{rt: rt, hosts: map[string]bool{}}
 }
