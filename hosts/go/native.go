@@ -68,7 +68,7 @@ func loadNative(path string, out output) (func() (instance, error), error) {
 		}
 		in := &nativeInstance{m: m, ctx: c, out: out}
 		sp, _, _ := purego.SyscallN(m.statusPtr, c)
-		in.status = (*int32)(unsafe.Pointer(sp))
+		in.status = (*int32)(cptr(sp))
 		return in, nil
 	}, nil
 }
@@ -144,7 +144,7 @@ func (n *nativeInstance) close()       { purego.SyscallN(n.m.ctxFree, n.ctx) }
 
 func (n *nativeInstance) outFrame(len int32) []byte {
 	p, _, _ := purego.SyscallN(n.m.out, n.ctx)
-	return append([]byte{}, unsafe.Slice((*byte)(unsafe.Pointer(p)), len)...)
+	return append([]byte{}, unsafe.Slice((*byte)(cptr(p)), len)...)
 }
 
 // takeOutput runs on the thread of the call: the output cell may be per
@@ -153,7 +153,7 @@ func (n *nativeInstance) takeOutput() {
 	if n.m.outputPtr == 0 {
 		return
 	}
-	if cell, _, _ := purego.SyscallN(n.m.outputPtr, n.ctx); cell == 0 || *(*int32)(unsafe.Pointer(cell)) == 0 {
+	if cell, _, _ := purego.SyscallN(n.m.outputPtr, n.ctx); cell == 0 || *(*int32)(cptr(cell)) == 0 {
 		return
 	}
 	if l, _, _ := purego.SyscallN(n.m.takeOutput, n.ctx); int32(l) > 0 {
@@ -220,7 +220,7 @@ func (n *nativeInstance) buffer(_ context.Context, export string, in []byte) ([]
 		return nil, errorf(codePanic, "%s: dcm_in(%d) returned NULL", n.m.path, len(in))
 	}
 	if len(in) > 0 {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(p)), len(in)), in)
+		copy(unsafe.Slice((*byte)(cptr(p)), len(in)), in)
 	}
 	l, _, _ := purego.SyscallN(sym, n.ctx, uintptr(len(in)))
 	defer n.takeOutput()
@@ -229,3 +229,8 @@ func (n *nativeInstance) buffer(_ context.Context, export string, in []byte) ([]
 	}
 	return n.outFrame(int32(l)), nil
 }
+
+// cptr turns an address a C function returned into a pointer. It points to
+// C memory (the plugin's buffers and cells), which Go's GC neither moves nor
+// frees, so holding it as a uintptr in between is safe.
+func cptr(p uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&p)) }
