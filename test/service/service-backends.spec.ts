@@ -70,6 +70,13 @@ describe("the directory store", () => {
     expect(await (await DirArtifactStore.open(join(scratch, "store"))).hasDist(KEY1)).toBe(true);
   });
 
+  it("opens one new store from several openers at once (serve nodes and workers starting together)", async () => {
+    const root = join(scratch, "store-race");
+    const stores = await Promise.all(Array.from({ length: 8 }, () => DirArtifactStore.open(root)));
+    expect(stores.every((s) => s.root === root)).toBe(true);
+    expect((await readdir(root)).sort()).toEqual([".dcm-store", "blobs", "dists", "state", "tmp"]);
+  });
+
   it("packs a dist's tar.gz once, reproducibly, holding exactly the dist's files", async () => {
     const store = await DirArtifactStore.open(join(scratch, "store-archive"));
     const dist = join(scratch, "dist-archive");

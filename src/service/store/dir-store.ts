@@ -48,18 +48,22 @@ export class DirArtifactStore implements ArtifactStore {
   static async open(root: string): Promise<DirArtifactStore> {
     await mkdir(root, { recursive: true });
     const marker = join(root, STORE_MARKER);
-    const has = await readFile(marker, "utf8").catch(() => null);
+    let has = await readMarker(marker);
     if (has === null) {
-      const entries = await readdir(root);
-      if (entries.length > 0)
+      // Several processes (serve nodes, workers) may open a new store at once: the first marker wins
+      // (O_EXCL) and the others read it; a folder that holds anything else and no marker is refused.
+      if ((await readdir(root)).length === 0)
+        await writeFile(marker, MARKER_TEXT, { flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== "EEXIST") throw e;
+        });
+      has = await readMarker(marker);
+      if (has === null)
         throw dcmError(
           "DCM_SERVICE_STORE",
           `${root} is not empty and was not made by dcm (no ${STORE_MARKER} file): dcm does not write into a folder it did not make`,
         );
-      await writeFile(marker, MARKER_TEXT, { flag: "wx" });
-    } else if (!has.startsWith("dcm-store 1")) {
-      throw dcmError("DCM_SERVICE_STORE", `${marker} is not a dcm store marker`);
     }
+    if (!has.startsWith("dcm-store 1")) throw dcmError("DCM_SERVICE_STORE", `${marker} is not a dcm store marker`);
     for (const d of ["dists", "blobs", "tmp", "state"]) await mkdir(join(root, d), { recursive: true });
     // Staging of a process that died mid-write: nothing refers to it. Several processes (workers, serve
     // nodes) share one store, so only staging older than any write takes is removed, never a live one.
@@ -172,6 +176,15 @@ export class DirArtifactStore implements ArtifactStore {
   async getBlob(sha256: string): Promise<Buffer | null> {
     this.checkKey(sha256);
     return readFile(join(this.root, "blobs", sha256)).catch(() => null);
+  }
+}
+
+/** The marker's text, or null; a marker another process is writing this instant (a prefix of the text) is read again. */
+async function readMarker(marker: string): Promise<string | null> {
+  for (let i = 0; ; i++) {
+    const text = await readFile(marker, "utf8").catch(() => null);
+    if (text === null || text.startsWith("dcm-store 1") || !MARKER_TEXT.startsWith(text) || i >= 20) return text;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
