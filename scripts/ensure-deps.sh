@@ -23,5 +23,7 @@ bash toolchains/install.sh
 bash scripts/install-browser.sh
 # redis-server: the build service's Redis mode and its tests.
 bash scripts/install-redis.sh
+# The Python host (hosts/python) and pytest in a venv under dcm's cache dir, for its tests.
+bash scripts/install-python-host.sh >/dev/null || echo "ensure-deps: the Python host is not installed; test/hosts/python-host.spec.ts will fail until it is" >&2
 
 npm run --silent build

@@ -75,6 +75,9 @@ const CASES: Array<[string, unknown[], string]> = [
   ["raise", [EMP, 10], "1100"],
   ["nothing", [], "null"],
   ["fail", ["x"], '{"error":{"code":"DCM_FRAGMENT_ERROR","message":"failed: x"}}'],
+  ["failScalar", [2], "2"],
+  // A throw in a scalar fragment: the status cell's frame says status 1, the fragment's error.
+  ["failScalar", [-3], '{"error":{"code":"DCM_FRAGMENT_ERROR","message":"negative: -3"}}'],
 ];
 
 async function invoke(id: string, args: unknown[], on: "client" | "server"): Promise<string> {

@@ -105,6 +105,25 @@ export class CodecGen {
     return `dcmE_${this.key(t)}(${expr});`;
   }
 
+  /**
+   * The fewest bytes one value takes on the wire: bounds a count before
+   * allocating, and 0 (an empty class) selects the zero-size list limit.
+   */
+  private minSize(t: AsType): number {
+    switch (t.k) {
+      case "prim":
+        return t.name === "bool" || t.name.endsWith("8") ? 1 : Number(t.name.slice(1)) / 8;
+      case "nullable":
+        return 1;
+      case "class":
+        // A class cannot hold itself except through a nullable field (1 byte), so this ends.
+        return this.classes[t.key]!.fields.reduce((n, f) => n + this.minSize(f.type), 0);
+      default:
+        // string, Uint8Array and the other typed arrays, Array, StaticArray, Map: a u32 count first.
+        return 4;
+    }
+  }
+
   private need(t: AsType): void {
     const k = this.key(t);
     if (this.done.has(k)) return;
@@ -117,7 +136,7 @@ export class CodecGen {
         const E = this.asType(t.elem);
         emit(
           `function dcmD_${k}(): ${T} {`,
-          `  const n = dcmReadCount(${minSize(t.elem)});`,
+          `  const n = dcmReadCount(${this.minSize(t.elem)});`,
           `  const a = new ${t.of}<${E}>(n);`,
           `  for (let i = 0; i < n; i++) unchecked((a[i] = ${this.read(t.elem)}));`,
           "  return a;",
@@ -134,7 +153,7 @@ export class CodecGen {
         const e: AsType = { k: "prim", name: TYPED_ELEM[t.name]! };
         emit(
           `function dcmD_${k}(): ${T} {`,
-          `  const n = dcmReadCount(${minSize(e)});`,
+          `  const n = dcmReadCount(${this.minSize(e)});`,
           `  const a = new ${T}(n);`,
           `  for (let i = 0; i < n; i++) unchecked((a[i] = ${this.read(e)}));`,
           "  return a;",
@@ -186,7 +205,7 @@ export class CodecGen {
       case "nullable": {
         emit(
           `function dcmD_${k}(): ${T} {`,
-          "  if (!dcmReadBool()) return null;",
+          "  if (!dcmReadTag()) return null;",
           `  return ${this.read(t.inner)};`,
           "}",
           `function dcmE_${k}(v: ${T}): void {`,
@@ -205,11 +224,4 @@ export class CodecGen {
     }
     this.out.push(lines.join("\n"));
   }
-}
-
-/** The fewest bytes one value takes on the wire (bounds a count before allocating). */
-function minSize(t: AsType): number {
-  if (t.k !== "prim") return 1;
-  if (t.name === "bool" || t.name.endsWith("8")) return 1;
-  return Number(t.name.slice(1)) / 8;
 }

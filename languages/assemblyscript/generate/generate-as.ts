@@ -34,6 +34,7 @@ const ABI_IMPORTS = [
   "dcmBadArguments",
   "dcmReadCount",
   "dcmReadBool",
+  "dcmReadTag",
   "dcmReadI8",
   "dcmReadU8",
   "dcmReadI16",

@@ -20,7 +20,7 @@ const types: TypeTable = {
     name: "P",
     origin: "example.com/p.P",
     fields: [
-      { name: "X", jsonName: "X", type: i(32, true) },
+      { name: "X", jsonName: "x", type: i(32, true) },
       { name: "Name", jsonName: "name", type: str },
     ],
   },
@@ -74,9 +74,13 @@ const rows: Row[] = [
   { doc: ["`optional<string>`", "`null`", "`00`"], type: { kind: "optional", inner: str }, value: null },
   { doc: ["`optional<string>`", '`"x"`', "`01 01 00 00 00 78`"], type: { kind: "optional", inner: str }, value: "x" },
   {
-    doc: ["record `P {X int<32,signed>; Name string}`", '`{X: 7, name: "a"}`', "`07 00 00 00 01 00 00 00 61`"],
+    doc: [
+      'record `P`: field `X` (JSON `"x"`) `int<32,signed>`, then `Name` (JSON `"name"`) `string`',
+      '`{"x": 7, "name": "a"}`',
+      "`07 00 00 00 01 00 00 00 61`",
+    ],
     type: { kind: "record", name: "P" },
-    value: { X: 7, name: "a" },
+    value: { x: 7, name: "a" },
   },
 ];
 
