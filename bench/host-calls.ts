@@ -13,16 +13,17 @@
  * A host whose library is not in the checkout, or that cannot run here,
  * prints "not available" and why.
  *
- * The Python interpreter is $DCM_BENCH_PYTHON (e.g. a venv where
- * `pip install ./hosts/python` was run), else python3 with hosts/python/src on
- * PYTHONPATH (then wasmtime must be importable).
+ * The Python interpreter is $DCM_BENCH_PYTHON, else the venv of
+ * scripts/install-python-host.sh when it exists (run it first), else python3
+ * (then wasmtime must be importable); hosts/python/src is put first on
+ * PYTHONPATH, so the checkout's dcm_host is measured.
  *
  * Run: `npm run build && node build/bench/host-calls.js`.
  */
 import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadDist } from "../runtime/node/load-dist.js";
@@ -79,7 +80,11 @@ function why(e: unknown): string {
 async function pythonHost(dist: string, side: Side): Promise<HostResult> {
   const hostDir = join(HOSTS, "python");
   if (!existsSync(hostDir)) return { unavailable: "hosts/python is not in this checkout" };
-  const python = process.env.DCM_BENCH_PYTHON ?? "python3";
+  const venv =
+    process.env.DCM_PYTHON_HOST_VENV ??
+    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "dcm", "python-host-venv");
+  const python =
+    process.env.DCM_BENCH_PYTHON ?? (existsSync(join(venv, "bin", "python")) ? join(venv, "bin", "python") : "python3");
   const env = { ...process.env, PYTHONPATH: [join(hostDir, "src"), process.env.PYTHONPATH].filter(Boolean).join(":") };
   try {
     await run(python, ["-c", "import dcm_host"], { env });
