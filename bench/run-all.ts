@@ -16,6 +16,7 @@ const BENCHES = [
   "startup",
   "build-time",
   "call-overhead",
+  "host-calls",
   "native-isolation",
   "module-size",
   "runtime-scale",

@@ -21,7 +21,12 @@ import { clip, sendError, withSecurityHeaders } from "../server/http-shape.js";
 export const BROWSER_RUNTIME_DIRS = ["abi", "protocol", "wasi", "client"] as const;
 
 /** Files under build/runtime/client that import node: modules; never sent to browsers. */
-const NODE_ONLY = new Set(["client/node-endpoint.js", "client/executor-worker-node.js", "client/serve-web.js"]);
+const NODE_ONLY = new Set([
+  "client/node-endpoint.js",
+  "client/node-client.js",
+  "client/executor-worker-node.js",
+  "client/serve-web.js",
+]);
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

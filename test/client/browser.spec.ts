@@ -178,6 +178,7 @@ describe.skipIf(!haveChromium)("example page in Chromium", () => {
       "/dcm/runtime/server/create-server.js",
       "/dcm/runtime/node/load-dist.js",
       "/dcm/runtime/client/node-endpoint.js",
+      "/dcm/runtime/client/node-client.js",
       "/dcm/runtime/client/serve-web.js",
       "/dcm/runtime/client/../server/auth.js",
       "/dcm/runtime/client/%2e%2e/server/auth.js",
