@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeArgs } from "../../runtime/abi/codec.js";
 import { parseJsonArgs, toCanonicalJson } from "../../runtime/abi/json-values.js";
 import type { Manifest } from "../../runtime/abi/manifest-types.js";
-import { canonicalEqual } from "../e2e/harness/go-native-harness.js";
+import { compareCodePoints } from "../../runtime/abi/map-keys.js";
+import { canonicalEqual, parseJsonWithSource } from "../e2e/harness/go-native-harness.js";
 import { sameOutcome } from "../parity/harness/compare.js";
 import { invokeBatch } from "../parity/harness/invoke.js";
 import { ensureVectors, VECTOR_LANGUAGES, type Vectors } from "./write-vectors.js";
@@ -48,6 +49,29 @@ describe("the conformance vectors", () => {
         return sameOutcome(c.fragment, g, c.expect) ? [] : [`${c.fragment} ${c.args}: got ${g}, expected ${c.expect}`];
       });
       expect(wrong).toEqual([]);
+    });
+
+    it(`${lang}: maps come back with their keys in ascending order, on both sides`, async () => {
+      // Values compare maps by key; the order is the writer's duty (docs/abi.md) and is checked here.
+      const ascending = { "map-count": (a: string, b: string) => compareCodePoints(a, b) < 0, "map-invert": (a: string, b: string) => BigInt(a) < BigInt(b) };
+      const calls = vectors.calls.filter((c) => c.lang === lang && c.fragment in ascending);
+      const byFragment: Record<string, string[]> = {};
+      for (const c of calls) {
+        byFragment[c.fragment] ??= [];
+        byFragment[c.fragment]!.push(c.args);
+      }
+      for (const on of ["client", "server"] as const) {
+        const got = await invokeBatch(join(dir, "dists", lang), byFragment, { on }, dir);
+        for (const [fragment, lines] of Object.entries(got)) {
+          const before = ascending[fragment as keyof typeof ascending];
+          for (const line of lines) {
+            const node = parseJsonWithSource(line);
+            if (node.t !== "obj") throw new Error(`${fragment} on the ${on}: not a map: ${line}`);
+            const keys = node.entries.map(([k]) => k);
+            expect(keys.every((k, i) => i === 0 || before(keys[i - 1]!, k)), `${fragment} on the ${on}: ${line}`).toBe(true);
+          }
+        }
+      }
     });
 
     it(`${lang}: every encoding decodes back to its call's arguments`, async () => {

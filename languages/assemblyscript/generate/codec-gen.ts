@@ -167,8 +167,16 @@ export class CodecGen {
         break;
       }
       case "map": {
-        // Keys go out sorted (docs/abi.md): strings in UTF-8 byte order, integers numerically (sort()'s default).
-        const sort = t.key.k === "string" ? "ks.sort(dcmCompareStrings);" : "ks.sort();";
+        // Keys go out sorted (docs/abi.md): strings in UTF-8 byte order, numbers numerically with NaN first
+        // (as the JS codec). Not sort()'s default: it subtracts (i32(a) - i32(b)), which overflows at the
+        // extremes (2147483647 came before -2147483648) and reads u32 keys as signed.
+        const isFloat = t.key.k === "prim" && (t.key.name === "f32" || t.key.name === "f64");
+        const sort =
+          t.key.k === "string"
+            ? "ks.sort(dcmCompareStrings);"
+            : isFloat
+              ? "ks.sort((a, b) => (isNaN(a) ? (isNaN(b) ? 0 : -1) : isNaN(b) ? 1 : i32(a > b) - i32(a < b)));"
+              : "ks.sort((a, b) => i32(a > b) - i32(a < b));";
         emit(
           `function dcmD_${k}(): ${T} {`,
           "  const n = dcmReadCount(1);",
