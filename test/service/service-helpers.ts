@@ -13,6 +13,7 @@ import yazl from "yazl";
 import { createBuildService, embeddedBackends, type BuildService } from "../../src/service/create-build-service.js";
 import type { BuildEvent, BuildRecord } from "../../src/service/service-types.js";
 import { DCM_BIN } from "../support/run-cli.js";
+import { manifestProblems } from "../support/manifest-schema-check.js";
 
 export const KEY_A = "service-test-key-a-0123456789";
 export const KEY_B = "service-test-key-b-0123456789";
@@ -192,7 +193,12 @@ export async function downloadedHashes(url: string, key: string, id: string): Pr
   const out: Record<string, string> = {};
   for (const n of names) {
     const f = await fetch(`${url}/dcm/builds/${id}/dist/${n}`, { headers: auth(key) });
-    out[n] = sha256(Buffer.from(await f.arrayBuffer()));
+    const bytes = Buffer.from(await f.arrayBuffer());
+    out[n] = sha256(bytes);
+    if (n === "manifest.json") {
+      const problems = manifestProblems(JSON.parse(bytes.toString("utf8")));
+      if (problems.length > 0) throw new Error(`the service's manifest.json does not follow docs/manifest.schema.json:\n  ${problems.join("\n  ")}`);
+    }
     if (f.headers.get("etag") !== `"${out[n]}"`) throw new Error(`ETag of ${n} is not its sha256`);
   }
   return out;

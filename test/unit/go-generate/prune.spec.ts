@@ -22,6 +22,7 @@ import { buildDist } from "../../../src/build/build-dist.js";
 import { type LoadedDist, openDist } from "../../../src/index.js";
 import type { AnalysisResult, GeneratedProject } from "../../../src/languages/adapter-types.js";
 import { canonicalEqual, parseInvokeCases, runGoNative } from "../../e2e/harness/go-native-harness.js";
+import { checkDistManifest } from "../../support/manifest-schema-check.js";
 
 const haveGo = (await goToolchain.detect()) !== null;
 const FIXTURE = fileURLToPath(new URL("./fixtures/prune", import.meta.url));
@@ -187,6 +188,7 @@ describe.skipIf(!haveGo)("closure extraction builds (fixtures/prune)", () => {
       cacheDir: tmp("dcm-prune-cache-"),
     });
     expect(report.diagnostics.filter((d) => d.severity !== "hint")).toEqual([]);
+    checkDistManifest(out);
     const analysis = await analyze(FIXTURE);
     const cases = parseInvokeCases(readFileSync(join(FIXTURE, "invoke-cases.json"), "utf8"));
     const native = await runGoNative(
@@ -214,6 +216,7 @@ describe.skipIf(!haveGo)("closure extraction builds (fixtures/prune)", () => {
     const cacheDir = tmp("dcm-prune-switch-cache-");
     const opts = { repo: FIXTURE, cfd: join(FIXTURE, "dcm.yaml"), out, cacheDir };
     const first = await buildDist(opts);
+    checkDistManifest(out);
     expect(first.manifest.modules.map((m) => m.toolchain)).toEqual([
       expect.stringMatching(/, closure extraction$/),
       expect.stringMatching(/, closure extraction$/),
