@@ -68,6 +68,45 @@ export interface ManifestModule {
   glue?: { file: string; sha256: string };
 }
 
+/** A state accessor of a group part: called like a fragment export of the part's language's modules (docs/abi.md "State"). */
+export interface StateAccessor {
+  /** Unique among fragment and accessor ids: `$state.<group>.get` / `$state.<group>.set`. Never callable by clients. */
+  id: string;
+  export: string;
+  signature: Signature;
+  abi: CallAbi;
+}
+
+/** What one language's module holds of a group's state. */
+export interface ManifestStatePart {
+  language: string;
+  /** Name in `types` of the record holding the state (one field per var, in `vars` order). */
+  record: string;
+  /** No parameter, returns the record. */
+  get: StateAccessor;
+  /** Takes the record, returns nothing. */
+  set: StateAccessor;
+  vars: Array<{ name: string; unit: string; field: string; source: { file: string; line: number } }>;
+}
+
+/**
+ * Fragments that move together (issue 12, docs/state.md): they share
+ * module-level state (inferred by the analysis) or the CFD's `group:` names
+ * them together. A fragment in no group is stateless and moves alone.
+ */
+export interface ManifestGroup {
+  /** The CFD's group name, else `group-<smallest fragment id of the group>`. */
+  id: string;
+  /** Entry-point fragment ids (every fragment with runOn that belongs), sorted. */
+  fragments: string[];
+  /** Why: "state" (shared state found by the analysis), "cfd" (the CFD's `group:`), or both. */
+  reasons: Array<"state" | "cfd">;
+  /** Empty for a group without state (moves together, nothing to transfer). */
+  state: ManifestStatePart[];
+  /** sha256 (hex) over every part's language, var names and their types (records expanded): equal across two builds = state carries over a redeploy. */
+  stateVersion: string;
+}
+
 export interface Manifest {
   manifestVersion: number;
   /** sha256 over all inputs of the build (sources, CFD, toolchain versions, generator version). */
@@ -76,4 +115,6 @@ export interface Manifest {
   fragments: ManifestFragment[];
   modules: ManifestModule[];
   types: TypeTable;
+  /** State groups (absent or empty: every fragment is stateless and moves alone). */
+  groups?: ManifestGroup[];
 }

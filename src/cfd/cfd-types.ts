@@ -28,7 +28,15 @@ export interface CfdFragment {
   language?: string;
   kind?: FragmentKind;
   idempotent?: boolean;
+  /**
+   * Absent: inferred (the fragment is stateful when its closure touches
+   * module-level state). `false`: its state is not migrated (each side keeps
+   * its own; no group, no DCM_STATE_NOT_ENCODABLE). `true`: stateful even
+   * when nothing is found (it gets per-client server state and moves in a group).
+   */
   stateful?: boolean;
+  /** Extension (issue 12): fragments with the same `group` name move together, in addition to the groups the analysis infers. */
+  group?: string;
   /** Where each key sits in the CFD, for diagnostics (`fragment` = the list item itself). */
   positions: { fragment: SourcePos } & Partial<Record<string, SourcePos>>;
 }

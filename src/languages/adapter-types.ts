@@ -9,7 +9,7 @@
  * interfaces and never branches on a language id.
  */
 import type { FragmentKind, ManifestModule, Side } from "../../runtime/abi/manifest-types.js";
-import type { CallAbi, Signature, TypeTable } from "../../runtime/abi/value-types.js";
+import type { CallAbi, Signature, TypeTable, VType } from "../../runtime/abi/value-types.js";
 import type { CfdFragment } from "../cfd/cfd-types.js";
 import type { Diagnostic, SourcePos } from "../../runtime/diagnostics/diagnostic-types.js";
 import type { ToolchainDriver } from "../../toolchains/toolchain-types.js";
@@ -87,8 +87,70 @@ export interface AnalyzedFragment {
    * stay error diagnostics. src/languages/kit/crossing.ts sorts them.
    */
   cannotCross?: CrossingProblem[];
+  /**
+   * Keys (StateVar.key) of the module-level state this fragment reads or
+   * writes, directly or through the functions it calls (its whole closure,
+   * fragments it calls included). Empty or absent: the fragment keeps no
+   * state. Core groups fragments that share a key (issue 12, docs/state.md).
+   */
+  state?: string[];
   /** Language-specific facts the same adapter's generate() needs (Go: languages/go/go-types.ts). Opaque to core. */
   detail?: unknown;
+}
+
+/**
+ * A module-level variable that fragments keep state in: a Go package `var`,
+ * a Rust `static mut` / `static` with interior mutability (Mutex, RwLock,
+ * atomics, thread_local! Cell/RefCell…), an AssemblyScript or TypeScript
+ * module `let`/`var` (or a `const` whose object, array, Map or Set is
+ * mutated). Only variables that code reachable from a fragment may change
+ * count: a variable that is only read is the same on both sides (it is
+ * initialised by the same code) and is not state.
+ */
+export interface StateVar {
+  /** Unique within the language's analysis, stable across builds of the same source: `<unit>.<name>` (Go: `example.com/app/cart.items`). */
+  key: string;
+  /** The variable's name in the source. */
+  name: string;
+  /** Language-specific unit that holds it (Go: import path; Rust: module path; AS/TS: repo-relative file). */
+  unit: string;
+  /** Where it is declared (repo-relative file, 1-based line and column). */
+  pos: SourcePos;
+  /**
+   * The value-model type of what is snapshotted (for `static X: Mutex<Vec<u8>>`,
+   * the `list<u8>` inside). Records it uses are in AnalysisResult.types.
+   * Absent exactly when `cannotEncode` is set.
+   */
+  type?: VType;
+  /**
+   * Why the value cannot be snapshotted (a pointer into foreign memory, a
+   * channel, an open file, a function value…). Core refuses the build
+   * (DCM_STATE_NOT_ENCODABLE) unless every fragment that touches it has
+   * `stateful: false` in the CFD.
+   */
+  cannotEncode?: CrossingProblem;
+  /** Language-specific (e.g. Rust: how to reach the value: `static mut`, Mutex, atomic). Handed back in StateAccessorRequest. Opaque to core. */
+  detail?: unknown;
+}
+
+/**
+ * The accessors of one state group's part in one language (GenerateRequest.stateGroups):
+ * two extra exports of the module, called by the hosts exactly like fragment
+ * exports (same ABI, docs/abi.md "State"):
+ *   get: no parameters, one result: the record `record` holding every var's current value;
+ *   set: one parameter of that record, no result: assigns every var.
+ * Both are `buffer` ABI. A var holding a record or collection is replaced as
+ * a whole by set (not merged). Generators emit them in every module of the
+ * language (client and server, every target).
+ */
+export interface StateAccessorRequest {
+  /** The group's id (ManifestGroup.id). */
+  group: string;
+  get: { id: string; export: string; signature: Signature; abi: CallAbi };
+  set: { id: string; export: string; signature: Signature; abi: CallAbi };
+  /** Record name in GenerateRequest.analysis.types (core adds it): one field per var, in `vars` order; field.name = field.jsonName, unique within the record. */
+  record: string;
+  vars: StateVar[];
 }
 
 /** One construct of a signature that cannot cross the boundary (AnalyzedFragment.cannotCross). */
@@ -111,6 +173,8 @@ export interface AnalysisResult {
   inputs: Array<{ file: string; sha256: string }>;
   /** How many files were parsed with tree-sitter (benchmarks check this stays small). */
   filesParsed: number;
+  /** Every module-level variable some fragment's `state` names (StateVar.key unique). */
+  stateVars?: StateVar[];
   /** Language-specific facts shared by all fragments (Go: GoAnalysisDetail). Opaque to core. */
   detail?: unknown;
 }
@@ -135,6 +199,13 @@ export interface GenerateRequest {
    */
   fragments: AnalyzedFragment[];
   side: Side;
+  /**
+   * The state accessors this language's modules must export (one entry per
+   * group part of this language; empty or absent when no fragment keeps
+   * state). Their `export` names go into GeneratedProject.exports under the
+   * accessor ids, like fragments'.
+   */
+  stateGroups?: StateAccessorRequest[];
   /** Scratch folder for generated sources, owned by the build. */
   workDir: string;
   /** dcm's cache folder of this build (BuildOptions.cacheDir): where an adapter may keep warm toolchain state (Rust: cargo's target folders). Absent: the default cache folder. */
