@@ -26,7 +26,7 @@ export interface Problem {
 
 /** Where a type is used, for messages: "channel parameter `ch chan int`". */
 export interface Site {
-  role: "parameter" | "result" | "receiver" | "field" | "type";
+  role: "parameter" | "result" | "receiver" | "field" | "type" | "variable";
   name?: string;
   owner?: string;
 }
