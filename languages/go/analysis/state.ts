@@ -26,7 +26,6 @@
  *   fields tagged `json:"-"` are not part of the record (refused, so that
  *   nothing is silently lost).
  */
-import type Parser from "tree-sitter";
 import type { SourcePos } from "../../../runtime/diagnostics/diagnostic-types.js";
 import type { CrossingProblem } from "../../../src/languages/adapter-types.js";
 import type { GoPackageRef, GoType } from "../go-types.js";
@@ -34,12 +33,7 @@ import { ReferenceWalker } from "./deps.js";
 import { dirOfImport } from "./go-mod.js";
 import { importTable } from "./imports.js";
 import type { FileCtx, Problem, TypeMapper } from "./map-types.js";
-import { LocalScopes } from "./scopes.js";
-import type { TypeExpr } from "./summary-types.js";
-import { posOf, typeExpr } from "./type-expr.js";
 import type { Found, GoWorkspace } from "./workspace.js";
-
-type Node = Parser.SyntaxNode;
 
 /** StateVar.detail of a Go state var: what the generator needs to reach and encode it. */
 export interface GoStateVarDetail {
@@ -132,71 +126,30 @@ export function analyzeState(
   return { byFragment, vars };
 }
 
-/** The package vars of the module that one declaration writes. */
+/** The package vars of the module that one declaration writes (its Refs.writes, resolved). */
 function writesOf(ws: GoWorkspace, mapper: TypeMapper, found: Found, ctx: FileCtx): VarRef[] {
-  const tree = ws.tree(found.file);
-  let node: Node | null = tree.rootNode.descendantForIndex(found.decl.start, found.decl.end);
-  while (node && (node.startIndex !== found.decl.start || node.endIndex !== found.decl.end)) node = node.parent;
-  if (!node) return [];
-  const locals = LocalScopes.of(node);
+  const refs = ws.refs(found);
   const imports = importTable(found.summary, ws, ctx.mod);
   const out: VarRef[] = [];
-  const resolve = (target: Node | null | undefined) => {
-    const r = target && rootOf(target);
-    if (!r) return;
-    let dir: string | undefined = ctx.dir;
-    let name = r.name;
-    if (r.pkg !== undefined) {
-      // `pkg.X`: a var of another package of the module (or a field of a local/package var named like an import).
-      if (!locals.isLocal(r.pkg, r.node) && imports.byName.has(r.pkg)) {
-        dir = dirOfImport(ctx.mod, imports.byName.get(r.pkg)!);
-      } else name = r.pkg;
-    }
+  const push = (dir: string | undefined, name: string) => {
     if (dir === undefined) return; // the standard library or a dependency: not the user's state
-    if (r.pkg === undefined || name === r.pkg) {
-      if (locals.isLocal(name, r.node) || (r.pkg === undefined && imports.byName.has(name))) return;
-    }
     const v = ws.findTopLevel(dir, name);
     const vctx = v?.decl.kind === "variable" ? mapper.ctxFor(v.file, v.summary) : undefined;
     if (v && vctx) out.push({ found: v, ctx: vctx });
   };
-
-  for (const n of node.descendantsOfType([
-    "assignment_statement",
-    "inc_statement",
-    "dec_statement",
-    "unary_expression",
-    "call_expression",
-  ])) {
-    switch (n.type) {
-      case "assignment_statement":
-        for (const t of n.childForFieldName("left")?.namedChildren ?? []) resolve(t);
-        break;
-      case "inc_statement":
-      case "dec_statement":
-        resolve(n.namedChildren[0]);
-        break;
-      case "unary_expression":
-        if (n.childForFieldName("operator")?.text === "&") resolve(n.childForFieldName("operand"));
-        break;
-      case "call_expression": {
-        const fn = n.childForFieldName("function");
-        const args = n.childForFieldName("arguments")?.namedChildren ?? [];
-        if (
-          fn?.type === "identifier" &&
-          ["delete", "clear", "copy"].includes(fn.text) &&
-          !locals.isLocal(fn.text, fn)
-        ) {
-          resolve(args[0]);
-        } else if (fn?.type === "selector_expression") {
-          const operand = fn.childForFieldName("operand");
-          const method = fn.childForFieldName("field")?.text;
-          if (operand && method && pointerMethodOfVar(ws, ctx, operand, method, locals, imports.byName))
-            resolve(operand);
-        }
-        break;
-      }
+  for (const w of refs.writes) {
+    if (w.pkg === undefined) {
+      if (!imports.byName.has(w.name)) push(ctx.dir, w.name);
+    } else if (imports.byName.has(w.pkg)) {
+      push(dirOfImport(ctx.mod, imports.byName.get(w.pkg)!), w.name);
+    } else {
+      push(ctx.dir, w.pkg); // `v.f = …`: a field of package var v
     }
+  }
+  // `v.M(…)` on a package var whose module type has a pointer-receiver method M.
+  for (const sel of refs.selectors) {
+    if (!sel.call || sel.operand === undefined || sel.operandLocal || imports.byName.has(sel.operand)) continue;
+    if (pointerMethodOfVar(ws, ctx, sel.operand, sel.name)) push(ctx.dir, sel.operand);
   }
   return out;
 }
@@ -205,57 +158,13 @@ function writesOf(ws: GoWorkspace, mapper: TypeMapper, found: Found, ctx: FileCt
  * `v.M(…)` with v a package var (of this package) whose declared type is a
  * module type with a pointer-receiver method M: the call may change v.
  */
-function pointerMethodOfVar(
-  ws: GoWorkspace,
-  ctx: FileCtx,
-  operand: Node,
-  method: string,
-  locals: LocalScopes,
-  imports: Map<string, string>,
-): boolean {
-  if (operand.type !== "identifier" || locals.isLocal(operand.text, operand) || imports.has(operand.text)) return false;
-  const v = ws.findTopLevel(ctx.dir, operand.text);
+function pointerMethodOfVar(ws: GoWorkspace, ctx: FileCtx, operand: string, method: string): boolean {
+  const v = ws.findTopLevel(ctx.dir, operand);
   if (v?.decl.kind !== "variable") return false;
-  const t = v.decl.type;
+  const t = v.decl.type ?? v.decl.initType;
   const base = t?.k === "pointer" ? t.elem : t;
   if (base?.k !== "name") return false;
   return ws.findMethods(ctx.dir, method, base.name).some((m) => m.decl.recv?.pointer);
-}
-
-/** The variable at the root of an assignable expression: `x`, `x.f[i].g`, `*x`, `pkg.X.f`. */
-function rootOf(e: Node): { name: string; pkg?: string; node: Node } | undefined {
-  let cur: Node | null = e;
-  let prevSelector: Node | undefined;
-  for (let i = 0; cur && i < 64; i++) {
-    switch (cur.type) {
-      case "identifier":
-        if (prevSelector) {
-          const field = prevSelector.childForFieldName("field");
-          return { name: field?.text ?? "", pkg: cur.text, node: cur };
-        }
-        return { name: cur.text, node: cur };
-      case "selector_expression":
-        prevSelector = cur;
-        cur = cur.childForFieldName("operand");
-        continue;
-      case "index_expression":
-      case "slice_expression":
-        prevSelector = undefined;
-        cur = cur.childForFieldName("operand");
-        continue;
-      case "parenthesized_expression":
-        cur = cur.namedChildren[0] ?? null;
-        continue;
-      case "unary_expression":
-        if (cur.childForFieldName("operator")?.text !== "*") return undefined;
-        prevSelector = undefined;
-        cur = cur.childForFieldName("operand");
-        continue;
-      default:
-        return undefined;
-    }
-  }
-  return undefined;
 }
 
 function describeVar(ws: GoWorkspace, mapper: TypeMapper, key: string, ref: VarRef): FoundStateVar {
@@ -269,7 +178,7 @@ function describeVar(ws: GoWorkspace, mapper: TypeMapper, key: string, ref: VarR
     cannotEncode: { what, pos, ...(suggestion ? { suggestion } : {}) },
     detail: { pkg, name: decl.name },
   });
-  const texpr = decl.type ?? inferType(ws, found);
+  const texpr = decl.type ?? decl.initType;
   if (!texpr) {
     return refuse(
       `package variable \`${decl.name}\` whose type dcm cannot tell from its initializer`,
@@ -335,86 +244,6 @@ function droppedFields(
       return droppedFields(ws, mapper, t.elem, seen);
     case "map":
       return droppedFields(ws, mapper, t.value, seen);
-    default:
-      return undefined;
-  }
-}
-
-const BASIC_FUNCS = new Set([
-  "bool",
-  "string",
-  "int",
-  "int8",
-  "int16",
-  "int32",
-  "int64",
-  "uint",
-  "uint8",
-  "uint16",
-  "uint32",
-  "uint64",
-  "byte",
-  "rune",
-  "float32",
-  "float64",
-]);
-
-/** The type of `var x = <init>` for initializers whose type is written in them. */
-function inferType(ws: GoWorkspace, found: Found): TypeExpr | undefined {
-  const tree = ws.tree(found.file);
-  let spec: Node | null = tree.rootNode.descendantForIndex(found.decl.start, found.decl.end);
-  while (spec && spec.type !== "var_spec") spec = spec.parent;
-  if (!spec) return undefined;
-  const names = spec.namedChildren.filter((c) => c.type === "identifier");
-  const i = names.findIndex((n) => n.text === found.decl.name);
-  const value = spec.childForFieldName("value")?.namedChildren[i];
-  return value ? typeOfExpr(value) : undefined;
-}
-
-function typeOfExpr(e: Node): TypeExpr | undefined {
-  const pos = posOf(e);
-  switch (e.type) {
-    case "int_literal":
-      return { k: "name", name: "int", pos };
-    case "float_literal":
-      return { k: "name", name: "float64", pos };
-    case "rune_literal":
-      return { k: "name", name: "rune", pos };
-    case "interpreted_string_literal":
-    case "raw_string_literal":
-      return { k: "name", name: "string", pos };
-    case "true":
-    case "false":
-      return { k: "name", name: "bool", pos };
-    case "parenthesized_expression":
-      return e.namedChildren[0] ? typeOfExpr(e.namedChildren[0]) : undefined;
-    case "composite_literal": {
-      const t = e.childForFieldName("type");
-      return t ? typeExpr(t) : undefined;
-    }
-    case "unary_expression": {
-      const operand = e.childForFieldName("operand");
-      if (e.childForFieldName("operator")?.text !== "&" || operand?.type !== "composite_literal") return undefined;
-      const elem = typeOfExpr(operand);
-      return elem && { k: "pointer", elem, pos };
-    }
-    case "type_conversion_expression": {
-      const t = e.childForFieldName("type");
-      return t ? typeExpr(t) : undefined;
-    }
-    case "call_expression": {
-      const fn = e.childForFieldName("function");
-      const args = e.childForFieldName("arguments")?.namedChildren ?? [];
-      if (fn?.type === "identifier" && (fn.text === "make" || fn.text === "new") && args[0]) {
-        const t = typeExpr(args[0]);
-        return fn.text === "new" ? { k: "pointer", elem: t, pos } : t;
-      }
-      if (fn?.type === "identifier" && BASIC_FUNCS.has(fn.text)) return { k: "name", name: fn.text, pos };
-      if (fn?.type === "parenthesized_expression" || fn?.type === "slice_type" || fn?.type === "map_type") {
-        return typeExpr(fn.type === "parenthesized_expression" ? fn.namedChildren[0]! : fn);
-      }
-      return undefined;
-    }
     default:
       return undefined;
   }
