@@ -60,13 +60,7 @@ export function findSymbol(
 
   if (candidates.length === 1) return { decl: candidates[0]! };
   if (candidates.length > 1) {
-    return {
-      diagnostic: ambiguousName(
-        frag,
-        name,
-        candidates.map((d) => d.symbol),
-      ),
-    };
+    return { diagnostic: ambiguousName(frag, name, candidates.map((d) => d.symbol)) };
   }
   return {
     diagnostic: diag("DCM_CFD_SYMBOL_NOT_FOUND", `\`${name}\` is not declared in ${frag.file}`, {
