@@ -37,6 +37,46 @@ const haveGo = (await goToolchain.detect()) !== null;
 const STATE = join(ROOT, "languages/go/fixtures/state");
 const REFUSED = join(ROOT, "languages/go/fixtures/state-refused");
 
+/** The manifest entries of the fragments and of the groups' accessors, as `dcm build` writes them. */
+function manifestFor(
+  fragments: AnalysisResult["fragments"],
+  groups: StateAccessorRequest[],
+  exports: Record<string, string>,
+): ManifestFragment[] {
+  return [
+    ...fragments.map(
+      (f): ManifestFragment => ({
+        id: f.id,
+        language: "go",
+        kind: f.kind,
+        symbol: f.symbol,
+        source: { file: f.file, line: f.line },
+        signature: f.signature!,
+        abi: f.abi!,
+        export: exports[f.id]!,
+        flags: { idempotent: false, stateful: (f.state ?? []).length > 0 },
+        deps: f.deps,
+      }),
+    ),
+    ...groups.flatMap((g) =>
+      [g.get, g.set].map(
+        (a): ManifestFragment => ({
+          id: a.id,
+          language: "go",
+          kind: "function",
+          symbol: a.id,
+          source: { file: g.vars[0]!.pos.file, line: g.vars[0]!.pos.line },
+          signature: a.signature,
+          abi: a.abi,
+          export: a.export,
+          flags: { idempotent: false, stateful: true },
+          deps: { fragments: [], libs: [], globalVars: [], typeDefs: [] },
+        }),
+      ),
+    ),
+  ];
+}
+
 describe("Go state analysis (fixtures/state)", () => {
   it("finds exactly the counter, log and blob vars, and each fragment's keys", async () => {
     const analysis = await analyzeGo({ repo: STATE, fragments: cfdFragments(STATE) });
@@ -110,38 +150,7 @@ describe.skipIf(!haveGo)("Go state accessors move state between the wasm module 
     const wasm = await build("wasm");
     const native = await build("native");
     projects = { wasm: wasm.project, native: native.project };
-    const manifestFragments: ManifestFragment[] = [
-      ...analysis.fragments.map(
-        (f): ManifestFragment => ({
-          id: f.id,
-          language: "go",
-          kind: f.kind,
-          symbol: f.symbol,
-          source: { file: f.file, line: f.line },
-          signature: f.signature!,
-          abi: f.abi!,
-          export: wasm.project.exports[f.id]!,
-          flags: { idempotent: false, stateful: (f.state ?? []).length > 0 },
-          deps: f.deps,
-        }),
-      ),
-      ...groups.flatMap((g) =>
-        [g.get, g.set].map(
-          (a): ManifestFragment => ({
-            id: a.id,
-            language: "go",
-            kind: "function",
-            symbol: a.id,
-            source: { file: g.vars[0]!.pos.file, line: g.vars[0]!.pos.line },
-            signature: a.signature,
-            abi: a.abi,
-            export: a.export,
-            flags: { idempotent: false, stateful: true },
-            deps: { fragments: [], libs: [], globalVars: [], typeDefs: [] },
-          }),
-        ),
-      ),
-    ];
+    const manifestFragments = manifestFor(analysis.fragments, groups, wasm.project.exports);
     const load = async (target: "wasm" | "native", file: string): Promise<FragmentInstance> => {
       const glue = (await import(ABI_GLUE[target]!)) as { default: ModuleLoader };
       const module: ManifestModule = {
@@ -236,5 +245,60 @@ describe.skipIf(!haveGo)("Go state accessors move state between the wasm module 
     expect(await cli("blob-size")).toBe(0);
     expect(await cli("counter-get")).not.toBe(0n);
     expect(await cli("pure-double", [21])).toBe(42);
+  });
+});
+
+describe.skipIf(!haveGo)("a module that holds none of a group's fragments", () => {
+  it("still exports the group's accessors, and they reach the vars (the pruned closure keeps them)", async () => {
+    const analysis = await analyzeGo({ repo: STATE, fragments: cfdFragments(STATE) });
+    const { groups, types } = stateGroups(analysis);
+    const only = analysis.fragments.filter((f) => f.id === "pure-double");
+    const work = mkdtempSync(join(tmpdir(), "dcm-go-state-subset-"));
+    try {
+      const project = await generateGo(
+        {
+          repo: STATE,
+          analysis: { ...analysis, types },
+          fragments: only,
+          side: "client",
+          workDir: work,
+          stateGroups: groups,
+        },
+        "wasm",
+      );
+      const r = await compileGo(project, "wasm", join(work, "subset.wasm"));
+      expect(r.diagnostics).toEqual([]); // no fallback to whole packages (DCM_EXTRACTION_INCOMPLETE)
+      const fragments = manifestFor(only, groups, project.exports);
+      const glue = (await import(ABI_GLUE.wasm!)) as { default: ModuleLoader };
+      const inst = await glue.default.load({
+        module: {
+          language: "go",
+          target: "wasm",
+          sides: ["client"],
+          file: r.file,
+          sha256: "",
+          size: 0,
+          abiVersion: 1,
+          toolchain: "go",
+          fragments: fragments.map((f) => f.id),
+        },
+        bytes: readFileSync(r.file),
+        fragments,
+        types,
+      });
+      try {
+        expect(await inst.call("$state.counter-add.get", [])).toEqual({ total: 0n });
+        await inst.call("$state.counter-add.set", [{ total: -9n }]);
+        expect(await inst.call("$state.counter-add.get", [])).toEqual({ total: -9n });
+        const journal = { entries: ["ä"], seen: new Map([["ä", 1]]) };
+        await inst.call("$state.log-append.set", [{ journal }]);
+        expect(await inst.call("$state.log-append.get", [])).toEqual({ journal });
+        expect(await inst.call("pure-double", [-4])).toBe(-8);
+      } finally {
+        inst.close();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });
