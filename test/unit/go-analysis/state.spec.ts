@@ -199,6 +199,8 @@ func Touch() {
     expect(refused.fn).toMatchObject({ pos: { line: 13, col: 2 }, what: expect.stringMatching(/func/) });
     expect(refused.file?.what).toMatch(/standard library/);
     expect(refused.half?.what).toMatch(/field `hidden`/);
+    expect(refused.priv?.what).toMatch(/unexported type `secret` used in a state variable/);
+    expect(refused.iface?.what).toMatch(/interface/);
     expect(refused.guess?.suggestion).toMatch(/var guess T/);
     // The analysis itself reports no error: core decides (DCM_STATE_NOT_ENCODABLE unless `stateful: false`).
     expect(r.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
