@@ -1,58 +1,57 @@
 /**
- * The state accessors of a manifest's groups (docs/abi.md "State",
- * docs/state.md) as fragments a loader can call. Every loader calls
- * `$state.<group>.get` / `.set` exactly like a fragment export (same ABI),
- * so hosts append `accessorFragments(manifest, module.language)` to
- * LoadRequest.fragments (or use `loadFragments`) and snapshot / restore a
- * group with instance.call(accessorId, []) / call(accessorId, [record]).
- *
- * Accessors are never in `manifest.fragments` nor in a module's
- * `fragments`: they are in every module of their part's language. Clients
- * must never be able to call them (isAccessorId). Browser-safe.
+ * The state accessors of a manifest's groups (docs/state.md), seen as
+ * fragments: every host loads and calls them exactly like fragment exports
+ * (same buffer ABI), so the runtimes append them to what a module's host is
+ * asked to load. Their ids (`$state.<group>.get|set`) are never callable by
+ * clients: the distributors refuse them as unknown fragments. Browser-safe.
  */
-import type { Manifest, ManifestFragment, ManifestGroup, ManifestModule, ManifestStatePart } from "./manifest-types.js";
+import type { Manifest, ManifestFragment, ManifestStatePart } from "./manifest-types.js";
 
-/** Accessor ids start with this; the CFD refuses fragment ids that do (src/cfd/read-fragment.ts). */
-export const ACCESSOR_PREFIX = "$state.";
+/** The prefix of every accessor id. */
+export const STATE_ACCESSOR_PREFIX = "$state.";
 
 export function isAccessorId(id: string): boolean {
-  return id.startsWith(ACCESSOR_PREFIX);
+  return id.startsWith(STATE_ACCESSOR_PREFIX);
 }
 
 function accessorFragment(part: ManifestStatePart, which: "get" | "set"): ManifestFragment {
   const a = part[which];
-  const first = part.vars[0];
+  const first = part.vars[0]?.source ?? { file: "", line: 0 };
   return {
     id: a.id,
     language: part.language,
     kind: "function",
     symbol: a.export,
-    source: first ? { file: first.source.file, line: first.source.line } : { file: "", line: 0 },
+    source: first,
     signature: a.signature,
     abi: a.abi,
     export: a.export,
-    // A snapshot can be taken twice; a restore is the state change itself.
     flags: { idempotent: which === "get", stateful: true },
     deps: { fragments: [], libs: [], globalVars: part.vars.map((v) => v.name), typeDefs: [part.record] },
   };
 }
 
-/** One ManifestFragment per state accessor (get, then set, per part, in group order); only `language`'s parts when given. */
-export function accessorFragments(manifest: Manifest, language?: string): ManifestFragment[] {
+/** Every accessor of every group part, as fragments (get before set, groups in manifest order). */
+export function accessorFragments(manifest: Manifest): ManifestFragment[] {
   const out: ManifestFragment[] = [];
   for (const g of manifest.groups ?? []) {
-    for (const p of g.state) {
-      if (language !== undefined && p.language !== language) continue;
-      out.push(accessorFragment(p, "get"), accessorFragment(p, "set"));
-    }
+    for (const p of g.state) out.push(accessorFragment(p, "get"), accessorFragment(p, "set"));
   }
   return out;
+}
+
+// Lookups for hosts and the placement of groups (core's part of issue 12).
+import type { ManifestGroup, ManifestModule } from "./manifest-types.js";
+
+/** The accessors of `language`'s group parts: what every module of that language exports besides its fragments. */
+export function accessorFragmentsOf(manifest: Manifest, language: string): ManifestFragment[] {
+  return accessorFragments(manifest).filter((f) => f.language === language);
 }
 
 /** What a loader of `module` needs in LoadRequest.fragments: the module's fragments, then the accessors of its language. */
 export function loadFragments(manifest: Manifest, module: ManifestModule): ManifestFragment[] {
   const held = new Set(module.fragments);
-  return [...manifest.fragments.filter((f) => held.has(f.id)), ...accessorFragments(manifest, module.language)];
+  return [...manifest.fragments.filter((f) => held.has(f.id)), ...accessorFragmentsOf(manifest, module.language)];
 }
 
 /** The group `fragmentId` belongs to, or undefined (a stateless fragment moves alone). */
@@ -64,10 +63,7 @@ export function groupById(manifest: Manifest, groupId: string): ManifestGroup | 
   return (manifest.groups ?? []).find((g) => g.id === groupId);
 }
 
-/**
- * `fragmentIds` plus every other member of their groups, sorted: what a move
- * of those fragments actually moves (a group moves as one).
- */
+/** `fragmentIds` plus every other member of their groups, sorted: what a move of those fragments moves (a group moves as one). */
 export function withGroups(manifest: Manifest, fragmentIds: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const id of fragmentIds) {
@@ -77,7 +73,7 @@ export function withGroups(manifest: Manifest, fragmentIds: Iterable<string>): s
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** True when `groupId`'s state carries over from `before` to `after` (a redeploy): both have it with the same stateVersion. */
+/** True when `groupId`'s state carries over from `before` to `after` (a redeploy): both have it, with the same stateVersion. */
 export function stateCarriesOver(before: Manifest, after: Manifest, groupId: string): boolean {
   const a = groupById(before, groupId);
   const b = groupById(after, groupId);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Manifest, ManifestModule } from "../../runtime/abi/manifest-types.js";
 import {
   accessorFragments,
+  accessorFragmentsOf,
   groupOf,
   isAccessorId,
   loadFragments,
@@ -92,8 +93,8 @@ describe("state accessors", () => {
       "$state.group-note.get",
       "$state.group-note.set",
     ]);
-    const [get, set] = accessorFragments(m, "go");
-    expect(accessorFragments(m, "go")).toHaveLength(2);
+    const [get, set] = accessorFragmentsOf(m, "go");
+    expect(accessorFragmentsOf(m, "go")).toHaveLength(2);
     expect(get).toMatchObject({ language: "go", kind: "function", export: "dcm_state_get_1", abi: "buffer" });
     expect(get!.signature!.results).toEqual([{ kind: "record", name: "DcmState1" }]);
     expect(set!.signature!.params).toEqual([{ name: "state", type: { kind: "record", name: "DcmState1" } }]);
