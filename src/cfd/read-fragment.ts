@@ -137,12 +137,13 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
           isScalar(value) && (typeof value.value === "string" || typeof value.value === "number")
             ? String(value.value).trim()
             : "";
-        if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) frag.group = name;
+        // No `.`: accessor ids are `$state.<group>[.<language>].get`, and must stay unique.
+        if (/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) frag.group = name;
         else
           err(
             ctx,
             "DCM_CFD_INVALID_VALUE",
-            `\`group\` is ${describe(value)}; it must be a name of letters, digits, \`_\`, \`-\` and \`.\``,
+            `\`group\` is ${describe(value)}; it must be a name of letters, digits, \`_\` and \`-\``,
             positions.group!,
             "write e.g. `group: cart`; every fragment with the same group name moves together",
           );

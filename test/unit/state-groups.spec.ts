@@ -91,6 +91,16 @@ describe("planStateGroups", () => {
     expect(plan.records[cart.state[0]!.record]!.fields.map((f) => f.name)).toEqual(["total", "total_2"]);
   });
 
+  it("an inferred id never takes a CFD group's name", () => {
+    const specs = base.map((f) => spec(f.id, f.id === "append" ? { group: "group-add" } : {}));
+    const plan = planStateGroups(specs, [{ language: "go", result: result(base, vars) }]);
+    expect(plan.groups.map((g) => [g.id, g.fragments])).toEqual([
+      ["group-add", ["append"]],
+      ["group-add-2", ["add", "get"]],
+    ]);
+    expect(new Set(plan.groups.flatMap((g) => g.state.map((p) => p.get.id))).size).toBe(2);
+  });
+
   it("`stateful: false` keeps a fragment out, `stateful: true` makes a group without state parts", () => {
     const specs = base.map((f) =>
       spec(f.id, f.id === "get" ? { stateful: false } : f.id === "pure" ? { stateful: true } : {}),

@@ -104,6 +104,9 @@ describe("loadCfdText: the paper's format", () => {
     ]);
     expect(bad.diagnostics[0]!.message).toContain("`group`");
     expect(bad.diagnostics[0]!.suggestion).toContain("group: cart");
+    // A dot would make accessor ids ambiguous (`$state.<group>.<language>.get`).
+    const dotted = loadCfdText("fragments:\n  - id: add\n    group: a.go\n    location: { filepath: a.go }\n", "x.yaml");
+    expect(dotted.diagnostics).toMatchObject([{ code: "DCM_CFD_INVALID_VALUE", pos: { line: 3, col: 12 } }]);
   });
 
   it("refuses a fragment id starting with `$state.` (reserved for state accessors), at its position", () => {
