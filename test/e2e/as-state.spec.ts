@@ -6,9 +6,9 @@
  * state from one instance of the module to another (as a move from one side
  * to the other does: AssemblyScript runs the same wasm on both).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { analyzeAs } from "../../languages/assemblyscript/analysis/analyze-as.js";
@@ -21,6 +21,8 @@ import type { AnalysisResult, StateAccessorRequest } from "../../src/languages/a
 import type { FragmentInstance } from "../../runtime/abi/module-types.js";
 
 const FIX = fileURLToPath(new URL("../../languages/assemblyscript/fixtures/", import.meta.url));
+const GOLDEN = fileURLToPath(new URL("../golden/assemblyscript/state/", import.meta.url));
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -222,6 +224,40 @@ describe("accessors of a real asc build move state between two instances", () =>
     const key = m.analysis.fragments.find((f) => f.id === id)!.state![0]!;
     return m.groups.find((g) => g.vars.some((v) => v.key === key))!;
   };
+
+  test("generated entry and accessor helpers match test/golden/assemblyscript/state (UPDATE_GOLDEN=1 rewrites)", () => {
+    const generated = m.project.files.filter((f) => f.path.endsWith("entry.ts") || f.contents.includes("dcm state accessors"));
+    expect(generated.map((f) => f.path)).toEqual([
+      "as-wasm/entry.ts",
+      "as-wasm/src/assembly/blob.ts",
+      "as-wasm/src/assembly/counter.ts",
+      "as-wasm/src/assembly/log.ts",
+    ]);
+    for (const f of generated) {
+      const golden = join(GOLDEN, `${f.path}.golden`);
+      if (UPDATE) {
+        mkdirSync(dirname(golden), { recursive: true });
+        writeFileSync(golden, f.contents);
+        continue;
+      }
+      expect(existsSync(golden), `missing golden ${golden} (run with UPDATE_GOLDEN=1)`).toBe(true);
+      expect(f.contents, f.path).toBe(readFileSync(golden, "utf8"));
+    }
+    // The user's lines are untouched: the helpers come after them.
+    const counter = m.project.files.find((f) => f.path.endsWith("counter.ts"))!.contents;
+    expect(counter.startsWith(readFileSync(`${FIX}state/assembly/counter.ts`, "utf8"))).toBe(true);
+  });
+
+  test("the content key changes with the groups", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "dcm-as-state-"));
+    dirs.push(workDir);
+    const without = await generateAs(
+      { repo: `${FIX}state`, analysis: m.analysis, fragments: m.analysis.fragments, side: "server", workDir },
+      { ascVersion: "asc test" },
+    );
+    expect(without.contentKey).not.toBe(m.project.contentKey);
+    expect(Object.keys(without.exports).some((k) => k.startsWith("$state."))).toBe(false);
+  });
 
   test("exports get and set per group under the request's names", () => {
     expect(m.groups).toHaveLength(3);

@@ -39,7 +39,7 @@ export function stateAccessorCode(
   const exports: Record<string, string> = {};
   const helpers = new Map<string, Map<string, string>>();
   groups.forEach((g, gi) => {
-    const vars = g.vars.map((v) => {
+    const vars = g.vars.map((v, vi) => {
       const d = v.detail as AsStateDetail | undefined;
       if (!d) throw new Error(`state var ${v.key} has no AssemblyScript accessor detail (it cannot be encoded)`);
       let inFile = helpers.get(d.file);
@@ -47,8 +47,8 @@ export function stateAccessorCode(
       inFile.set(d.name, helperCode(d, classes));
       return {
         d,
-        get: importAs(d.file, getterName(d), `SG${gi}_${d.name}`),
-        set: importAs(d.file, setterName(d), `SS${gi}_${d.name}`),
+        get: importAs(d.file, getterName(d), `SG${gi}_${vi}_${d.name}`),
+        set: importAs(d.file, setterName(d), `SS${gi}_${vi}_${d.name}`),
       };
     });
     exports[g.get.id] = g.get.export;
