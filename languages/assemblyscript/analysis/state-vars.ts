@@ -27,7 +27,7 @@ import type { AsStateDetail, AsType } from "../as-types.js";
 import type { Problem, TypeMapper } from "./map-types.js";
 import { toVType } from "./vtypes.js";
 import { asQuery } from "./ts-parser.js";
-import { type AsDecl, type AsWorkspace, col, line } from "./workspace.js";
+import { type AsDecl, type AsWorkspace, col, type FileSummary, line } from "./workspace.js";
 
 /** Methods that change the array, typed array, Map, Set or object they are called on. */
 export const MUTATORS: ReadonlySet<string> = new Set([
@@ -185,7 +185,7 @@ export class StateFinder {
 
   /** A module-level name as seen from `file`: its own declaration, or the one a relative import (or re-export) names. */
   private resolve(file: string, name: string, depth = 0): Resolved {
-    let summary;
+    let summary: FileSummary;
     try {
       summary = this.ws.summary(file);
     } catch {

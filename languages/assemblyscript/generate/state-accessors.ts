@@ -42,8 +42,8 @@ export function stateAccessorCode(
     const vars = g.vars.map((v, vi) => {
       const d = v.detail as AsStateDetail | undefined;
       if (!d) throw new Error(`state var ${v.key} has no AssemblyScript accessor detail (it cannot be encoded)`);
-      let inFile = helpers.get(d.file);
-      if (!inFile) helpers.set(d.file, (inFile = new Map()));
+      const inFile = helpers.get(d.file) ?? new Map<string, string>();
+      helpers.set(d.file, inFile);
       inFile.set(d.name, helperCode(d, classes));
       return {
         d,
