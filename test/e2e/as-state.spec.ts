@@ -79,10 +79,11 @@ function stateGroups(analysis: AnalysisResult): StateAccessorRequest[] {
     const n = i + 1;
     const record = `DcmState${n}`;
     const vars = analysis.stateVars!.filter((v) => keys.has(v.key));
+    const names = vars.map((v, j) => (vars.findIndex((w) => w.name === v.name) === j ? v.name : `${v.name}_${j}`));
     analysis.types[record] = {
       name: record,
       origin: `state group ${n}`,
-      fields: vars.map((v) => ({ name: v.name, jsonName: v.name, type: v.type! })),
+      fields: vars.map((v, j) => ({ name: names[j]!, jsonName: names[j]!, type: v.type! })),
     };
     const group = `group-${n}`;
     return {
@@ -308,6 +309,34 @@ describe("accessors of a real asc build move state between two instances", () =>
     expect(a.call("log-append", ["y"])).toBe(2);
     a.close();
   });
+});
+
+describe("closure through re-exports and module function values; two vars of one name", () => {
+  test("both `hits` variables are found, grouped, and carried over", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "dcm-as-state-repo-"));
+    dirs.push(repo);
+    const files: Record<string, string> = {
+      "assembly/a.ts": "let hits: i32 = 0;\nexport const tick = (): i32 => {\n  hits++;\n  return hits;\n};\n",
+      "assembly/b.ts": "let hits: i32 = 100;\nexport function more(): i32 {\n  hits += 10;\n  return hits;\n}\n",
+      "assembly/re.ts": 'export { tick } from "./a";\nexport { more } from "./b";\n',
+      "assembly/index.ts": 'import { tick, more } from "./re";\nexport function both(): i32 {\n  return tick() * 1000 + more();\n}\n',
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(repo, f)), { recursive: true });
+      writeFileSync(join(repo, f), text);
+    }
+    const m = await buildModule(repo, [frag("both", "both", "assembly/index.ts")]);
+    expect(m.analysis.fragments[0]!.state).toEqual(["assembly/a.ts.hits", "assembly/b.ts.hits"]);
+    expect(m.groups).toHaveLength(1);
+    const a = await m.load();
+    const b = await m.load();
+    expect(a.call("both", [])).toBe(1110);
+    expect(a.call("both", [])).toBe(2120);
+    const g = m.groups[0]!;
+    b.call(g.set.id, [a.call(g.get.id, [])]);
+    expect(b.call("both", [])).toBe(3130);
+    expect(a.call("both", [])).toBe(3130);
+  }, 180_000);
 });
 
 describe("records, maps, sets, fixed arrays and class instances round-trip", () => {

@@ -9,6 +9,10 @@
  * (`push`, `set`, `clear`, `sort`…, MUTATORS). A variable only read is not
  * state: both sides initialise it from the same code.
  *
+ * Code reached: the functions a fragment calls (declared, imported,
+ * re-exported, through a namespace import, or module `const f = () => …`
+ * values), every method of every class it names, and for a method its class.
+ *
  * Known limitations (also in languages/assemblyscript/README.md, "State"):
  * - Names, not types: a method call on a value (`x.f()`) is followed only as
  *   far as "every method of every class the code names" (classes referenced
@@ -168,8 +172,11 @@ export class StateFinder {
       const d = r.decl;
       if (d === undefined) continue;
       if (d.kind === "function" || d.kind === "class") {
-        if (d.node !== node) calls.add(this.unitKey(r.file, d));
+        if (!same(d.node, node)) calls.add(this.unitKey(r.file, d));
       } else if (!asType && (d.kind === "variable" || d.kind === "const")) {
+        // A module function value (`const tick = (): i32 => …`) is code the caller reaches.
+        const init = d.node.childForFieldName("value")?.type;
+        if ((init === "arrow_function" || init === "function_expression") && !same(d.node, node)) calls.add(this.unitKey(r.file, d));
         const k = `${r.file}#${d.name}`;
         this.varDecls.set(k, { file: r.file, decl: d });
         touches.add(k);
