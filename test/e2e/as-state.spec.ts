@@ -204,6 +204,49 @@ describe("analysis of module state", () => {
     expect(v.cannotEncode?.suggestion).toMatch(/stateful: false/);
   });
 
+  test("what cannot be snapshotted is refused at the variable, with the reason; a usize counter is fine", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "dcm-as-state-repo-"));
+    dirs.push(repo);
+    mkdirSync(join(repo, "assembly"));
+    writeFileSync(
+      join(repo, "assembly/index.ts"),
+      [
+        "export class Handler {",
+        "  name: string = \"\";",
+        "  run: (x: i32) => i32 = (x: i32): i32 => x;",
+        "}",
+        "export class Box {",
+        "  n: i32 = 0;",
+        "}",
+        "let cursor: usize = heap.alloc(16);",
+        "let count: usize = 0;",
+        "let handler = new Handler();",
+        "const maybe: Box | null = new Box();",
+        "let untyped = [1, 2];",
+        "export function f(): i32 {",
+        "  store<u8>(cursor, 1);",
+        "  cursor += 1;",
+        "  count++;",
+        "  handler.name = \"x\";",
+        "  maybe!.n = 3;",
+        "  untyped.push(3);",
+        "  return 0;",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const r = await analyzeAs({ repo, fragments: [frag("f", "f", "assembly/index.ts")] });
+    expect(r.diagnostics).toEqual([]);
+    const by = Object.fromEntries(r.stateVars!.map((v) => [v.name, v]));
+    expect(Object.keys(by).sort()).toEqual(["count", "cursor", "handler", "maybe", "untyped"]);
+    expect(by.count!.type).toEqual({ kind: "int", bits: 32, signed: false });
+    expect(by.cursor!.cannotEncode).toMatchObject({ what: expect.stringMatching(/raw pointer/), pos: { line: 8, col: 5 } });
+    expect(by.handler!.cannotEncode).toMatchObject({ what: expect.stringMatching(/function type/), pos: { line: 10, col: 5 } });
+    expect(by.maybe!.cannotEncode).toMatchObject({ suggestion: "declare it with `let`", pos: { line: 11, col: 7 } });
+    expect(by.untyped!.cannotEncode).toMatchObject({ suggestion: expect.stringMatching(/annotate it: `let untyped: <type>/), pos: { line: 12, col: 5 } });
+    for (const v of r.stateVars!) expect(v.type === undefined).toBe(v.cannotEncode !== undefined);
+  });
+
   test("the existing app fixture keeps building: its read-only vars are not state, its counter is", async () => {
     const r = await analyzeAs({
       repo: `${FIX}app`,
