@@ -382,8 +382,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
             : {}),
           onProgress: (step, detail) => {
             // The container image's first build takes a minute or more: its stages show off a terminal too.
-            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY)
-              io.err(`${detail}\n`);
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
             progress.step(step, detail);
           },
         }),
