@@ -10,9 +10,11 @@
  * fixture fails with DCM_STATE_NOT_ENCODABLE at the variable.
  *
  * Go is the language here (the first to generate accessors); the language
- * parts' own e2e specs cover theirs.
+ * parts' own e2e specs cover theirs. A CFD group across Go and
+ * AssemblyScript checks the one-part-per-language case with both real
+ * generators.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -154,5 +156,75 @@ describe("dcm analyze and validate show the groups", () => {
     const v = await runCli(["validate", join(STATE, "dcm.yaml"), "--repo", STATE]);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr).toContain("3 state group(s): group-blob-put [blob-put, blob-size]; group-counter-add [counter-add, counter-get];");
+  });
+});
+
+describe.skipIf(!haveGo)("a CFD group across two languages (Go and AssemblyScript)", () => {
+  let scratch: string;
+  const instances: FragmentInstance[] = [];
+  afterAll(async () => {
+    for (const i of instances) i.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it("has one state part per language, and each part's accessors move that language's state", async () => {
+    scratch = await mkdtemp(join(tmpdir(), "dcm-state-mixed-"));
+    const repo = join(scratch, "repo");
+    await cp(STATE, repo, { recursive: true });
+    await cp(join(ROOT, "languages/assemblyscript/fixtures/state/assembly"), join(repo, "assembly"), { recursive: true });
+    await writeFile(
+      join(repo, "dcm.yaml"),
+      [
+        "fragments:",
+        "  - { id: go-add, name: CounterAdd, runOn: server, group: tally, location: { filepath: tally/counter.go } }",
+        "  - { id: go-get, name: CounterGet, runOn: client, location: { filepath: tally/counter.go } }",
+        "  - { id: as-add, name: counterAdd, runOn: server, group: tally, location: { filepath: assembly/counter.ts } }",
+        "  - { id: as-get, name: counterGet, runOn: client, location: { filepath: assembly/counter.ts } }",
+        "",
+      ].join("\n"),
+    );
+    const out = join(scratch, "dist");
+    const r = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, "manifest.json"), "utf8")) as Manifest;
+    expect(manifest.groups?.map((g) => [g.id, g.fragments, g.reasons])).toEqual([
+      ["tally", ["as-add", "as-get", "go-add", "go-get"], ["state", "cfd"]],
+    ]);
+    const parts = manifest.groups![0]!.state;
+    expect(parts.map((p) => [p.language, p.get.id, p.set.id])).toEqual([
+      ["assemblyscript", "$state.tally.assemblyscript.get", "$state.tally.assemblyscript.set"],
+      ["go", "$state.tally.go.get", "$state.tally.go.set"],
+    ]);
+
+    // Each language's wasm module (the client's) holds its own part's accessors only.
+    const load = async (language: string): Promise<FragmentInstance> => {
+      const module = manifest.modules.find((m) => m.language === language && m.target === "wasm")!;
+      const glue = (await import(ABI_GLUE.wasm!)) as { default: ModuleLoader };
+      const inst = await glue.default.load({
+        module,
+        bytes: await readFile(join(out, module.file)),
+        fragments: loadFragments(manifest, module),
+        types: manifest.types,
+      });
+      instances.push(inst);
+      return inst;
+    };
+    for (const [language, prefix] of [
+      ["go", "go"],
+      ["assemblyscript", "as"],
+    ] as const) {
+      const part = parts.find((p) => p.language === language)!;
+      const from = await load(language);
+      const to = await load(language);
+      from.call(`${prefix}-add`, [5n]);
+      expect(from.call(`${prefix}-add`, [6n])).toBe(11n);
+      const snapshot = from.call(part.get.id, []);
+      expect(snapshot).toEqual({ total: 11n });
+      expect(to.call(`${prefix}-get`, [])).toBe(0n);
+      to.call(part.set.id, [snapshot]);
+      expect(to.call(`${prefix}-get`, [])).toBe(11n);
+      const other = parts.find((p) => p.language !== language)!;
+      expect(() => to.call(other.get.id, [])).toThrow();
+    }
   });
 });
