@@ -163,6 +163,8 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const several = byLanguage.size > 1;
     for (const [language, vars] of [...byLanguage].sort(([a], [b]) => compareIds(a, b))) {
       partNo++;
+      // A repository's own type of that name keeps it; the state record takes the next number.
+      while (languages.some((l) => `DcmState${partNo}` in l.result.types)) partNo++;
       const record = `DcmState${partNo}`;
       const fields = fieldNames(vars);
       records[record] = {

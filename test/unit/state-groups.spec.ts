@@ -101,6 +101,19 @@ describe("planStateGroups", () => {
     expect(new Set(plan.groups.flatMap((g) => g.state.map((p) => p.get.id))).size).toBe(2);
   });
 
+  it("a repository type named like a state record keeps its name", () => {
+    const own = { name: "DcmState1", origin: "app", fields: [] };
+    const plan = planStateGroups(
+      base.map((f) => spec(f.id)),
+      [{ language: "go", result: { ...result(base, vars), types: { DcmState1: own } } }],
+    );
+    expect(plan.groups.map((g) => [g.state[0]!.record, g.state[0]!.get.export])).toEqual([
+      ["DcmState2", "dcm_state_get_2"],
+      ["DcmState3", "dcm_state_get_3"],
+    ]);
+    expect(plan.records.DcmState1).toBeUndefined();
+  });
+
   it("`stateful: false` keeps a fragment out, `stateful: true` makes a group without state parts", () => {
     const specs = base.map((f) =>
       spec(f.id, f.id === "get" ? { stateful: false } : f.id === "pure" ? { stateful: true } : {}),
