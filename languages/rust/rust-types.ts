@@ -107,4 +107,6 @@ export interface RustStateDetail {
   name: string;
   /** The snapshotted Rust type as written in that file (the `T` of `Mutex<T>`; `i64` for `AtomicI64`). */
   typeText: string;
+  /** Keys of the crate's structs and enums the value holds (they need the wire impls). */
+  typeKeys: string[];
 }

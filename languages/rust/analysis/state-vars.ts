@@ -12,7 +12,7 @@ import type { RustNamedType, RustPrim, RustStateDetail, RustType } from "../rust
 import { ClosureWalker } from "./state-closure.js";
 import type { StaticInfo } from "./state-statics.js";
 import type { FileCtx, Problem, TypeMapper } from "./map-types.js";
-import { toVType } from "./vtypes.js";
+import { reachableNamed, toVType } from "./vtypes.js";
 import type { Decl, RustWorkspace } from "./workspace.js";
 
 export interface StateFragment {
@@ -79,6 +79,8 @@ function mapValue(info: StaticInfo, mapper: TypeMapper): { type?: RustType; cann
 export function finishStateVars(pending: PendingStateVar[], named: Record<string, RustNamedType>): StateVar[] {
   return pending.map((v) => {
     const { info } = v;
+    const typeKeys = new Set<string>();
+    if (v.type) reachableNamed(v.type, named, typeKeys);
     const detail: RustStateDetail = {
       access: info.access!,
       threadLocal: info.threadLocal,
@@ -87,6 +89,7 @@ export function finishStateVars(pending: PendingStateVar[], named: Record<string
       modPath: info.ctx.modPath,
       name: info.name,
       typeText: info.atomicPrim ?? info.valueNode?.text ?? info.typeNode.text,
+      typeKeys: [...typeKeys].sort(),
     };
     return {
       key: v.key,

@@ -8,19 +8,9 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyzeRust } from "../../../languages/rust/analysis/analyze-rust.js";
 import type { AnalysisResult } from "../../../src/languages/adapter-types.js";
-import { analyzeApp, FIXTURES, frag } from "./helpers.js";
+import { analyzeApp, FIXTURES, frag, STATE_FRAGMENTS } from "./helpers.js";
 
 const STATE = join(FIXTURES, "state");
-
-export const STATE_FRAGMENTS = [
-  frag("counter-add", "src/counter.rs", "add", { runOn: "server" }),
-  frag("counter-get", "src/counter.rs", "total"),
-  frag("log-append", "src/journal/mod.rs", "append", { runOn: "server" }),
-  frag("log-join", "src/journal/mod.rs", "joined"),
-  frag("blob-put", "src/uploads.rs", "put", { runOn: "server" }),
-  frag("blob-size", "src/uploads.rs", "size"),
-  frag("pure-double", "src/lib.rs", "double"),
-];
 
 let res: AnalysisResult;
 const stateOf = (id: string) => res.fragments.find((f) => f.id === id)?.state;
