@@ -5,6 +5,7 @@
  * with `get` on one side and put with `set` on the other gives the same
  * answers there as on the side that made it.
  */
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -139,4 +140,26 @@ describe("rust state accessors: every kind of static", () => {
     expect((err as Error).message).toMatch(/state var LOCKED \(src\/lib\.rs:14\) is poisoned/);
     expect(await kinds.native("locked", [])).toBe(-1);
   });
+});
+
+describe("rust state accessors: editions", () => {
+  // The generated code must compile in every edition: 2015 reads `dyn ::std::…` as a path, 2024 wants `#[unsafe(no_mangle)]`.
+  it.each(["2015", "2024"])("edition %s: the state fixture's state moves from the server to the client", async (edition) => {
+    const dir = await mkdtemp(join(tmpdir(), `dcm-rust-state-${edition}-`));
+    cpSync(join(FIXTURES, "state"), dir, { recursive: true });
+    const toml = join(dir, "Cargo.toml");
+    writeFileSync(toml, readFileSync(toml, "utf8").replace('edition = "2021"', `edition = "${edition}"`));
+    // A throw-away crate (its path names its cargo folders): its cache goes with it.
+    const m = await buildStateModules(dir, STATE_FRAGMENTS, join(dir, "out"), join(dir, "cache"));
+    try {
+      await m.native("counter-add", [5n]);
+      await m.native("log-append", ["é"]);
+      await m.native("blob-put", [new Uint8Array([0xff])]);
+      for (const g of m.groups) await m.wasm(g.set.id, [await m.native(g.get.id, [])]);
+      expect([await m.wasm("counter-get", []), await m.wasm("log-join", []), await m.wasm("blob-size", [])]).toEqual([5n, "é", 1]);
+    } finally {
+      await m.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

@@ -31,7 +31,8 @@ import { noMangle } from "./wrappers.js";
 
 const ABI = "crate::zz_dcm_abi";
 const RESULT = "::std::result::Result<(), ::std::string::String>";
-const APPLY = `::std::boxed::Box<dyn ::std::ops::FnOnce() -> ${RESULT}>`;
+// `dyn FnOnce` (the prelude's name): edition 2015 reads `dyn ::std::…` as a path.
+const APPLY = `::std::boxed::Box<dyn FnOnce() -> ${RESULT}>`;
 const ALLOW = "#[allow(dead_code, non_snake_case, unused_mut, unused_unsafe, clippy::all)]";
 
 export function stateDetail(v: StateVar): RustStateDetail {

@@ -87,12 +87,11 @@ function manifestFragments(analysis: AnalysisResult, groups: StateAccessorReques
   return out;
 }
 
-export async function buildStateModules(repo: string, fragments: AnalyzeFragment[], scratch: string): Promise<StateModules> {
+/** `cacheDir`: dcm's cache folder for cargo (default: a stable one in the OS temp folder, so that reruns are warm). */
+export async function buildStateModules(repo: string, fragments: AnalyzeFragment[], scratch: string, cacheDir = join(tmpdir(), "dcm-rust-state-cache")): Promise<StateModules> {
   const analysis = await analyzeRust({ repo, fragments });
   if (analysis.diagnostics.length) throw new Error(JSON.stringify(analysis.diagnostics));
   const groups = stateGroupsOf(analysis);
-  // A stable cache folder: cargo's target folders stay warm between runs.
-  const cacheDir = join(tmpdir(), "dcm-rust-state-cache");
   mkdirSync(cacheDir, { recursive: true });
   const built: Partial<Record<RustTarget, { file: string; fragments: ManifestFragment[] }>> = {};
   for (const target of ["native", "wasm"] as const) {
