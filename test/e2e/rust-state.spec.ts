@@ -10,6 +10,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wasmBindgenToolchain } from "../../languages/rust/toolchain/wasm-bindgen-tools.js";
 import { FragmentCallError } from "../../runtime/abi/call-error.js";
 import type { JsValue } from "../../runtime/abi/js-values.js";
 import { FIXTURES, frag, STATE_FRAGMENTS } from "../unit/rust-analysis/helpers.js";
@@ -142,6 +143,27 @@ describe("rust state accessors: every kind of static", () => {
   });
 });
 
+describe("rust state accessors: the wasm-bindgen client module (dcm build's default)", async () => {
+  const tools = await wasmBindgenToolchain.tools();
+  it.skipIf(!tools)("exports the accessors through wasm-bindgen and moves state into it and out of it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dcm-rust-state-bindgen-"));
+    const m = await buildStateModules(join(FIXTURES, "state"), STATE_FRAGMENTS, dir, { bindgen: tools! });
+    try {
+      await m.native("counter-add", [-7n]);
+      await m.native("log-append", ["ü"]);
+      await m.native("blob-put", [new Uint8Array([0xff, 0xfe])]);
+      for (const g of m.groups) await m.wasm(g.set.id, [await m.native(g.get.id, [])]);
+      expect([await m.wasm("counter-get", []), await m.wasm("log-join", []), await m.wasm("blob-size", [])]).toEqual([-7n, "ü", 2]);
+      await m.wasm("counter-add", [10n]);
+      await move(m, "counter-add", m.wasm, m.native);
+      expect(await m.native("counter-get", [])).toBe(3n);
+    } finally {
+      await m.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
+
 describe("rust state accessors: editions", () => {
   // The generated code must compile in every edition: 2015 reads `dyn ::std::…` as a path, 2024 wants `#[unsafe(no_mangle)]`.
   it.each(["2015", "2024"])("edition %s: the state fixture's state moves from the server to the client", async (edition) => {
@@ -150,7 +172,7 @@ describe("rust state accessors: editions", () => {
     const toml = join(dir, "Cargo.toml");
     writeFileSync(toml, readFileSync(toml, "utf8").replace('edition = "2021"', `edition = "${edition}"`));
     // A throw-away crate (its path names its cargo folders): its cache goes with it.
-    const m = await buildStateModules(dir, STATE_FRAGMENTS, join(dir, "out"), join(dir, "cache"));
+    const m = await buildStateModules(dir, STATE_FRAGMENTS, join(dir, "out"), { cacheDir: join(dir, "cache") });
     try {
       await m.native("counter-add", [5n]);
       await m.native("log-append", ["é"]);

@@ -11,6 +11,7 @@ import { mkdirSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { analyzeRust } from "../../../languages/rust/analysis/analyze-rust.js";
 import type { RustTarget } from "../../../languages/rust/generate/build-spec.js";
 import { generateRust } from "../../../languages/rust/generate/generate-rust.js";
@@ -19,6 +20,8 @@ import { rustToolchain } from "../../../languages/rust/toolchain/rust-toolchain.
 import { loadWasmInstance } from "../../../runtime/abi/dcm-wasm-instance.js";
 import type { JsValue } from "../../../runtime/abi/js-values.js";
 import type { ManifestFragment, ManifestModule } from "../../../runtime/abi/manifest-types.js";
+import type { ModuleLoader } from "../../../runtime/abi/module-types.js";
+import type { BindgenTools } from "../../../languages/rust/toolchain/wasm-bindgen-tools.js";
 import { startNativeHost } from "../../../runtime/native/native-host.js";
 import type { AnalysisResult, AnalyzeFragment, StateAccessorRequest } from "../../../src/languages/adapter-types.js";
 
@@ -87,23 +90,30 @@ function manifestFragments(analysis: AnalysisResult, groups: StateAccessorReques
   return out;
 }
 
-/** `cacheDir`: dcm's cache folder for cargo (default: a stable one in the OS temp folder, so that reruns are warm). */
-export async function buildStateModules(repo: string, fragments: AnalyzeFragment[], scratch: string, cacheDir = join(tmpdir(), "dcm-rust-state-cache")): Promise<StateModules> {
+export interface BuildOptions {
+  /** dcm's cache folder for cargo (default: a stable one in the OS temp folder, so that reruns are warm). */
+  cacheDir?: string;
+  /** Build the client module through wasm-bindgen (dcm build's default) and load it through its glue. */
+  bindgen?: BindgenTools;
+}
+
+export async function buildStateModules(repo: string, fragments: AnalyzeFragment[], scratch: string, opts: BuildOptions = {}): Promise<StateModules> {
+  const cacheDir = opts.cacheDir ?? join(tmpdir(), "dcm-rust-state-cache");
   const analysis = await analyzeRust({ repo, fragments });
   if (analysis.diagnostics.length) throw new Error(JSON.stringify(analysis.diagnostics));
   const groups = stateGroupsOf(analysis);
   mkdirSync(cacheDir, { recursive: true });
-  const built: Partial<Record<RustTarget, { file: string; fragments: ManifestFragment[] }>> = {};
+  const built: Partial<Record<RustTarget, { file: string; glue?: string; fragments: ManifestFragment[] }>> = {};
   for (const target of ["native", "wasm"] as const) {
     const project = await generateRust(
       { repo, analysis, fragments: analysis.fragments, side: target === "wasm" ? "client" : "server", stateGroups: groups, workDir: join(scratch, target), cacheDir },
       target,
-      { driver: rustToolchain, bindgen: null },
+      { driver: rustToolchain, bindgen: target === "wasm" ? (opts.bindgen ?? null) : null },
     );
     const file = join(scratch, target === "wasm" ? "rust.wasm" : "rust.so");
     const res = await compileRust(project, target, file, { cacheDir });
     if (res.diagnostics.length) throw new Error(JSON.stringify(res.diagnostics, null, 1));
-    built[target] = { file, fragments: manifestFragments(analysis, groups, project.exports) };
+    built[target] = { file, ...(res.glue ? { glue: res.glue } : {}), fragments: manifestFragments(analysis, groups, project.exports) };
   }
   const module = async (target: RustTarget, file: string, frags: ManifestFragment[]): Promise<ManifestModule> => ({
     language: "rust",
@@ -118,7 +128,8 @@ export async function buildStateModules(repo: string, fragments: AnalyzeFragment
   });
   const w = built.wasm!;
   const n = built.native!;
-  const wasm = await loadWasmInstance({ module: await module("wasm", w.file, w.fragments), bytes: await readFile(w.file), fragments: w.fragments, types: analysis.types });
+  const wasmReq = { module: await module("wasm", w.file, w.fragments), bytes: new Uint8Array(await readFile(w.file)), fragments: w.fragments, types: analysis.types };
+  const wasm = w.glue ? await ((await import(pathToFileURL(w.glue).href)).default as ModuleLoader).load(wasmReq) : await loadWasmInstance(wasmReq);
   const native = await startNativeHost({
     module: await module("native", n.file, n.fragments),
     path: n.file,
