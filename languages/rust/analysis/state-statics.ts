@@ -125,8 +125,10 @@ function head(n: Node, ctx: FileCtx): { name: string; args: Node[] } | undefined
     segs = pathSegments(n.childForFieldName("type")!);
     args = (n.childForFieldName("type_arguments")?.namedChildren ?? []).filter((a) => a.type !== "lifetime");
   } else return undefined;
-  const name = segs[segs.length - 1]!;
-  const root = segs.length > 1 ? segs[0]! : ctx.summary.uses.find((u) => u.alias === name)?.path[0];
+  // `use std::sync::Mutex as Lock;` → `Lock<T>` is a Mutex.
+  const use = segs.length === 1 ? ctx.summary.uses.find((u) => u.alias === segs[0]) : undefined;
+  const name = use ? use.path[use.path.length - 1]! : segs[segs.length - 1]!;
+  const root = segs.length > 1 ? segs[0]! : use?.path[0];
   if (root !== undefined && !KNOWN_CRATES.has(root)) return undefined;
   return { name, args };
 }
