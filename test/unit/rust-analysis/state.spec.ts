@@ -159,7 +159,7 @@ describe("rust analysis: what is state and what is not", () => {
     expect(r.fragments[0]!.state).toBeUndefined();
   });
 
-  it("refuses AtomicUsize and raw pointers, takes thread_local RefCell, once_cell's Lazy and renamed std imports, ignores parking_lot", async () => {
+  it("refuses AtomicUsize and raw pointers, takes thread_local RefCell, once_cell's Lazy and renamed std imports, ignores parking_lot; refuses a changing static inside a function", async () => {
     const repo = crate({
       "src/lib.rs": [
         "use std::cell::RefCell;",
@@ -180,6 +180,10 @@ describe("rust analysis: what is state and what is not", () => {
         "    CACHE.lock().unwrap().push(1);",
         "    *PL.lock() += 1;",
         "    *RENAMED.write().unwrap() = true;",
+        "    static mut CALLS_HERE: u32 = 0;",
+        "    static INIT: std::sync::Once = std::sync::Once::new();",
+        "    INIT.call_once(|| {});",
+        "    unsafe { CALLS_HERE += 1; }",
         "    SEEN.with(|v| v.borrow_mut().push(s));",
         "    0",
         "}",
@@ -188,7 +192,9 @@ describe("rust analysis: what is state and what is not", () => {
     });
     const r = await analyzeRust({ repo, fragments: [frag("go", "src/lib.rs", "go")] });
     const byKey = Object.fromEntries((r.stateVars ?? []).map((v) => [v.key, v]));
-    expect(Object.keys(byKey)).toEqual(["crate.CACHE", "crate.CALLS", "crate.CURSOR", "crate.RENAMED", "crate.SEEN"]);
+    expect(Object.keys(byKey)).toEqual(["crate.CACHE", "crate.CALLS", "crate.CURSOR", "crate.RENAMED", "crate.SEEN", "crate.go::CALLS_HERE"]);
+    expect(byKey["crate.go::CALLS_HERE"]!.cannotEncode).toMatchObject({ pos: { file: "src/lib.rs", line: 19, col: 16 } });
+    expect(byKey["crate.go::CALLS_HERE"]!.cannotEncode!.suggestion).toMatch(/declare `CALLS_HERE` at module level/);
     expect(byKey["crate.RENAMED"]).toMatchObject({ type: { kind: "bool" }, detail: { access: "rwlock" } });
     expect(byKey["crate.CALLS"]!.cannotEncode).toMatchObject({ pos: { file: "src/lib.rs", line: 4, col: 8 } });
     expect(byKey["crate.CALLS"]!.cannotEncode!.suggestion).toMatch(/AtomicU64/);
