@@ -106,6 +106,12 @@ describe("loadCfdText: the paper's format", () => {
     expect(bad.diagnostics[0]!.suggestion).toContain("group: cart");
   });
 
+  it("refuses a fragment id starting with `$state.` (reserved for state accessors), at its position", () => {
+    const { diagnostics } = loadCfdText('fragments:\n  - id: "$state.x.get"\n    location: { filepath: a.go }\n', "x.yaml");
+    expect(diagnostics).toMatchObject([{ code: "DCM_CFD_INVALID_VALUE", pos: { file: "x.yaml", line: 2, col: 9 } }]);
+    expect(diagnostics[0]!.message).toContain("$state.");
+  });
+
   it('treats a quoted "6" and an integer 6 as the same id', () => {
     const { cfd, diagnostics } = loadCfdText(
       'fragments:\n  - { id: "6", name: A, runOn: client, location: { filepath: a.go } }\n  - { id: 7, name: B, runOn: client, dependsOn: [6], location: { filepath: b.go } }\n',
