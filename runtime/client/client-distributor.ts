@@ -36,6 +36,7 @@ import type { Executor, ExecutorInit, ModuleSource, WorkerSpawner } from "./exec
 import { createInThreadExecutor } from "./in-thread-executor.js";
 import { callErrors } from "./module-host.js";
 import { WorkerExecutor } from "./worker-executor.js";
+import { type ServerCallEvent, ServerCallHandler } from "./server-calls.js";
 
 /** The subset of the WebSocket API the client uses (browsers' WebSocket and the `ws` package both fit). */
 export interface WebSocketLike {
@@ -115,6 +116,10 @@ export interface ClientOptions {
    * print into the server's log, never here.
    */
   onOutput?: OutputHandler;
+  /** Fragments the server may never run in this client through callOnClient (DCM_CALL_REFUSED). */
+  privateFragments?: string[];
+  /** false: refuse every server-initiated call (docs/protocol.md). Default true. */
+  acceptServerCalls?: boolean;
 }
 
 export interface CallOptions {
@@ -164,6 +169,8 @@ export interface ClientEvents {
   connection: { state: ConnectionState; code?: number; reason?: string; delayMs?: number };
   call: CallRecord;
   error: Error;
+  /** A call the server made in this client (distributor.callOnClient), answered or refused. */
+  serverCall: ServerCallEvent;
 }
 
 export interface DcmClient {
@@ -399,7 +406,9 @@ export class ClientDistributor implements DcmClient {
     connection: new Set(),
     call: new Set(),
     error: new Set(),
+    serverCall: new Set(),
   };
+  private readonly serverCalls: ServerCallHandler;
   private connectedWaiters = new Set<() => void>();
 
   constructor(manifest: Manifest, executor: Executor, ownsExecutor: boolean, opts: ClientOptions) {
@@ -424,6 +433,17 @@ export class ClientDistributor implements DcmClient {
     this.WS = WS;
     this.callPrefix = `${Math.random().toString(36).slice(2, 8)}-`;
     if (opts.onDistribution) this.listeners.distribution.add(opts.onDistribution);
+    this.serverCalls = new ServerCallHandler(
+      {
+        fragment: (id) => this.byId.get(id),
+        types: manifest.types,
+        runsLocally: (id) => this.executor.has(id) && this.where(id) === "client",
+        run: (id, args, o) => this.callWithInfo(id, args, o),
+        send: (msg) => this.send(msg),
+        onServerCall: (e) => this.emit("serverCall", e),
+      },
+      opts,
+    );
     const hb = opts.heartbeatMs ?? 15_000;
     if (hb > 0) {
       this.heartbeatTimer = setInterval(() => this.heartbeat(hb), hb);
@@ -584,6 +604,7 @@ export class ClientDistributor implements DcmClient {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     for (const resolve of this.pings.values()) resolve(Number.NaN);
     this.pings.clear();
+    this.serverCalls.abortAll();
     // Server calls cut off by the loss: re-routed or rejected by their callers.
     const lost = [...this.remote.values()];
     this.remote.clear();
@@ -714,6 +735,12 @@ export class ClientDistributor implements DcmClient {
         } else this.emit("error", e);
         return;
       }
+      case "callFunction":
+        this.serverCalls.onCall(m);
+        return;
+      case "cancelCall":
+        this.serverCalls.onCancel(m.callId);
+        return;
       case "ping":
         if (typeof m.t === "number") this.send({ type: "pong", t: m.t, serverTime: Date.now() } as ClientMessage);
         return;

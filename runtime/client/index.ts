@@ -39,6 +39,7 @@ export type {
   ModuleSource,
   WorkerSpawner,
 } from "./executor-types.js";
+export type { ServerCallEvent, ServerCallOptions } from "./server-calls.js";
 export { createInThreadExecutor, InThreadExecutor } from "./in-thread-executor.js";
 export {
   browserWorkerSpawner,

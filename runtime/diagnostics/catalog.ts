@@ -135,6 +135,8 @@ export const CATALOG = {
 
   // ---- Runtime (runtime/server, runtime/protocol) ----
   DCM_WRONG_SIDE: { severity: "error", title: "The fragment runs on the client for this client; the server refused to run it", fix: "Run the fragment locally, as the client's last `updateFragments` says, or move it to the server first." },
+  DCM_CLIENT_DISCONNECTED: { severity: "error", title: "A server-initiated call could not reach the client, or the client disconnected before it answered", fix: "Call again once the client is connected (GET <prefix>/api/clients/{id} says `connected`); a call cut off mid-way may or may not have run there, so it is not repeated for you." },
+  DCM_CALL_REFUSED: { severity: "error", title: "The client refused a server-initiated call (the fragment is private to the client, or the client takes no server calls)", fix: "Call a fragment the client does not mark private (`privateFragments` of createClient), or move the fragment to the server to run it there." },
   DCM_CALL_TIMEOUT: { severity: "error", title: "The call did not finish within its time limit", fix: "Make the fragment faster, raise `timeoutMs` (capped by the server's callTimeoutMs) or `dcm invoke --timeout <seconds>`, or run it with `defer`." },
   DCM_CALL_CANCELLED: { severity: "error", title: "The call was cancelled before it finished", fix: "Nothing to fix: the client sent `cancelCall` (or the server shut down) for this call." },
   DCM_BAD_MESSAGE: { severity: "error", title: "A protocol message is not valid JSON or lacks a required field", fix: "Send one JSON object per text frame with the fields docs/protocol.md lists for its `type`." },

@@ -17,11 +17,14 @@ import type { FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../p
 import type { ClientInfo } from "./control-types.js";
 import type { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
+import type { OutgoingCalls } from "./client-calls.js";
 import type { FragmentRegistry } from "./fragment-registry.js";
 
 /** What the registry needs of a connection. */
 export interface ClientConnection {
   send(msg: ServerMessage): void;
+  /** Server-initiated calls to this connection (runtime/server/client-calls.ts); absent for connections that cannot take them. */
+  readonly outgoing?: OutgoingCalls;
 }
 
 export interface ClientRecord {

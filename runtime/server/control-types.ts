@@ -64,6 +64,17 @@ export interface DistributorControl {
   /** Why a fragment cannot be called (a type or variable, a dependency without runOn, a signature that cannot cross), or undefined. */
   notCallable?(fragmentId: string): string | undefined;
   stats(): FragmentStats[];
+  /**
+   * Runs a fragment for one client where that client's distribution places it
+   * (docs/protocol.md, "Server-initiated calls"); arguments and value as wire
+   * values. Rejects with a DistributorError whose `status` is the HTTP answer.
+   */
+  callOnClientWire?(
+    clientId: string,
+    fragmentId: string,
+    args: unknown,
+    opts?: { timeoutMs?: number },
+  ): Promise<{ value: unknown; ranOn: Side; ms: number }>;
   /** Clients report the latency of calls they ran locally, so stats cover both sides. */
   recordClientCall?(clientId: string, fragmentId: string, ms: number, ok: boolean): void;
 }

@@ -8,7 +8,9 @@ import type { IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
 import type { Side } from "../abi/manifest-types.js";
+import type { JsValue } from "../abi/js-values.js";
 import { DistFileError, readDistFile } from "../node/dist-files.js";
+import { ClientCalls, type CallOnClientOptions, type CallOnClientResult } from "./client-calls.js";
 import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
@@ -39,6 +41,7 @@ export class Distributor implements DistributorControl {
   private readonly gateway: WsGateway;
   private closed: Promise<void> | null = null;
   private readonly sessionLimiter: SessionRateLimiter | null;
+  private readonly clientCalls: ClientCalls;
 
   private constructor(opts: ResolvedOptions, fragments: FragmentRegistry, executer: Executer, tokens: TokenService) {
     this.opts = opts;
@@ -59,6 +62,37 @@ export class Distributor implements DistributorControl {
       closeWith: (ws, code, reason) => this.gateway.closeWith(ws, code, reason),
     };
     this.gateway = new WsGateway(host, tokens, this.originAllowed);
+    this.clientCalls = new ClientCalls({
+      clients: this.clients,
+      fragments,
+      executer,
+      stats: this.statsBook,
+      types: fragments.manifest.types,
+      callTimeoutMs: opts.callTimeoutMs,
+      connectionOf: (clientId) => {
+        const conns = [...(this.clients.get(clientId)?.connections ?? [])].filter((c) => c.outgoing);
+        const last = conns[conns.length - 1];
+        return last?.outgoing ? { outgoing: last.outgoing } : undefined;
+      },
+    });
+  }
+
+  /**
+   * Runs `fragmentId` for one client wherever that client's distribution
+   * places it: in the client (a server-initiated call, answered by the
+   * client) or on the server as that client's call. Rejects with a
+   * DistributorError: DCM_API_UNKNOWN_CLIENT / DCM_UNKNOWN_FRAGMENT (404),
+   * DCM_CLIENT_DISCONNECTED (409), DCM_CALL_REFUSED (403, a fragment the
+   * client keeps private), DCM_CALL_TIMEOUT (504), or the fragment's own
+   * error (422). docs/protocol.md, "Server-initiated calls".
+   */
+  callOnClient(clientId: string, fragmentId: string, args: JsValue[], opts?: CallOnClientOptions): Promise<CallOnClientResult> {
+    return this.clientCalls.call(clientId, fragmentId, args, opts);
+  }
+
+  /** callOnClient with arguments and result as wire values (docs/protocol.md), as the REST API takes them. */
+  callOnClientWire(clientId: string, fragmentId: string, args: unknown, opts?: { timeoutMs?: number }): Promise<CallOnClientResult<unknown>> {
+    return this.clientCalls.callWire(clientId, fragmentId, args, opts);
   }
 
   /** Loads the dist and starts the worker pool; throws DistributorError or the module's load error. */

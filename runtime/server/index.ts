@@ -18,6 +18,7 @@ export {
   type DcmServerExtension,
   type DcmServerOptions,
 } from "./create-server.js";
+export type { CallOnClientOptions, CallOnClientResult } from "./client-calls.js";
 export { createDistributor, Distributor } from "./distributor.js";
 export { DistributorError } from "./distributor-error.js";
 export type { ExecuterStats } from "./executer.js";

@@ -13,6 +13,7 @@ import type { TypeTable } from "../abi/value-types.js";
 import type { CallError, CallFunctionMessage, FunctionResultMessage, ServerMessage } from "../protocol/messages.js";
 import { CLOSE_CODES, PROTOCOL_VERSION } from "../protocol/messages.js";
 import { argsFromWire, resultToWire } from "../protocol/wire-values.js";
+import { OutgoingCalls } from "./client-calls.js";
 import type { ClientConnection, ClientRecord, ClientRegistry } from "./client-registry.js";
 import type { CallHandle, Executer } from "./executer.js";
 import type { FragmentRegistry } from "./fragment-registry.js";
@@ -46,6 +47,8 @@ export class Session implements ClientConnection {
   /** performance.now() of the last message from the client. */
   lastHeard = performance.now();
   private readonly pending = new Map<string, CallHandle>();
+  /** Calls the server sends to this client (runtime/server/client-calls.ts). */
+  readonly outgoing: OutgoingCalls;
   private readonly pings = new Set<number>();
   private closed = false;
 
@@ -55,6 +58,7 @@ export class Session implements ClientConnection {
     clientId: string,
     subject: string,
   ) {
+    this.outgoing = new OutgoingCalls((m) => this.send(m), host.opts.maxPendingCalls);
     this.client = host.clients.attach(clientId, subject, this);
   }
 
@@ -113,6 +117,12 @@ export class Session implements ClientConnection {
       case "callFunction":
         this.onCall(m);
         return;
+      case "functionResult": {
+        // The answer to a server-initiated call; anything else is refused and changes nothing.
+        const problem = this.outgoing.onResult(m);
+        if (problem) this.error("DCM_BAD_MESSAGE", problem, typeof m.callId === "string" ? m.callId.slice(0, MAX_CALL_ID) : undefined);
+        return;
+      }
       case "cancelCall":
         if (typeof m.callId !== "string") {
           this.error("DCM_BAD_MESSAGE", "cancelCall needs a string `callId`");
@@ -280,6 +290,7 @@ export class Session implements ClientConnection {
     this.closed = true;
     for (const h of this.pending.values()) h.cancel("the connection closed");
     this.pending.clear();
+    this.outgoing.close();
     this.host.clients.detach(this.client, this);
   }
 }

@@ -250,6 +250,42 @@ describe.skipIf(!haveChromium)("example page in Chromium", () => {
     }
   });
 
+  it("the server runs a fragment in the browser (callOnClient and POST /clients/{id}/calls), and on the server once it moved", async () => {
+    const ctx = await browser.newContext();
+    try {
+      const page = await openPage(ctx);
+      const id = await clientIdOf(page);
+      const ranInPage = () =>
+        page.evaluate(
+          () =>
+            (window as unknown as DemoWindow).dcmDemo.client
+              .records()
+              .filter((r) => r.fragment === "add" && r.ranOn === "client").length,
+        );
+      expect(await ranInPage()).toBe(0);
+      const direct = await app.dcm.distributor.callOnClient(id, "add", [40n, 2n]);
+      expect(direct).toMatchObject({ value: 42n, ranOn: "client" });
+      expect(await ranInPage()).toBe(1);
+
+      const res = await fetch(`${base}/dcm/api/clients/${id}/calls`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ fragment: "add", args: [1, { $i: "9007199254740993" }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ value: { $i: "9007199254740994" }, ranOn: "client" });
+      expect(await ranInPage()).toBe(2);
+
+      await app.dcm.distributor.setLocation(id, "add", "server");
+      await waitWhere(page, "add", "server");
+      expect(await app.dcm.distributor.callOnClient(id, "add", [1n, 1n])).toMatchObject({ value: 2n, ranOn: "server" });
+      expect(await ranInPage()).toBe(2);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it("keeps two browser contexts on different distributions", async () => {
     const a = await browser.newContext();
     const b = await browser.newContext();

@@ -91,6 +91,7 @@ describe("GET /openapi.json", () => {
         "GET /dcm/api/clients/{clientId}",
         "GET /dcm/api/clients/{clientId}/fragments/{fragmentId}",
         "PUT /dcm/api/clients/{clientId}/fragments/{fragmentId}",
+        "POST /dcm/api/clients/{clientId}/calls",
         "POST /dcm/api/distribution",
         "GET /dcm/api/defaults",
         "PUT /dcm/api/defaults",

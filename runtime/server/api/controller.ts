@@ -9,7 +9,7 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { didYouMean } from "../../abi/did-you-mean.js";
-import { dcmError } from "../../diagnostics/catalog.js";
+import { CATALOG, dcmError, type ErrorCode } from "../../diagnostics/catalog.js";
 import type { Side } from "../../abi/manifest-types.js";
 import type { ClientInfo, DistributorControl, SideStats } from "../control-types.js";
 import { clip } from "../http-shape.js";
@@ -249,6 +249,25 @@ function handlers(
         },
       );
       return { clients };
+    },
+
+    callOnClient: async (req, reply) => {
+      const { clientId } = req.params as { clientId: string };
+      const body = req.body as { fragment: string; args: unknown[]; timeoutMs?: number };
+      facade.client(clientId);
+      facade.fragment(body.fragment);
+      if (!control.callOnClientWire)
+        throw new ApiError(404, "DCM_API_NOT_FOUND", "This distributor does not run server-initiated calls.");
+      try {
+        const opts = body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {};
+        return await control.callOnClientWire(clientId, body.fragment, body.args, opts);
+      } catch (err) {
+        // Every outcome of the call has its own status (504 and 502 too): answered here, not by the 4xx-only handler.
+        const { status, code } = err as { status?: unknown; code?: unknown };
+        if (typeof status === "number" && typeof code === "string" && code in CATALOG)
+          return reply.code(status === 499 ? 409 : status).send(errorBody(code as ErrorCode, (err as Error).message));
+        throw err;
+      }
     },
 
     getDefaults: () => ({ fragments: control.getDefaults() }),

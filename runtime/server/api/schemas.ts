@@ -155,6 +155,7 @@ export type OperationId =
   | "getDefaults"
   | "setDefaults"
   | "listFragments"
+  | "callOnClient"
   | "getOpenApi";
 
 export interface RouteDef {
@@ -310,6 +311,40 @@ export const ROUTES: RouteDef[] = [
           properties: { fragments: { type: "array", items: FragmentSummarySchema }, next: nextCursor },
         },
         ...errors(400, ...authErrors),
+      },
+    },
+  },
+  {
+    operationId: "callOnClient",
+    method: "POST",
+    path: "/clients/:clientId/calls",
+    summary: "Run a fragment for one client, where that client's distribution places it",
+    description:
+      "Runs the fragment in the client (a server-initiated `callFunction`, answered by the client) when it is client-placed for this client, else on the server as this client's call (its per-client state applies). `args` and `value` are wire values (docs/protocol.md: 64-bit integers as `{\"$i\": \"…\"}`, bytes as `{\"$b\": \"<base64>\"}`, maps as `{\"$m\": [[k, v], …]}`). Errors: 404 unknown client or fragment; 409 the client is not connected or disconnected mid-call (`DCM_CLIENT_DISCONNECTED`; whether it ran is unknown); 403 the client refused (`DCM_CALL_REFUSED`: a fragment it keeps private); 422 the fragment failed or is not callable (its own code); 504 no answer in time (`DCM_CALL_TIMEOUT`).",
+    auth: true,
+    schema: {
+      params: clientParams,
+      body: {
+        type: "object",
+        required: ["fragment", "args"],
+        additionalProperties: false,
+        properties: {
+          fragment: { ...id, description: "Id of a fragment in the manifest." },
+          args: { type: "array", maxItems: 256, description: "One wire value per parameter." },
+          timeoutMs: { type: "integer", minimum: 1, maximum: 600000, description: "Capped at the server's call timeout." },
+        },
+      },
+      response: {
+        200: {
+          type: "object",
+          required: ["value", "ranOn", "ms"],
+          properties: {
+            value: { description: "The result as a wire value (null for no result, an array for several)." },
+            ranOn: SideSchema,
+            ms: { type: "number", description: "Milliseconds from the request to the answer." },
+          },
+        },
+        ...errors(400, ...authErrors, 403, 404, 409, 422, 502, 504),
       },
     },
   },
