@@ -53,6 +53,12 @@ class UnionFind {
     if (!this.parent.has(x)) this.parent.set(x, x);
     let r = x;
     for (let p = this.parent.get(r)!; p !== r; p = this.parent.get(r)!) r = p;
+    // Path compression: long chains (many fragments sharing a var) stay cheap.
+    for (let c = x; c !== r; ) {
+      const next = this.parent.get(c)!;
+      this.parent.set(c, r);
+      c = next;
+    }
     return r;
   }
   union(a: string, b: string): void {
