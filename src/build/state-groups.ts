@@ -158,7 +158,7 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const byLanguage = new Map<string, StateVar[]>();
     for (const { v, language } of d.vars) {
       if (v.cannotEncode || !v.type) {
-        diagnostics.push(notEncodable(v, d, entries));
+        diagnostics.push(notEncodable(v, d, entries.filter((e) => specs.get(e.f.id)?.stateful !== false)));
         continue;
       }
       const list = byLanguage.get(language) ?? [];
@@ -230,6 +230,7 @@ function fieldNames(vars: StateVar[]): string[] {
   });
 }
 
+/** `entries`: the entry points that keep state (those with `stateful: false` already opted out). */
 function notEncodable(
   v: StateVar,
   d: { id: string },
