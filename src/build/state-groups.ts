@@ -53,6 +53,12 @@ class UnionFind {
     if (!this.parent.has(x)) this.parent.set(x, x);
     let r = x;
     for (let p = this.parent.get(r)!; p !== r; p = this.parent.get(r)!) r = p;
+    // Path compression: long chains (many fragments sharing a var) stay cheap.
+    for (let c = x; c !== r; ) {
+      const next = this.parent.get(c)!;
+      this.parent.set(c, r);
+      c = next;
+    }
     return r;
   }
   union(a: string, b: string): void {
@@ -152,7 +158,7 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const byLanguage = new Map<string, StateVar[]>();
     for (const { v, language } of d.vars) {
       if (v.cannotEncode || !v.type) {
-        diagnostics.push(notEncodable(v, d, entries));
+        diagnostics.push(notEncodable(v, d, entries.filter((e) => specs.get(e.f.id)?.stateful !== false)));
         continue;
       }
       const list = byLanguage.get(language) ?? [];
@@ -224,6 +230,7 @@ function fieldNames(vars: StateVar[]): string[] {
   });
 }
 
+/** `entries`: the entry points that keep state (those with `stateful: false` already opted out). */
 function notEncodable(
   v: StateVar,
   d: { id: string },

@@ -149,6 +149,11 @@ describe("planStateGroups", () => {
     const optOut = planStateGroups([spec("send", { stateful: false })], [{ language: "go", result: result(frags, [svar("app.queue", undefined)]) }]);
     expect(optOut.diagnostics).toEqual([]);
     expect(optOut.groups).toEqual([]);
+    // Named are only the fragments that still keep it.
+    const half = planStateGroups([spec("send"), spec("peek", { stateful: false })], [
+      { language: "go", result: result([...frags, frag("peek", ["app.queue"])], [svar("app.queue", undefined)]) },
+    ]);
+    expect(half.diagnostics.map((x) => x.message.includes("`send`") && !x.message.includes("`peek`"))).toEqual([true]);
   });
 
   it("a CFD group across languages has one part per language", () => {
