@@ -104,7 +104,14 @@ async function native(app: string, files: string[]): Promise<Record<string, (...
   const entry = join(scratch, `native-entry-${++nativeLoads}.ts`);
   await writeFile(entry, files.map((f) => `export * from ${JSON.stringify(join(app, f))};\n`).join(""));
   const out = join(scratch, `native-${nativeLoads}.mjs`);
-  await esbuild.build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", outfile: out, logLevel: "silent" });
+  await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile: out,
+    logLevel: "silent",
+  });
   return (await import(pathToFileURL(out).href)) as Record<string, (...a: unknown[]) => unknown>;
 }
 
@@ -132,7 +139,8 @@ describe("TypeScript state: the common fixture", () => {
     ]);
     expect(common.manifest.fragments.find((f) => f.id === "pure-double")!.flags?.stateful).toBeFalsy();
     const code = new TextDecoder().decode(common.bytes);
-    for (const g of groups) for (const p of g.state) for (const a of [p.get, p.set]) expect(code).toMatch(new RegExp(`\\b${a.export}\\b`));
+    for (const g of groups)
+      for (const p of g.state) for (const a of [p.get, p.set]) expect(code).toMatch(new RegExp(`\\b${a.export}\\b`));
   });
 
   it("moves the counter, the log and the blob from the server instance to the client instance", async () => {
@@ -189,7 +197,9 @@ describe("TypeScript state: the common fixture", () => {
     const a = await instance(common);
     a.call("counter-add", [7n]);
     const part = groupOf(common.manifest, "counter-add").state[0]!;
-    expect(() => a.call(part.set.id, [{ total: "seven" }])).toThrow(expect.objectContaining({ code: "DCM_BAD_ARGUMENTS" }));
+    expect(() => a.call(part.set.id, [{ total: "seven" }])).toThrow(
+      expect.objectContaining({ code: "DCM_BAD_ARGUMENTS" }),
+    );
     expect(a.call("counter-get", [])).toBe(7n);
   });
 });
@@ -223,7 +233,11 @@ describe("TypeScript state: every kind of variable", () => {
     const settings = client.call("describe-settings", []);
     expect(settings).toBe(direct.describeSettings!());
     // The last configure had no accent: the optional is restored as undefined, the record without the key.
-    expect(JSON.parse(settings as string)).toMatchObject({ hasAccent: false, note: "<undefined>", flags: { beta: false, seen: 2 } });
+    expect(JSON.parse(settings as string)).toMatchObject({
+      hasAccent: false,
+      note: "<undefined>",
+      flags: { beta: false, seen: 2 },
+    });
     expect(client.call("standings", [])).toBe(direct.standings!());
 
     // One more round on both, so the restored containers are the live ones.
@@ -237,7 +251,9 @@ describe("TypeScript state: every kind of variable", () => {
     const a = await instance(kinds);
     const part = groupOf(kinds.manifest, "score").state[0]!;
     const snap = a.call(part.get.id, []) as { [k: string]: JsValue };
-    expect(() => a.call(part.set.id, [{ ...snap, board: new Uint8Array(5) }])).toThrow(/`board`: it is a const Uint8Array of 4 bytes/);
+    expect(() => a.call(part.set.id, [{ ...snap, board: new Uint8Array(5) }])).toThrow(
+      /`board`: it is a const Uint8Array of 4 bytes/,
+    );
   });
 });
 
@@ -246,10 +262,7 @@ describe("TypeScript state: builds", () => {
     const app = join(FIXTURES, "state");
     const cfd = join(scratch, "no-counter.yaml");
     const text = await readFile(join(app, "dcm.yaml"), "utf8");
-    await writeFile(
-      cfd,
-      text.replace(/\{ id: counter-(add|get),/g, "{ id: counter-$1, stateful: false,"),
-    );
+    await writeFile(cfd, text.replace(/\{ id: counter-(add|get),/g, "{ id: counter-$1, stateful: false,"));
     expect(await readFile(cfd, "utf8")).toContain("stateful: false");
     const b = await build(app, "no-counter-dist", cfd);
     expect((b.manifest.groups ?? []).map((g) => g.id)).toEqual(["group-blob-put", "group-log-append"]);

@@ -52,27 +52,34 @@ type Detail = TsStateDetail & { lift?: LiftSpec };
 function detailOf(v: StateAccessorRequest["vars"][number], group: string): Detail {
   const d = v.detail as Detail | undefined;
   if (!d || typeof d.file !== "string" || typeof d.name !== "string" || typeof d.mode !== "string") {
-    throw new Error(`state variable \`${v.key}\` of group \`${group}\` has no TypeScript state detail (a bug in languages/typescript/analysis)`);
+    throw new Error(
+      `state variable \`${v.key}\` of group \`${group}\` has no TypeScript state detail (a bug in languages/typescript/analysis)`,
+    );
   }
   return d;
 }
 
-/** The setter body for one variable (`v` holds the restored value). */
+/**
+ * The setter body for one variable; the restored value is in `V`. The
+ * closures' own names start with `__dcm_` so that they never shadow the
+ * variable they assign (a module variable named `v` or `k`).
+ */
+const V = "__dcm_v";
 function setter(d: Detail): string {
   const x = d.name;
   switch (d.mode) {
     case "assign":
-      return `${x} = v;`;
+      return `${x} = ${V};`;
     case "array":
-      return `${x}.length = 0; for (const e of v) ${x}.push(e);`;
+      return `${x}.length = 0; for (const __dcm_e of ${V}) ${x}.push(__dcm_e);`;
     case "map":
-      return `${x}.clear(); for (const [k, e] of v) ${x}.set(k, e);`;
+      return `${x}.clear(); for (const [__dcm_k, __dcm_e] of ${V}) ${x}.set(__dcm_k, __dcm_e);`;
     case "fields":
-      return `for (const k of Object.keys(${x})) delete ${x}[k]; Object.assign(${x}, v);`;
+      return `for (const __dcm_k of Object.keys(${x})) delete ${x}[__dcm_k]; Object.assign(${x}, ${V});`;
     case "bytes":
       return (
-        `if (v.length !== ${x}.length) throw new Error(${JSON.stringify(`dcm: cannot restore \`${x}\`: it is a const Uint8Array of `)} + ${x}.length + ` +
-        `${JSON.stringify(" bytes and the state holds ")} + v.length + ${JSON.stringify(`; declare it with \`let\` to let its length change`)}); ${x}.set(v);`
+        `if (${V}.length !== ${x}.length) throw new Error(${JSON.stringify(`dcm: cannot restore \`${x}\`: it is a const Uint8Array of `)} + ${x}.length + ` +
+        `${JSON.stringify(" bytes and the state holds ")} + ${V}.length + ${JSON.stringify("; declare it with `let` to let its length change")}); ${x}.set(${V});`
       );
     default:
       throw new Error(`unknown state mode ${String((d as { mode: unknown }).mode)} for \`${x}\``);
@@ -80,7 +87,10 @@ function setter(d: Detail): string {
 }
 
 /** Everything the entry and the bundle need for the request's state groups (empty when there are none). */
-export function renderStateAccessors(req: Pick<GenerateRequest, "stateGroups" | "analysis">, absPath: (file: string) => string): StateAccessorCode {
+export function renderStateAccessors(
+  req: Pick<GenerateRequest, "stateGroups" | "analysis">,
+  absPath: (file: string) => string,
+): StateAccessorCode {
   const out: StateAccessorCode = { appends: {}, imports: [], functions: [], exports: {}, params: {}, records: {} };
   const groups = req.stateGroups ?? [];
   if (!groups.length) return out;
@@ -102,7 +112,7 @@ export function renderStateAccessors(req: Pick<GenerateRequest, "stateGroups" | 
     out.imports.push(`import { ${obj} as st${i} } from ${JSON.stringify(absPath(file))};`);
     const members = [...byFile.get(file)!.values()]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .map((d) => `  get_${d.name}: () => ${d.name},\n  set_${d.name}: (v) => { ${setter(d)} },`);
+      .map((d) => `  get_${d.name}: () => ${d.name},\n  set_${d.name}: (${V}) => { ${setter(d)} },`);
     out.appends[file] = [
       "",
       "// Appended by dcm: the state accessors' way to this module's variables (docs/state.md).",
@@ -115,7 +125,9 @@ export function renderStateAccessors(req: Pick<GenerateRequest, "stateGroups" | 
   for (const g of groups) {
     const rec = req.analysis.types[g.record];
     if (!rec || rec.fields.length !== g.vars.length) {
-      throw new Error(`state record \`${g.record}\` of group \`${g.group}\` is missing or does not match its variables`);
+      throw new Error(
+        `state record \`${g.record}\` of group \`${g.group}\` is missing or does not match its variables`,
+      );
     }
     const reads: string[] = [];
     const writes: string[] = [];
