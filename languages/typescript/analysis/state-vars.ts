@@ -23,6 +23,8 @@
  *   change made only inside one is not seen.
  * - A variable without a type annotation must start as a number, bigint,
  *   string or boolean literal (else annotate it).
+ * - A changed variable declared by destructuring (`let [a, b] = …`) is
+ *   refused at its name: declare it on its own.
  */
 import type Parser from "tree-sitter";
 import type { CrossingProblem, StateVar } from "../../../src/languages/adapter-types.js";
@@ -165,7 +167,7 @@ export class StateFinder {
     } catch {
       return undefined;
     }
-    const own = summary.decls.find((d) => d.name === name && d.kind !== "overload");
+    const own = summary.decls.find((d) => d.name === name && d.kind !== "overload") ?? destructured(summary, name);
     if (own) return { file, decl: own };
     if (depth > 16) return undefined;
     for (const imp of summary.imports) {
@@ -186,7 +188,8 @@ export class StateFinder {
     } catch {
       return undefined;
     }
-    const own = summary.decls.find((d) => d.kind !== "overload" && d.exportedAs.includes(name));
+    const own =
+      summary.decls.find((d) => d.kind !== "overload" && d.exportedAs.includes(name)) ?? destructured(summary, name, true);
     if (own) return { file, decl: own };
     if (depth > 16) return undefined;
     for (const re of summary.reexports) {
@@ -207,6 +210,13 @@ export class StateFinder {
       const cannotEncode: CrossingProblem = { what, pos: at, suggestion };
       return { ...base, cannotEncode };
     };
+    if (decl.node.type !== "variable_declarator") {
+      // A name bound by a destructuring pattern: the accessors could not assign it as a whole.
+      return refuse(
+        `\`${decl.name}\` is declared by destructuring (\`${decl.keyword ?? "let"} ${patternText(decl.node)} = …\`), which dcm cannot snapshot and restore`,
+        `declare it on its own: \`${decl.keyword ?? "let"} ${decl.name}: <type> = …\``,
+      );
+    }
     const typed = this.typeOf(file, decl);
     if ("problem" in typed) {
       const p = typed.problem;
@@ -281,6 +291,42 @@ export class StateFinder {
     }
     return noType(`has no type annotation and its initial value \`${value.text.slice(0, 40)}\` is not a number, bigint, string or boolean literal`);
   }
+}
+
+/**
+ * A module variable bound inside a destructuring pattern (`let [lo, hi] = …`,
+ * `let { count } = …`), as a declaration of its own name whose node is the
+ * binding identifier (so that stateVar() refuses it at that name instead of
+ * the variable being missed). `exportedOnly`: only from an exported statement.
+ */
+function destructured(summary: FileSummary, name: string, exportedOnly = false): TsDecl | undefined {
+  for (const d of summary.decls) {
+    if (d.kind !== "variable" || (exportedOnly && d.exportedAs.length === 0)) continue;
+    const pattern = d.node.childForFieldName("name");
+    if (!pattern || pattern.type === "identifier") continue;
+    const id = binding(pattern, name);
+    if (id) return { ...d, name, node: id, exportedAs: d.exportedAs.length ? [name] : [] };
+  }
+  return undefined;
+}
+
+/** The identifier that binds `name` in a pattern (default values and property keys are not bindings). */
+function binding(n: Parser.SyntaxNode, name: string): Parser.SyntaxNode | undefined {
+  if ((n.type === "identifier" || n.type === "shorthand_property_identifier_pattern") && n.text === name) return n;
+  for (const c of n.namedChildren) {
+    if ((n.type === "assignment_pattern" || n.type === "object_assignment_pattern") && same(n.childForFieldName("right"), c)) continue;
+    if (n.type === "pair_pattern" && same(n.childForFieldName("key"), c)) continue;
+    const hit = binding(c, name);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** The whole pattern a binding identifier sits in, for messages. */
+function patternText(id: Parser.SyntaxNode): string {
+  let n = id;
+  while (n.parent && n.parent.type !== "variable_declarator") n = n.parent;
+  return n.text.length > 40 ? `${n.text.slice(0, 37)}…` : n.text;
 }
 
 /** StateVar.key: `<repo-relative file>.<name>`. */

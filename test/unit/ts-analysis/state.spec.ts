@@ -154,3 +154,32 @@ describe("TypeScript state: what counts as a change", () => {
     expect(byId.cannotEncode!.suggestion).toContain("annotate it");
   });
 });
+
+describe("TypeScript state: variables declared by destructuring", () => {
+  let repo: string;
+  afterAll(() => rm(repo, { recursive: true, force: true }));
+
+  it("refuses a changed one at its name instead of missing it; one only read is not state", async () => {
+    repo = await mkdtemp(join(tmpdir(), "dcm-ts-state-destructure-"));
+    await mkdir(join(repo, "src"), { recursive: true });
+    await writeFile(
+      join(repo, "src", "range.ts"),
+      [
+        "let [lo, hi]: number[] = [0, 0];",
+        "let { count, limit = lo }: { count: number; limit: number } = { count: 0, limit: 9 };",
+        "const { scale } = { scale: 2 };",
+        "export function widen(n: number): number { lo -= n; count++; return hi + limit * scale; }",
+        "",
+      ].join("\n"),
+    );
+    const r = await analyzeTs({ repo, fragments: [frag("widen", "src/range.ts")] });
+    expect(r.diagnostics).toEqual([]);
+    expect(stateOf(r).widen).toEqual(["src/range.ts.count", "src/range.ts.lo"]);
+    const v = Object.fromEntries((r.stateVars ?? []).map((x) => [x.name, x]));
+    expect(Object.keys(v).sort()).toEqual(["count", "lo"]);
+    expect(v.lo!.cannotEncode).toMatchObject({ pos: { file: "src/range.ts", line: 1, col: 6 } });
+    expect(v.lo!.cannotEncode!.what).toContain("`lo` is declared by destructuring (`let [lo, hi] = …`)");
+    expect(v.lo!.cannotEncode!.suggestion).toBe("declare it on its own: `let lo: <type> = …`");
+    expect(v.count!.cannotEncode).toMatchObject({ pos: { file: "src/range.ts", line: 2, col: 7 } });
+  });
+});
