@@ -22,7 +22,8 @@
  * - Methods of classes and object literals are not followed; a state
  *   change made only inside one is not seen.
  * - A variable without a type annotation must start as a number, bigint,
- *   string or boolean literal (else annotate it).
+ *   string or boolean literal, or `new Name<Args>(…)` / `new Uint8Array(…)`
+ *   (typed as the annotation `Name<Args>`); else annotate it.
  * - A changed variable declared by destructuring (`let [a, b] = …`) is
  *   refused at its name: declare it on its own.
  */
@@ -272,6 +273,16 @@ export class StateFinder {
     }
     const value = n.childForFieldName("value");
     if (!value) return noType("has no type annotation and no initial value");
+    const ctor = value.type === "new_expression" ? value.childForFieldName("constructor") : null;
+    const typeArgs = value.childForFieldName("type_arguments")?.namedChildren ?? [];
+    if (ctor?.type === "identifier" && (typeArgs.length > 0 || ctor.text === "Uint8Array")) {
+      // `new Map<string, number>()`, `new Array<string>()`, `new Uint8Array(n)`: typed as the annotation would be.
+      const problems: Problem[] = [];
+      const mapped = this.mapper.constructed(value, ctor.text, typeArgs, file, problems);
+      if (!mapped || problems.length) return { problem: problems[0] ?? noType("has a type that is not supported").problem };
+      if (mapped.lift) this.lifts.set(decl, mapped.lift);
+      return mapped.t;
+    }
     const text = value.text.replaceAll("_", "");
     if (/^-?(0|[1-9]\d*|0[xXbBoO][\da-fA-F]+)n$/.test(text)) return { kind: "int", bits: 64, signed: true };
     if (value.type === "number") return { kind: "float", bits: 64 };

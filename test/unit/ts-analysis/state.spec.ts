@@ -76,7 +76,11 @@ describe("TypeScript state: what counts as a change", () => {
       "src/store.ts",
       [
         "export interface Item { sku: string; qty: number }",
-        "const byId = new Map<string, Item>();", // no annotation, not a literal: refused if changed
+        "const byId = emptyIndex();", // no annotation, not a literal, not `new T<…>()`: refused if changed
+        "function emptyIndex(): Map<string, Item> { return new Map(); }",
+        "const bySku = new Map<string, Item>();", // typed as the annotation `Map<string, Item>` would be
+        "const board = new Uint8Array(8);",
+        "const names = new Array<string>();",
         "const counts: Map<string, number> = new Map();",
         "const settings: Item = { sku: \"\", qty: 0 };",
         "let hits = 0;",
@@ -90,7 +94,7 @@ describe("TypeScript state: what counts as a change", () => {
         "export function forget(k: string): void { delete (settings as any)[k]; }",
         "export function bumpHits(): number { hits += 1; return hits; }",
         "export function remember(s: string): void { seen = [...seen, s]; }",
-        "export function index(i: Item): void { byId.set(i.sku, i); }",
+        "export function index(i: Item): void { byId.set(i.sku, i); bySku.set(i.sku, i); board[0] = 1; names.push(i.sku); }",
         "",
       ].join("\n"),
     );
@@ -144,6 +148,12 @@ describe("TypeScript state: what counts as a change", () => {
     expect((v.settings!.detail as TsStateDetail).mode).toBe("fields");
     expect(v.hits!.type).toEqual({ kind: "float", bits: 64 });
     expect(r.types.Item?.fields.map((f) => f.name)).toEqual(["sku", "qty"]);
+    // Without an annotation, `new Name<Args>(…)` is typed as the annotation `Name<Args>`.
+    expect(v.bySku!.type).toEqual({ kind: "map", key: { kind: "string" }, value: { kind: "record", name: "Item" } });
+    expect((v.bySku!.detail as TsStateDetail).mode).toBe("map");
+    expect(v.board!.type).toEqual({ kind: "bytes" });
+    expect((v.board!.detail as TsStateDetail).mode).toBe("bytes");
+    expect(v.names!.type).toEqual({ kind: "list", elem: { kind: "string" } });
   });
 
   it("refuses a changed variable whose type cannot be told, at the variable, saying how to fix it", () => {
