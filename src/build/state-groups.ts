@@ -53,6 +53,12 @@ class UnionFind {
     if (!this.parent.has(x)) this.parent.set(x, x);
     let r = x;
     for (let p = this.parent.get(r)!; p !== r; p = this.parent.get(r)!) r = p;
+    // Path compression: long chains (many fragments sharing a var) stay cheap.
+    for (let c = x; c !== r; ) {
+      const next = this.parent.get(c)!;
+      this.parent.set(c, r);
+      c = next;
+    }
     return r;
   }
   union(a: string, b: string): void {
@@ -127,7 +133,17 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const reasons: Draft["reasons"] = [];
     if (vars.length || forced) reasons.push("state");
     if (cfdNames.length) reasons.push("cfd");
-    drafts.push({ id: cfdNames[0] ?? `group-${ids[0]}`, fragments: ids, reasons, vars });
+    drafts.push({ id: cfdNames[0] ?? "", fragments: ids, reasons, vars });
+  }
+  // Inferred ids never take a CFD group's name (`group: group-add` on other fragments): `-2`, `-3`… then.
+  const taken = new Set(drafts.map((d) => d.id).filter(Boolean));
+  for (const d of drafts) {
+    if (d.id) continue;
+    const base = `group-${d.fragments[0]}`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
+    d.id = id;
   }
   drafts.sort((a, b) => compareIds(a.id, b.id));
 
@@ -142,7 +158,7 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const byLanguage = new Map<string, StateVar[]>();
     for (const { v, language } of d.vars) {
       if (v.cannotEncode || !v.type) {
-        diagnostics.push(notEncodable(v, d, entries));
+        diagnostics.push(notEncodable(v, d, entries.filter((e) => specs.get(e.f.id)?.stateful !== false)));
         continue;
       }
       const list = byLanguage.get(language) ?? [];
@@ -153,6 +169,8 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const several = byLanguage.size > 1;
     for (const [language, vars] of [...byLanguage].sort(([a], [b]) => compareIds(a, b))) {
       partNo++;
+      // A repository's own type of that name keeps it; the state record takes the next number.
+      while (languages.some((l) => `DcmState${partNo}` in l.result.types)) partNo++;
       const record = `DcmState${partNo}`;
       const fields = fieldNames(vars);
       records[record] = {
@@ -212,6 +230,7 @@ function fieldNames(vars: StateVar[]): string[] {
   });
 }
 
+/** `entries`: the entry points that keep state (those with `stateful: false` already opted out). */
 function notEncodable(
   v: StateVar,
   d: { id: string },
