@@ -11,9 +11,9 @@
  * no dcm code in between). Also: the groups in the manifest, the content key
  * following the groups, and the refusal fixture's DCM_STATE_NOT_ENCODABLE at
  * the variable.
- *
- * The accessor fragments are built from manifest.groups here the way
- * runtime/abi/state-accessors.ts (part of the state runtime) does.
+ * Modules are loaded as hosts load them: LoadRequest.fragments from
+ * runtime/abi/state-accessors.ts (the module's fragments, then its
+ * language's accessors).
  */
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,8 +23,9 @@ import * as esbuild from "esbuild";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeValue, encodeValue } from "../../runtime/abi/codec.js";
 import type { JsValue } from "../../runtime/abi/js-values.js";
-import type { Manifest, ManifestFragment, ManifestGroup } from "../../runtime/abi/manifest-types.js";
+import type { Manifest, ManifestGroup } from "../../runtime/abi/manifest-types.js";
 import type { FragmentInstance, ModuleLoader } from "../../runtime/abi/module-types.js";
+import { groupOf as groupOfFragment, loadFragments } from "../../runtime/abi/state-accessors.js";
 import { ROOT, runCli } from "../support/run-cli.js";
 
 const FIXTURES = join(ROOT, "languages/typescript/fixtures");
@@ -51,39 +52,19 @@ async function build(app: string, name: string, cfd = join(app, "dcm.yaml")): Pr
   return { dist, manifest, bytes, loader };
 }
 
-/** The accessors of every group part, as fragments a module host is asked to load. */
-function accessorFragments(manifest: Manifest): ManifestFragment[] {
-  return (manifest.groups ?? []).flatMap((g) =>
-    g.state.flatMap((p) =>
-      (["get", "set"] as const).map((which) => ({
-        id: p[which].id,
-        language: p.language,
-        kind: "function" as const,
-        symbol: p[which].export,
-        source: p.vars[0]!.source,
-        signature: p[which].signature,
-        abi: p[which].abi,
-        export: p[which].export,
-        flags: { idempotent: which === "get", stateful: true },
-        deps: { fragments: [], libs: [], globalVars: p.vars.map((v) => v.name), typeDefs: [p.record] },
-      })),
-    ),
-  );
-}
-
 /** One instance of the dist's module (its own module variables), with the accessors loadable. */
 async function instance(b: Built): Promise<FragmentInstance> {
   const m = b.manifest.modules[0]!;
   return b.loader.load({
     module: m,
     bytes: b.bytes,
-    fragments: [...b.manifest.fragments.filter((f) => m.fragments.includes(f.id)), ...accessorFragments(b.manifest)],
+    fragments: loadFragments(b.manifest, m),
     types: b.manifest.types,
   });
 }
 
 function groupOf(manifest: Manifest, fragment: string): ManifestGroup {
-  const g = manifest.groups?.find((x) => x.fragments.includes(fragment));
+  const g = groupOfFragment(manifest, fragment);
   if (!g) throw new Error(`no group holds ${fragment}`);
   return g;
 }
