@@ -118,7 +118,9 @@ function appendTo(appends: Record<string, string>): Plugin {
   return {
     name: "dcm-state-accessors",
     setup(build) {
-      build.onLoad({ filter: /.*/, namespace: "file" }, async (args) => {
+      // Only these files reach the plugin (esbuild matches the filter in Go, without a call into JS per file).
+      const exact = Object.keys(appends).map((p) => p.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&"));
+      build.onLoad({ filter: new RegExp(`^(?:${exact.join("|")})$`), namespace: "file" }, async (args) => {
         const extra = appends[args.path];
         if (extra === undefined) return undefined;
         const text = await readFile(args.path, "utf8");
