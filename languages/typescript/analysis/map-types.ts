@@ -207,6 +207,15 @@ export class TypeMapper {
     return optionalOf(inner, hasUndefined && !hasNull);
   }
 
+  /**
+   * The type of `new Name<Args>(…)` (a module variable's initial value, for
+   * state): mapped as the annotation `Name<Args>` would be, so
+   * `new Map<string, number>()` is a map and `new Uint8Array(n)` bytes.
+   */
+  constructed(n: Parser.SyntaxNode, name: string, args: Parser.SyntaxNode[], file: string, problems: Problem[]): Mapped | undefined {
+    return this.named(n, name, args, file, problems);
+  }
+
   private named(
     n: Parser.SyntaxNode,
     name: string,
