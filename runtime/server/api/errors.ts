@@ -57,8 +57,9 @@ function distributorClientError(err: unknown): { status: number; code: ErrorCode
   if (!(err instanceof Error)) return undefined;
   const { status, code } = err as Error & { status?: unknown; code?: unknown };
   // 504: a state transfer that timed out (the client, not the server, did not answer).
+  if (typeof status !== "number") return undefined;
   const clientish = (status >= 400 && status <= 499) || status === 504;
-  if (typeof status !== "number" || !clientish || status === 401 || status === 429) return undefined;
+  if (!clientish || status === 401 || status === 429) return undefined;
   if (typeof code !== "string" || !(code in CATALOG)) return undefined;
   return { status, code: code as ErrorCode, message: err.message };
 }
