@@ -6,7 +6,7 @@
  * move (the no-move run, on the same server), and the two clients never see
  * each other's state (their values differ exactly where their calls do).
  *
- * The dist is the hand-written glue dist (test/support/state-glue-dist.ts)
+ * The dist is the hand-written glue dist (bench/state-glue-dist.ts)
  * so that many runs fit; test/e2e/state-languages.spec.ts runs the
  * languages' real fixtures.
  */
@@ -16,7 +16,7 @@ import type { JsValue } from "../../runtime/abi/js-values.js";
 import type { Side } from "../../runtime/abi/manifest-types.js";
 import type { DcmClient } from "../../runtime/client/client-distributor.js";
 import { plain, type StateRig, startStateRig } from "../server/state-harness.js";
-import { type GlueDist, writeGlueDist } from "../support/state-glue-dist.js";
+import { type GlueDist, writeGlueDist } from "../../bench/state-glue-dist.js";
 import { fuzz } from "./fuzz-config.js";
 
 type Call = { fragment: string; args: JsValue[] };

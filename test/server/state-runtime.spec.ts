@@ -1,6 +1,6 @@
 /**
  * The State Manager's mechanics against the real server on loopback and
- * real Node clients, with a hand-written glue module (test/support/
+ * real Node clients, with a hand-written glue module (bench/
  * state-glue-dist.ts) so that the failure paths run without a toolchain.
  * The languages' real fixtures run in test/e2e/state-languages.spec.ts.
  */
@@ -8,7 +8,7 @@ import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DcmClient } from "../../runtime/client/client-distributor.js";
 import { ORIGIN } from "../client/server-harness.js";
-import { type GlueDist, writeGlueDist } from "../support/state-glue-dist.js";
+import { type GlueDist, writeGlueDist } from "../../bench/state-glue-dist.js";
 import { type StateRig, startStateRig } from "./state-harness.js";
 
 let glue: GlueDist;

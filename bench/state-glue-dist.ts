@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Manifest, ManifestFragment, ManifestGroup, ManifestStatePart } from "../../runtime/abi/manifest-types.js";
-import type { Signature, VType } from "../../runtime/abi/value-types.js";
+import type { Manifest, ManifestFragment, ManifestGroup, ManifestStatePart } from "../runtime/abi/manifest-types.js";
+import type { Signature, VType } from "../runtime/abi/value-types.js";
 
 const GLUE = `
 export default {
@@ -120,7 +120,7 @@ export async function writeGlueDist(runOn: Record<string, "client" | "server"> =
   const manifest: Manifest = {
     manifestVersion: 1,
     buildKey: sha(GLUE),
-    createdBy: "test/support/state-glue-dist.ts",
+    createdBy: "bench/state-glue-dist.ts",
     fragments,
     modules: [
       {
