@@ -457,7 +457,8 @@ export class ClientDistributor implements DcmClient {
   where(fragmentId: string): Side {
     const local = this.executor.has(fragmentId);
     if (!local) return "server";
-    if (!this.live || this.serverDist === null) return "client";
+    // Disconnected: a stateful group last placed on the server waits for the server (its state is there).
+    if (!this.live || this.serverDist === null) return this.stateManager.lastSide(fragmentId) ?? "client";
     return this.serverDist.get(fragmentId) ?? "client";
   }
 
@@ -481,6 +482,7 @@ export class ClientDistributor implements DcmClient {
     }
     const first = this.serverDist === null;
     this.serverDist = next;
+    this.stateManager.noteSides(next);
     this.version = version;
     if (first) {
       this.attempt = 0;
@@ -500,6 +502,7 @@ export class ClientDistributor implements DcmClient {
         if (this.serverDist === null || this.version !== version) return;
         this.serverDist = before;
         this.version = beforeVersion;
+        if (before) this.stateManager.noteSides(before);
         this.emit("distribution", this.distribution);
       },
     };

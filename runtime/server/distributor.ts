@@ -61,6 +61,7 @@ export class Distributor implements DistributorControl {
     this.executer = executer;
     this.tokens = tokens;
     this.state = state;
+    executer.statefulFor = (client, fragment) => state.callFor(client, fragment);
     this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs, opts.maxAnonymousClients);
     this.clients.onRemove = (c) => {
       tokens.revokeClient(c.clientId);

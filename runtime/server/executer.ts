@@ -151,6 +151,13 @@ export class Executer {
   private readonly entry = siblingModule("executer-worker", import.meta.url);
   /** Stateful calls: one at a time per client and group, held during a move (state/state-locks.ts). */
   readonly stateLocks = new StateLocks(() => this.pump());
+  /**
+   * Finds the state a job of `client` and `fragment` runs in (the
+   * distributor's StateStore), for jobs that do not bring their own: every
+   * server-side call of a stateful fragment runs in its client's state,
+   * whoever starts it.
+   */
+  statefulFor: ((client: string, fragment: string) => StateCall | undefined) | null = null;
 
   private readonly maxRunning: number;
   private readonly maxQueued: number;
@@ -211,8 +218,10 @@ export class Executer {
   run(job: CallJob): CallHandle {
     let resolve!: (o: CallOutcome) => void;
     const outcome = new Promise<CallOutcome>((r) => (resolve = r));
+    const stateful = job.stateful ?? this.statefulFor?.(job.client, job.fragment);
     const j: Job = {
       ...job,
+      ...(stateful ? { stateful } : {}),
       cid: this.nextCid++,
       state: "queued",
       settled: false,

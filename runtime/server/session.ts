@@ -226,9 +226,8 @@ export class Session implements ClientConnection {
       return;
     }
     const sig = f.signature;
-    const stateful = this.host.state.callFor(this.client.clientId, id);
+    // A stateful fragment runs in this client's state (the executer asks the distributor's StateStore).
     const handle = this.host.executer.run({
-      ...(stateful ? { stateful } : {}),
       fragment: id,
       args,
       lane: msg.defer ? null : `s${this.id}`,

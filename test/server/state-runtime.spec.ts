@@ -7,7 +7,7 @@
 import WebSocket from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DcmClient } from "../../runtime/client/client-distributor.js";
-import { ORIGIN } from "../client/server-harness.js";
+import { ORIGIN, startProxy } from "../client/server-harness.js";
 import { type GlueDist, writeGlueDist } from "../../bench/state-glue-dist.js";
 import { type StateRig, startStateRig } from "./state-harness.js";
 
@@ -81,6 +81,26 @@ describe("per-client state on the server", () => {
     await until(() => d.getClient("leaver")?.connected === false);
     d.clients.remove(d.clients.get("leaver")!);
     expect(d.state.bytesOf("leaver")).toBe(0);
+  });
+});
+
+describe("a client that loses its connection", () => {
+  it("waits for the server for a group whose state is there, instead of running on its stale copy", async () => {
+    const r = await start();
+    const proxy = await startProxy(() => r.server.port);
+    try {
+      const wsUrl = r.server.wsUrl.replace(`:${r.server.port}/`, `:${proxy.port}/`);
+      const a = await r.client("flaky", { url: wsUrl, reconnect: { initialMs: 100, maxMs: 200 } });
+      expect(await a.call("counter-add", [40n])).toBe(40n);
+      proxy.cut();
+      await until(() => !a.connected);
+      expect(a.where("counter-add")).toBe("server");
+      expect(a.where("pure-double")).toBe("client");
+      // Waits for the reconnect, then runs on the server in this client's state.
+      expect(await a.callWithInfo("counter-add", [2n])).toMatchObject({ value: 42n, ranOn: "server" });
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

@@ -61,6 +61,21 @@ export class ClientStateManager {
     for (const g of this.groups.values()) for (const f of g.fragments) this.groupOf.set(f, g);
   }
 
+  /** The side the server last placed each stateful fragment on (kept across disconnects). */
+  private readonly sides = new Map<string, Side>();
+
+  noteSides(dist: ReadonlyMap<string, Side>): void {
+    for (const id of this.groupOf.keys()) {
+      const s = dist.get(id);
+      if (s) this.sides.set(id, s);
+    }
+  }
+
+  /** Where a stateful fragment's state was when the connection was last up (undefined: never connected, or stateless). */
+  lastSide(fragmentId: string): Side | undefined {
+    return this.sides.get(fragmentId);
+  }
+
   /** Whether a fragment belongs to a stateful group (its calls go through hold() and track()). */
   touches(fragmentId: string): boolean {
     return this.groupOf.has(fragmentId);
