@@ -128,6 +128,20 @@ describe("moving groups", () => {
     expect(await a.call("log-join", [])).toBe("x");
   });
 
+  it("runs a group that lives in the client on one worker of the pool (one instance, one state)", async () => {
+    const r = await start();
+    const a = await r.client("pooled", { executor: "worker", workers: 3 });
+    await a.call("counter-add", [10n]);
+    await r.place("pooled", "counter-add", "client");
+    // Concurrent local calls: a pool spreading them over workers would give three different counters.
+    const totals = await Promise.all(Array.from({ length: 30 }, () => a.call("counter-add", [1n])));
+    expect(new Set(totals).size).toBe(30);
+    expect(await a.call("counter-get", [])).toBe(40n);
+    // And back to the server with everything the pool's instance saw.
+    await r.place("pooled", "counter-add", "server");
+    expect(await a.callWithInfo("counter-get", [])).toMatchObject({ value: 40n, ranOn: "server" });
+  });
+
   it("moves bytes state and several groups in one request", async () => {
     const r = await start();
     const a = await r.client();
