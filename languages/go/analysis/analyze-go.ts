@@ -16,7 +16,12 @@
  */
 import { diag } from "../../../runtime/diagnostics/catalog.js";
 import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
-import type { AnalysisResult, AnalyzedFragment, AnalyzeRequest } from "../../../src/languages/adapter-types.js";
+import type {
+  AnalysisResult,
+  AnalyzedFragment,
+  AnalyzeRequest,
+  StateVar,
+} from "../../../src/languages/adapter-types.js";
 import type { GoAnalysisDetail, GoFragmentDetail, GoType } from "../go-types.js";
 import { collectDeps, type FragmentIndex, fragmentKey } from "./deps.js";
 import { type CfdFragmentWithFile, cfdPos, findSymbol } from "./find-symbol.js";
@@ -24,10 +29,15 @@ import { dirOf, type GoMod, GoModFinder } from "./go-mod.js";
 import { collectInputs } from "./inputs.js";
 import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { type MappedFunc, mapFunc } from "./signature.js";
-import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
+import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf, toVType } from "./vtypes.js";
+import { analyzeState, type FoundStateVar } from "./state.js";
 import { type Found, GoWorkspace } from "./workspace.js";
 import { isDir } from "../../../src/languages/kit/analysis-kit.js";
-import { fileNotReadable, kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
+import {
+  fileNotReadable,
+  kindMismatch,
+  reportSyntax as reportSyntaxOf,
+} from "../../../src/languages/kit/fragment-diagnostics.js";
 import { splitSignatureProblems } from "../../../src/languages/kit/crossing.js";
 
 interface Located {
@@ -112,6 +122,19 @@ export async function analyzeGo(req: AnalyzeRequest): Promise<AnalysisResult> {
     mapped.push({ loc, out, ...(func ? { func } : {}), sigOk: problems.length === 0 });
   }
 
+  // Module-level state (state.ts): mapped before record names, which its types take part in.
+  const state = analyzeState(
+    ws,
+    mapper,
+    mapped
+      .filter((m) => m.out.kind === "function" || m.out.kind === "method")
+      .map((m) => ({ id: m.out.id, found: m.loc.found, ctx: m.loc.ctx })),
+  );
+  for (const m of mapped) {
+    const keys = state.byFragment.get(m.out.id);
+    if (keys) m.out.state = keys;
+  }
+
   // Record names depend on every signature's types, so value-model types come last.
   assignRecordNames(mapper.named);
   for (const m of mapped) {
@@ -129,6 +152,7 @@ export async function analyzeGo(req: AnalyzeRequest): Promise<AnalysisResult> {
     detail,
   );
   res.types = recordTable(mapper.named);
+  if (state.vars.length) res.stateVars = state.vars.map((v) => stateVarOf(v, mapper.named));
   res.inputs = collectInputs(ws, mods, new Set(located.map((l) => l.ctx.dir)));
   return res;
 }
@@ -197,4 +221,12 @@ function signatureTypeDefs(types: GoType[], home: string, typeDefs: string[], ma
     if (n) names.add(n.pkgPath === home ? n.name : `${n.pkgName}.${n.name}`);
   }
   return [...names].sort();
+}
+
+/** The contract's StateVar: value-model type once record names are known, or why it cannot be snapshotted. */
+function stateVarOf(v: FoundStateVar, named: GoAnalysisDetail["named"]): StateVar {
+  const out: StateVar = { key: v.key, name: v.name, unit: v.unit, pos: v.pos, detail: v.detail };
+  if (v.goType) out.type = toVType(v.goType, named);
+  else if (v.cannotEncode) out.cannotEncode = v.cannotEncode;
+  return out;
 }

@@ -26,7 +26,7 @@ export interface Problem {
 
 /** Where a type is used, for messages: "channel parameter `ch chan int`". */
 export interface Site {
-  role: "parameter" | "result" | "receiver" | "field" | "type";
+  role: "parameter" | "result" | "receiver" | "field" | "type" | "variable";
   name?: string;
   owner?: string;
 }
@@ -227,7 +227,7 @@ export class TypeMapper {
       const exported = name.charAt(0).toUpperCase() + name.slice(1);
       out.push({
         code: "DCM_UNSUPPORTED_TYPE",
-        message: `unexported type \`${name}\` used in a signature (${where(site)})`,
+        message: `unexported type \`${name}\` used in ${site.role === "variable" ? "a state variable" : "a signature"} (${where(site)})`,
         pos: at,
         suggestion: `export it: rename \`${name}\` to \`${exported}\``,
       });

@@ -11,7 +11,8 @@ import type Parser from "tree-sitter";
 import { firstSyntaxError, goQuery, parseGo } from "./go-parser.js";
 import { LocalScopes } from "./scopes.js";
 import type { Decl, FileSummary, ImportSpec, Refs, SelectorRef, TypeExpr } from "./summary-types.js";
-import { constExpr, paramList, posOf, stringLiteral, typeExpr } from "./type-expr.js";
+import { constExpr, initializerType, paramList, posOf, stringLiteral, typeExpr } from "./type-expr.js";
+import { declWrites } from "./writes.js";
 
 type Node = Parser.SyntaxNode;
 
@@ -111,6 +112,10 @@ function declsOf(node: Node): Decl[] {
         const d: Decl = { ...base, kind, name: n.text, symbol: n.text, pos: posOf(n) };
         if (typeNode) d.type = typeExpr(typeNode);
         const value = values[i];
+        if (kind === "variable" && !typeNode && value) {
+          const t = initializerType(value);
+          if (t) d.initType = t;
+        }
         if (kind === "const" && value) d.constValue = constExpr(value);
         return d;
       });
@@ -252,5 +257,6 @@ export function declRefs(tree: Parser.Tree, decl: Decl): Refs {
     types: [...types],
     qualTypes: [...qualTypes.values()],
     selectors: [...selectors.values()],
+    writes: declWrites(node, locals),
   };
 }

@@ -95,6 +95,14 @@ export interface Refs {
   qualTypes: Array<{ pkg: string; name: string }>;
   /** `x.Name` in expression position; `x` may turn out to be an import. */
   selectors: SelectorRef[];
+  /** Names at the root of what the declaration assigns, inc/decs, takes the address of or deletes from (writes.ts). */
+  writes: WriteRef[];
+}
+
+/** `x` (pkg absent) or `pkg.X` / `v.f` (pkg = the operand name) written by a declaration. */
+export interface WriteRef {
+  name: string;
+  pkg?: string;
 }
 
 export interface Decl {
@@ -112,6 +120,8 @@ export interface Decl {
   func?: FuncShape;
   /** Type declarations: the type on the right; var/const: the declared type, if any. */
   type?: TypeExpr;
+  /** A var without a declared type: its initializer's type when the initializer writes it (literal, `T{…}`, `make(T)`…). */
+  initType?: TypeExpr;
   /** `type A = B`. */
   alias?: boolean;
   /** Position of the type parameters of a generic type declaration. */

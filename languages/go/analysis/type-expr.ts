@@ -167,3 +167,72 @@ export function paramList(node: Node | null): ParamExpr[] {
   }
   return out;
 }
+
+const BASIC_FUNCS = new Set([
+  "bool",
+  "string",
+  "int",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "uint",
+  "uint8",
+  "uint16",
+  "uint32",
+  "uint64",
+  "byte",
+  "rune",
+  "float32",
+  "float64",
+]);
+
+/** The type of a var initializer, when it is written in it: literals, `T{…}`, `&T{…}`, `make(T, …)`, `new(T)`, conversions to basic types. */
+export function initializerType(e: Node): TypeExpr | undefined {
+  const pos = posOf(e);
+  switch (e.type) {
+    case "int_literal":
+      return { k: "name", name: "int", pos };
+    case "float_literal":
+      return { k: "name", name: "float64", pos };
+    case "rune_literal":
+      return { k: "name", name: "rune", pos };
+    case "interpreted_string_literal":
+    case "raw_string_literal":
+      return { k: "name", name: "string", pos };
+    case "true":
+    case "false":
+      return { k: "name", name: "bool", pos };
+    case "parenthesized_expression":
+      return e.namedChildren[0] ? initializerType(e.namedChildren[0]) : undefined;
+    case "composite_literal": {
+      const t = e.childForFieldName("type");
+      return t ? typeExpr(t) : undefined;
+    }
+    case "unary_expression": {
+      const operand = e.childForFieldName("operand");
+      if (e.childForFieldName("operator")?.text !== "&" || operand?.type !== "composite_literal") return undefined;
+      const elem = initializerType(operand);
+      return elem && { k: "pointer", elem, pos };
+    }
+    case "type_conversion_expression": {
+      const t = e.childForFieldName("type");
+      return t ? typeExpr(t) : undefined;
+    }
+    case "call_expression": {
+      const fn = e.childForFieldName("function");
+      const args = e.childForFieldName("arguments")?.namedChildren ?? [];
+      if (fn?.type === "identifier" && (fn.text === "make" || fn.text === "new") && args[0]) {
+        const t = typeExpr(args[0]);
+        return fn.text === "new" ? { k: "pointer", elem: t, pos } : t;
+      }
+      if (fn?.type === "identifier" && BASIC_FUNCS.has(fn.text)) return { k: "name", name: fn.text, pos };
+      if (fn?.type === "parenthesized_expression" || fn?.type === "slice_type" || fn?.type === "map_type") {
+        return typeExpr(fn.type === "parenthesized_expression" ? fn.namedChildren[0]! : fn);
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}

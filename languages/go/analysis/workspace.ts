@@ -48,7 +48,7 @@ const RE_SINGLE = new RegExp(String.raw`^(type|var|const)\s+(${IDS})`, "gmu");
 const RE_BLOCK = /^(type|var|const)\s*\(([\s\S]*?)^\)/gm;
 const RE_BLOCK_LINE = new RegExp(String.raw`^\s*(${IDS})`, "gmu");
 
-export const SUMMARY_CACHE_PREFIX = "go-summary:v1:";
+export const SUMMARY_CACHE_PREFIX = "go-summary:v2:";
 
 export class GoWorkspace {
   /** tree-sitter parses done by this run (cache hits excluded). */

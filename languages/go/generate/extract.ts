@@ -42,6 +42,8 @@ export interface ExtractRequest {
   fragments: AnalyzedFragment[];
   /** Named types the generated code refers to (aliases, codecs): roots too. */
   types: Array<{ file: string; name: string }>;
+  /** Package vars the state accessors reach (issue 12): roots too. */
+  vars?: Array<{ file: string; name: string }>;
   /** GOMODCACHE, to read the package names of third-party imports. */
   gomodcache?: string;
 }
@@ -60,6 +62,7 @@ export function extractClosure(req: ExtractRequest): Extraction | undefined {
     req.repo,
     req.fragments.map((f) => [f.file, f.symbol, f.line]),
     req.types,
+    req.vars ?? [],
     req.gomodcache ?? "",
   ]);
   if (byKey.has(key)) return byKey.get(key);
@@ -81,6 +84,9 @@ function compute(req: ExtractRequest): Extraction | undefined {
   }
   for (const t of req.types) {
     for (const f of ws.findAllTopLevel(dirOf(t.file), t.name)) if (f.decl.kind === "type") roots.push(f);
+  }
+  for (const v of req.vars ?? []) {
+    for (const f of ws.findAllTopLevel(dirOf(v.file), v.name)) if (f.decl.kind === "variable") roots.push(f);
   }
   const closure = moduleClosure(ws, mapper, roots);
   const names = new PackageNames(join(req.repo, detail.module.dir), req.gomodcache);

@@ -39,6 +39,7 @@ import { type Extraction, extractClosure, extractionEnabled } from "./extract.js
 import { renderBufferCall, renderExport } from "./fragment-wrappers.js";
 import { MIN_GO_VERSION } from "./go-version.js";
 import { renderGoWork } from "./go-work.js";
+import { planState, renderStateAccessors, STATE_MUTEX, varAlias } from "./state-accessors.js";
 import { Imports, renderMainGo, template } from "./main-package.js";
 import { compareStrings, exportNames, isCallable } from "./naming.js";
 import { isExported } from "./type-model.js";
@@ -96,6 +97,15 @@ export async function generateGo(
     calls.push(planCall(frag, d, pkgFor(d.pkg), allNames[frag.id]!, named));
   }
 
+  // State accessors (state-accessors.ts): each var's package exports a pointer to it.
+  const statePlans = (req.stateGroups ?? []).map((g) =>
+    planState(g, named, req.analysis.types, (d) => {
+      const p = pkgFor(d.pkg);
+      p.fnAliases.set(varAlias(d.name), `&${d.name}`);
+      return p.effPath;
+    }),
+  );
+
   // Where each named type's package lives, for `DcmT_` aliases of unexported types.
   const effectivePath = (pkgPath: string): string => pkgs.get(pkgPath)?.effPath ?? pkgPath;
 
@@ -131,6 +141,7 @@ export async function generateGo(
     for (const a of c.args) if (c.abi === "buffer") codec.use(a.type);
     if (c.abi === "buffer") for (const r of c.results) codec.use(r);
   }
+  for (const sp of statePlans) for (const v of sp.vars) codec.use(v.type);
   codec.finish();
 
   // main.go of the generated module.
@@ -138,10 +149,12 @@ export async function generateGo(
   body.push(await template(target === "wasm" ? "plumbing_wasm.go.tmpl" : "plumbing_native.go.tmpl"));
   for (const c of calls) body.push(renderExport(c, target, codec, imports));
   for (const c of calls) if (c.abi === "buffer") body.push(renderBufferCall(c, codec, imports));
+  if (statePlans.length > 0) body.push(STATE_MUTEX);
+  for (const sp of statePlans) body.push(renderStateAccessors(sp, target, codec, imports));
   const codecFns = codec.functions();
   if (codecFns) body.push(codecFns);
   for (const p of [...blankPkgs].sort((a, b) => compareStrings(a.effPath, b.effPath))) imports.blank(p.effPath);
-  const mainGo = renderMainGo(target, imports, body);
+  const mainGo = renderMainGo(target, imports, body, statePlans.length > 0 ? ["sync"] : []);
 
   // The closure of the fragments, roots: every fragment and every type the generated code names.
   const driver = opts.driver ?? goToolchain;
@@ -156,6 +169,7 @@ export async function generateGo(
       analysis: req.analysis,
       fragments,
       types,
+      vars: (req.stateGroups ?? []).flatMap((g) => g.vars.map((v) => ({ file: v.pos.file, name: v.name }))),
       gomodcache: (await driver.detect())?.gomodcache,
     });
   }
@@ -235,6 +249,12 @@ export async function generateGo(
   for (const c of calls) {
     exports[c.frag.id] = c.exportName;
     abi[c.frag.id] = c.abi;
+  }
+  for (const { group: g } of statePlans) {
+    for (const a of [g.get, g.set]) {
+      exports[a.id] = a.export;
+      abi[a.id] = a.abi;
+    }
   }
   const spec: GoBuildSpec = {
     kind: "go",

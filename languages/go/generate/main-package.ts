@@ -47,7 +47,8 @@ export class Imports implements ImportTable {
   }
 }
 
-export function renderMainGo(target: GoTarget, imports: Imports, body: string[]): string {
+/** std: standard-library imports besides `unsafe` (e.g. `sync` for the state accessors). */
+export function renderMainGo(target: GoTarget, imports: Imports, body: string[], std: string[] = []): string {
   const lines = imports.lines();
   const head: string[] = [HEADER];
   head.push(
@@ -74,7 +75,7 @@ export function renderMainGo(target: GoTarget, imports: Imports, body: string[])
       "",
     );
   }
-  head.push("import (", '\t"unsafe"');
+  head.push("import (", ...[...std, "unsafe"].sort().map((p) => `\t${JSON.stringify(p)}`));
   if (lines.length > 0) head.push("", ...lines);
   head.push(")", "", "func main() {}", "");
   const text = `${head.join("\n")}\n${body.map((b) => b.replace(/\n+$/, "")).join("\n\n")}\n`;
