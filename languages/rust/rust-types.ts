@@ -84,3 +84,29 @@ export interface RustAnalysisDetail {
   crate: RustCrateInfo;
   named: Record<string, RustNamedType>;
 }
+
+/**
+ * How the generated state accessors reach a state var (StateVar.detail,
+ * handed back in StateAccessorRequest.vars): languages/rust/analysis/state-statics.ts
+ * finds it, languages/rust/generate/state-accessors.ts reads and assigns it.
+ */
+export interface RustStateDetail {
+  /**
+   * `static-mut`: `static mut X: T`; `mutex` / `rwlock`: std::sync's, value inside;
+   * `atomic`: `AtomicI64`…, value `load`ed / `store`d; `cell` / `refcell`: in `thread_local!`.
+   */
+  access: "static-mut" | "mutex" | "rwlock" | "atomic" | "cell" | "refcell";
+  /** Declared inside `thread_local!` (reached with `X.with(…)`). */
+  threadLocal: boolean;
+  /** Behind `LazyLock` / `once_cell::sync::Lazy` (reached through Deref, like the inner value). */
+  lazy: boolean;
+  /** Repo-relative file declaring it: the accessors' helpers are appended there. */
+  file: string;
+  /** Module path below the crate root. */
+  modPath: string[];
+  name: string;
+  /** The snapshotted Rust type as written in that file (the `T` of `Mutex<T>`; `i64` for `AtomicI64`). */
+  typeText: string;
+  /** Keys of the crate's structs and enums the value holds (they need the wire impls). */
+  typeKeys: string[];
+}

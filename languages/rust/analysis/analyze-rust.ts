@@ -20,6 +20,7 @@ import { crateSourceFiles, hashFiles, localInputs } from "./crate-files.js";
 import { collectDeps, type FragmentRef } from "./deps.js";
 import { type FileCtx, type Problem, TypeMapper } from "./map-types.js";
 import { mapFunc } from "./signature.js";
+import { findStateVars, finishStateVars, type StateFragment } from "./state-vars.js";
 import { assignRecordNames, chooseAbi, reachableNamed, recordTable, signatureOf } from "./vtypes.js";
 import { type Decl, type FileSummary, modPathOf, RustWorkspace } from "./workspace.js";
 import { fileNotReadable, kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
@@ -99,6 +100,7 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
 
   // Pass 2: signatures and dependencies.
   const mapped: Array<{ out: AnalyzedFragment; detail?: RustFragmentDetail; receiver?: RustType; ok: boolean }> = [];
+  const stateFragments: StateFragment[] = [];
   for (const { frag, decl, ctx } of located) {
     ws.resetTouched();
     const problems: Problem[] = [];
@@ -135,8 +137,11 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
       ...(detail ? { detail } : {}),
     };
     mapped.push({ out, ...(detail ? { detail } : {}), ...(receiver ? { receiver } : {}), ok: problems.length === 0 });
+    stateFragments.push({ out, decl, ctx });
   }
 
+  // State vars (issue 12): the statics the fragments' closures change; their types join the record table.
+  const pendingState = findStateVars(stateFragments, ws, mapper);
   assignRecordNames(mapper.named);
   for (const m of mapped) {
     if (!m.detail || !m.ok) continue;
@@ -146,6 +151,8 @@ export async function analyzeRust(req: AnalyzeRequest): Promise<AnalysisResult> 
   }
   const res = result(mapped.map((m) => m.out));
   res.types = recordTable(mapper.named);
+  const stateVars = finishStateVars(pendingState, mapper.named);
+  if (stateVars.length) res.stateVars = stateVars;
   const detail: RustAnalysisDetail = { crate, named: mapper.named };
   res.detail = detail;
   const rsFiles = crateSourceFiles(req.repo, root);

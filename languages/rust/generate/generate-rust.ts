@@ -29,6 +29,7 @@ import { type BindgenTools, wasmBindgenToolchain } from "../toolchain/wasm-bindg
 import { BINDGEN_PROFILE, PROFILES, renderCargoToml } from "./cargo-manifest.js";
 import { withPrintMacros } from "./print-macros.js";
 import { bindgenExports, noMangle, renderTypeImpls, renderWrapper } from "./wrappers.js";
+import { renderStateExports, renderStateHelpers, stateDetail, stateReexports } from "./state-accessors.js";
 
 /** Version of the generated code's shape (part of the content key). */
 export const RUST_GENERATOR_VERSION = 1;
@@ -81,6 +82,17 @@ export async function generateRust(
     append(d.file, exportStyle(renderWrapper(f, d, names[f.id]!, target, crate.edition)));
     if (d.impl && d.impl.self !== "none") reachableNamed({ k: "named", key: d.impl.typeKey, text: d.impl.typeText }, named, typeKeys);
     for (const t of [...d.params.map((p) => p.type), ...d.results]) reachableNamed(t, named, typeKeys);
+  }
+  // State accessors (issue 12): helpers in each var's file, the exports at the end of the crate root.
+  for (const g of [...(req.stateGroups ?? [])].sort((a, b) => cmp(a.group, b.group))) {
+    exports[g.get.id] = g.get.export;
+    exports[g.set.id] = g.set.export;
+    for (const v of g.vars) {
+      append(stateDetail(v).file, renderStateHelpers(v));
+      for (const [file, text] of stateReexports(v, repo, crate.root)) append(file, text);
+      for (const key of stateDetail(v).typeKeys) typeKeys.add(key);
+    }
+    append(crate.root, exportStyle(renderStateExports(g, req.analysis.types, target, crate.edition)));
   }
   for (const key of [...typeKeys].sort(cmp)) {
     const n = named[key];

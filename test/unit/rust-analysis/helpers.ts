@@ -28,3 +28,14 @@ export async function appFragments(): Promise<ReqFragment[]> {
 export async function analyzeApp(): Promise<AnalysisResult> {
   return analyzeRust({ repo: APP, fragments: await appFragments() });
 }
+
+/** The common state fixture's fragments (languages/rust/fixtures/state/dcm.yaml). */
+export const STATE_FRAGMENTS = [
+  frag("counter-add", "src/counter.rs", "add", { runOn: "server" }),
+  frag("counter-get", "src/counter.rs", "total"),
+  frag("log-append", "src/journal/mod.rs", "append", { runOn: "server" }),
+  frag("log-join", "src/journal/mod.rs", "joined"),
+  frag("blob-put", "src/uploads.rs", "put", { runOn: "server" }),
+  frag("blob-size", "src/uploads.rs", "size"),
+  frag("pure-double", "src/lib.rs", "double"),
+];
