@@ -6,9 +6,10 @@
  * move (the no-move run, on the same server), and the two clients never see
  * each other's state (their values differ exactly where their calls do).
  *
- * The dist is the hand-written glue dist (bench/state-glue-dist.ts)
- * so that many runs fit; test/e2e/state-languages.spec.ts runs the
- * languages' real fixtures.
+ * Two dists: the hand-written glue dist (bench/state-glue-dist.ts), so
+ * that many runs fit, and one language's real fixtures/state built by `dcm
+ * build` (TypeScript when there, else the first language with one) with
+ * fewer runs; test/e2e/state-languages.spec.ts runs every language.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +17,8 @@ import type { JsValue } from "../../runtime/abi/js-values.js";
 import type { Side } from "../../runtime/abi/manifest-types.js";
 import type { DcmClient } from "../../runtime/client/client-distributor.js";
 import { plain, type StateRig, startStateRig } from "../server/state-harness.js";
-import { type GlueDist, writeGlueDist } from "../../bench/state-glue-dist.js";
+import { writeGlueDist } from "../../bench/state-glue-dist.js";
+import { buildStateFixture, stateFixtureLanguages } from "../support/state-fixtures.js";
 import { fuzz } from "./fuzz-config.js";
 
 type Call = { fragment: string; args: JsValue[] };
@@ -53,16 +55,32 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-let glue: GlueDist;
+interface Target {
+  name: string;
+  rig: StateRig;
+  runs: number;
+  cleanup(): Promise<void>;
+}
+const targets: Target[] = [];
 let rig: StateRig;
 
 beforeAll(async () => {
-  glue = await writeGlueDist();
-  rig = await startStateRig(glue.dist, { workers: 2 });
-}, 60_000);
+  const glue = await writeGlueDist();
+  targets.push({ name: "glue", rig: await startStateRig(glue.dist, { workers: 2 }), runs: 25, cleanup: glue.cleanup });
+  const langs = stateFixtureLanguages();
+  const lang = langs.includes("typescript") ? "typescript" : langs[0];
+  if (lang) {
+    const b = await buildStateFixture(lang);
+    if (b.manifest.groups !== undefined)
+      targets.push({ name: lang, rig: await startStateRig(b.dist, { workers: 2 }), runs: 8, cleanup: b.cleanup });
+    else await b.cleanup();
+  }
+}, 600_000);
 afterAll(async () => {
-  await rig?.close();
-  await glue?.cleanup();
+  for (const t of targets) {
+    await t.rig.close();
+    await t.cleanup();
+  }
 });
 
 let run = 0;
@@ -98,18 +116,24 @@ async function play(ops: Op[], moves: boolean): Promise<[unknown[], unknown[]]> 
 
 describe("state moves (property, real server)", () => {
   it("calls return the no-move run's values, whatever the moves; two clients never share state", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
-        const [moved, reference] = [await play(ops, true), await play(ops, false)];
-        expect(moved).toEqual(reference);
-        // Isolation: client b's values are those of b's calls alone (a fresh pair where a does nothing).
-        const onlyB = ops.filter((o) => o.who === 1);
-        const [, bAlone] = await play(onlyB, true);
-        expect(moved[1]).toEqual(bAlone);
-      }),
-      fuzz(12, 60),
-    );
-    // The runs did move state both ways (not only calls).
-    expect(rig.server.app.dcm.distributor.transfers.committed).toBeGreaterThan(5);
-  }, 180_000);
+    for (const t of targets) {
+      rig = t.rig;
+      const committed = rig.server.app.dcm.distributor.transfers.committed;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+          const [moved, reference] = [await play(ops, true), await play(ops, false)];
+          expect(moved).toEqual(reference);
+          // Isolation: client b's values are those of b's calls alone (a fresh pair where a does nothing).
+          const onlyB = ops.filter((o) => o.who === 1);
+          const [, bAlone] = await play(onlyB, true);
+          expect(moved[1]).toEqual(bAlone);
+        }),
+        fuzz(t.runs, 60),
+      );
+      // The runs did move state both ways (not only calls).
+      const moves = rig.server.app.dcm.distributor.transfers.committed - committed;
+      console.log(`state-moves: ${t.name}: ${moves} moves committed`);
+      expect(moves, t.name).toBeGreaterThan(t.runs / 2);
+    }
+  }, 400_000);
 });
