@@ -29,9 +29,9 @@ export interface PendingStateVar {
   cannotEncode?: CrossingProblem;
 }
 
+// Core's diagnostic adds the generic ways out (`stateful: false`, keeping the state out of the fragments).
 const DEFAULT_FIX =
-  "keep only plain data (numbers, strings, Vec, Option, HashMap/BTreeMap, the crate's structs) in module-level state, " +
-  "or mark every fragment that touches it `stateful: false` in the CFD if losing it on a move is fine";
+  "keep only plain data in it (numbers, strings, Vec, Option, HashMap/BTreeMap, the crate's structs); open files, sockets and handles anew on each side";
 
 /** Sets each fragment's `state` and returns the vars (types still Rust types). */
 export function findStateVars(fragments: StateFragment[], ws: RustWorkspace, mapper: TypeMapper): PendingStateVar[] {
@@ -65,12 +65,11 @@ function mapValue(info: StaticInfo, mapper: TypeMapper): { type?: RustType; cann
   const t = info.valueNode ? mapper.map(info.valueNode, info.ctx, "field", problems) : undefined;
   if (t && problems.length === 0) return { type: t };
   const p = problems[0];
-  const where = p && !info.threadLocal ? ` (${p.pos.file}:${p.pos.line}:${p.pos.col})` : "";
   return {
     cannotEncode: {
-      what: `${decl} cannot be snapshotted: ${p?.message ?? "its type has no value-model type"}${where}`,
+      what: `${decl}: ${p?.message ?? "its value has no value-model type"}`,
       pos: info.pos,
-      suggestion: p?.suggestion ? `${p.suggestion}; or ${DEFAULT_FIX}` : DEFAULT_FIX,
+      suggestion: p?.suggestion ?? DEFAULT_FIX,
     },
   };
 }
