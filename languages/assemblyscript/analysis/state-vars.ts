@@ -222,31 +222,36 @@ export class StateFinder {
       return { ...base, cannotEncode };
     };
     const typed = this.typeOf(file, decl);
+    // `what` completes core's DCM_STATE_NOT_ENCODABLE sentence ("… cannot be moved between client and
+    // server: <what> (<pos>)"), which also offers `stateful: false`; pos is the construct's own place.
     if ("problem" in typed) {
       const p = typed.problem;
       const fn = /function type/.test(p.message);
-      const why = p.message.replace(" (a closure parameter)", "").replace(" cannot cross the boundary", " cannot be encoded");
-      const where = p.pos.line === pos.line && p.pos.file === file ? "" : ` (${p.pos.file}:${p.pos.line}:${p.pos.col})`;
+      const what = p.message
+        .replace(" (a closure parameter)", "")
+        .replace(/ at line \d+/, "")
+        .replace(" cannot cross the boundary", " cannot be encoded");
       return refuse(
-        `module variable \`${decl.name}\` is changed by fragment code, so it is state, but its value cannot be snapshotted: ${why}${where}`,
+        fn ? `it holds a function (${what}): a function value means nothing on the other side` : what,
         fn
-          ? "a function value means nothing on the other side: keep data in module state (an enum, an i32 mode or a name) and pick the function from it, or mark the fragments that touch it `stateful: false`"
-          : (p.suggestion ?? "keep only data the value model encodes in module state, or mark its fragments `stateful: false`"),
+          ? "keep data in module state (an enum, an i32 mode or a name) and pick the function from it"
+          : (p.suggestion ?? "keep only data the value model encodes in module state"),
+        p.pos,
       );
     }
     const { type, text } = typed;
     const init = decl.node.childForFieldName("value")?.text ?? "";
     if ((text === "usize" || text === "isize") && (pointerUsed || POINTER_INIT.test(init))) {
       return refuse(
-        `module variable \`${decl.name}: ${text}\` holds a raw pointer (it is passed to load/store/changetype…); an address means nothing in the other side's memory`,
-        "keep the data itself in module state (an array or a class), or mark its fragments `stateful: false`",
+        `\`${text}\` used as a raw pointer (passed to load/store/changetype…, or set from heap.alloc/changetype/memory.data): an address means nothing in the other side's memory`,
+        "keep the data itself in module state (an array, a Uint8Array or a class)",
       );
     }
     const isConst = decl.kind === "const";
     const mode = isConst ? constMode(type) : "assign";
     if (!mode) {
       return refuse(
-        `module \`const ${decl.name}: ${text}\` is changed through a field, but a \`${text}\` cannot be refilled in place`,
+        `\`const ${decl.name}: ${text}\` is changed through a field, but a \`${text}\` cannot be refilled in place (a const keeps its object)`,
         `declare it with \`let\``,
       );
     }
