@@ -159,6 +159,22 @@ describe("moving groups", () => {
     expect(await a.call("log-join", [])).toBe("one");
   });
 
+  it("takes a client's state larger than maxMessageBytes during a move to the server (up to the hard cap)", async () => {
+    const r = await start({ maxMessageBytes: 64 * 1024 });
+    const a = await r.client("big");
+    for (let i = 0; i < 4; i++) await a.call("blob-put", [new Uint8Array(30_000).fill(i)]);
+    await r.place("big", "blob-size", "client");
+    expect(await a.callWithInfo("blob-size", [])).toMatchObject({ value: 120_000, ranOn: "client" });
+    const back = await r.place("big", "blob-size", "server");
+    expect(back.status).toBe(200);
+    expect(await a.callWithInfo("blob-size", [])).toMatchObject({ value: 120_000, ranOn: "server" });
+    // Outside a move the limit holds for every message.
+    const raw = await rawClient(r, "big-raw");
+    const big = JSON.stringify({ type: "stateTransfer", transferId: "t1", groups: [{ pad: "x".repeat(70_000) }] });
+    expect(await raw.request(JSON.parse(big))).toMatchObject({ type: "error", code: "DCM_MESSAGE_TOO_LARGE" });
+    raw.close();
+  });
+
   it("refuses a request that splits a group, and changes nothing", async () => {
     const r = await start();
     const a = await r.client();
