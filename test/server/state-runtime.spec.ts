@@ -220,6 +220,22 @@ describe("moving groups", () => {
     raw.close();
   });
 
+  it("fails a move to the server at once when the client cannot send its state", async () => {
+    const r = await start({ transferTimeoutMs: 20_000 });
+    const raw = await rawClient(r, "no-snapshot", (m, send) => {
+      if (m.type === "transferBegin")
+        send({ type: "transferResult", transferId: m.transferId, ok: false, error: { code: "X", message: "get trapped" } });
+    });
+    const d = r.server.app.dcm.distributor;
+    const c = d.clients.get("no-snapshot")!;
+    d.clients.commitMove(c, [{ id: "log-append", runOn: "client" }, { id: "log-join", runOn: "client" }], c.version + 1, null);
+    const res = await r.place("no-snapshot", "log-join", "server");
+    expect(res.status).toBe(409);
+    expect((res.body.error as { message: string }).message).toMatch(/could not send the state of group\(s\) `group-log-append`: get trapped; they stay on the client/);
+    expect(c.distribution.get("log-append")).toBe("client");
+    raw.close();
+  });
+
   it("times out a move the client never answers; the group stays and calls still work", async () => {
     const r = await start({ transferTimeoutMs: 300 });
     const raw = await rawClient(r, "silent");

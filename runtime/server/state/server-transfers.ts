@@ -214,22 +214,26 @@ export class ServerTransfers {
       case "stateTransfer":
         if (t.to !== "server" || t.phase !== "begin") return wrongPhase(t.to === "client" ? "transferReady or transferResult" : "nothing");
         return this.receiveState(t, m.groups);
-      case "transferResult":
-        if (t.to !== "client" || t.phase !== "sent") return wrongPhase(t.to === "client" ? "transferReady" : "stateTransfer");
-        if (m.ok === true) this.end(t, null);
-        else {
+      case "transferResult": {
+        // ok false: the client cannot take part (it could not snapshot, or restore, or does not know a group), in any phase.
+        if (m.ok !== true) {
           const e = (m.error ?? {}) as Partial<CallError>;
           const why = typeof e.message === "string" ? e.message.slice(0, 500) : "no reason given";
+          const what = t.to === "client" ? "restore" : "send the state of";
           this.end(
             t,
             new DistributorError(
               "DCM_TRANSFER_FAILED",
-              `Client ${JSON.stringify(t.client.clientId)} could not restore group(s) ${names(t.groups)}: ${why}; they stay on the server.`,
+              `Client ${JSON.stringify(t.client.clientId)} could not ${what} group(s) ${names(t.groups)}: ${why}; they stay on the ${t.to === "client" ? "server" : "client"}.`,
               409,
             ),
           );
+          return null;
         }
+        if (t.to !== "client" || t.phase !== "sent") return wrongPhase(t.to === "client" ? "transferReady" : "stateTransfer");
+        this.end(t, null);
         return null;
+      }
       default:
         return { code: "DCM_UNKNOWN_MESSAGE", message: `unexpected ${String(m.type)}` };
     }
