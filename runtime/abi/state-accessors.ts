@@ -40,3 +40,42 @@ export function accessorFragments(manifest: Manifest): ManifestFragment[] {
   return out;
 }
 
+// Lookups for hosts and the placement of groups (core's part of issue 12).
+import type { ManifestGroup, ManifestModule } from "./manifest-types.js";
+
+/** The accessors of `language`'s group parts: what every module of that language exports besides its fragments. */
+export function accessorFragmentsOf(manifest: Manifest, language: string): ManifestFragment[] {
+  return accessorFragments(manifest).filter((f) => f.language === language);
+}
+
+/** What a loader of `module` needs in LoadRequest.fragments: the module's fragments, then the accessors of its language. */
+export function loadFragments(manifest: Manifest, module: ManifestModule): ManifestFragment[] {
+  const held = new Set(module.fragments);
+  return [...manifest.fragments.filter((f) => held.has(f.id)), ...accessorFragmentsOf(manifest, module.language)];
+}
+
+/** The group `fragmentId` belongs to, or undefined (a stateless fragment moves alone). */
+export function groupOf(manifest: Manifest, fragmentId: string): ManifestGroup | undefined {
+  return (manifest.groups ?? []).find((g) => g.fragments.includes(fragmentId));
+}
+
+export function groupById(manifest: Manifest, groupId: string): ManifestGroup | undefined {
+  return (manifest.groups ?? []).find((g) => g.id === groupId);
+}
+
+/** `fragmentIds` plus every other member of their groups, sorted: what a move of those fragments moves (a group moves as one). */
+export function withGroups(manifest: Manifest, fragmentIds: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const id of fragmentIds) {
+    out.add(id);
+    for (const f of groupOf(manifest, id)?.fragments ?? []) out.add(f);
+  }
+  return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** True when `groupId`'s state carries over from `before` to `after` (a redeploy): both have it, with the same stateVersion. */
+export function stateCarriesOver(before: Manifest, after: Manifest, groupId: string): boolean {
+  const a = groupById(before, groupId);
+  const b = groupById(after, groupId);
+  return a !== undefined && b !== undefined && a.stateVersion === b.stateVersion;
+}

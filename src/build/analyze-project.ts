@@ -122,20 +122,12 @@ async function loadCfd(cfdPath: string, opts: AnalyzeOptions, stores: Persistent
   return loaded;
 }
 
-export async function analyzeProject(
-  repoArg: string,
-  cfdPath: string,
-  opts: AnalyzeOptions = {},
-): Promise<ProjectAnalysis> {
+export async function analyzeProject(repoArg: string, cfdPath: string, opts: AnalyzeOptions = {}): Promise<ProjectAnalysis> {
   const repo = resolve(repoArg);
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
   let state: StateGroupPlan | undefined;
-  const done = (
-    cfd: Cfd | null,
-    languages: LanguageAnalysis[],
-    timings: ProjectAnalysis["timings"],
-  ): ProjectAnalysis => ({
+  const done = (cfd: Cfd | null, languages: LanguageAnalysis[], timings: ProjectAnalysis["timings"]) => ({
     repo,
     cfd,
     languages,
@@ -208,8 +200,7 @@ export async function analyzeProject(
   if (stores.some((s) => s.stats.written > 0)) await pruneOtherBuilds(join(stores[0]!.dir, "..", ".."), CODE_ID!);
   if (opts.check) {
     for (const { adapter, result } of languages) {
-      if (adapter.check)
-        diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
+      if (adapter.check) diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
     }
   }
 
@@ -233,8 +224,7 @@ export async function analyzeProject(
 export function detectedDeps(languages: LanguageAnalysis[]): Map<string, DetectedDeps> {
   const out = new Map<string, DetectedDeps>();
   for (const { result } of languages) {
-    for (const f of result.fragments)
-      out.set(f.id, { ...f.deps, ...(f.libAliases ? { libAliases: f.libAliases } : {}) });
+    for (const f of result.fragments) out.set(f.id, { ...f.deps, ...(f.libAliases ? { libAliases: f.libAliases } : {}) });
   }
   return out;
 }
@@ -258,11 +248,7 @@ function flagMismatches(cfd: Cfd, analyzed: AnalyzedFragment[]): Diagnostic[] {
     const flag = f.typeDefFlag
       ? { key: "typeDef", ok: a.kind === "type", says: "a type declaration" }
       : f.globalVarFlag
-        ? {
-            key: "globalVar",
-            ok: a.kind === "variable" || a.kind === "const",
-            says: "a package-level variable or constant",
-          }
+        ? { key: "globalVar", ok: a.kind === "variable" || a.kind === "const", says: "a package-level variable or constant" }
         : undefined;
     if (!flag || flag.ok) continue;
     out.push(
@@ -301,7 +287,9 @@ function ordered(diags: Diagnostic[]): Diagnostic[] {
       const a = x.d.pos;
       const b = y.d.pos;
       if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0) || x.i - y.i;
-      return (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || x.i - y.i;
+      return (
+        (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || x.i - y.i
+      );
     })
     .map((x) => x.d);
 }

@@ -240,11 +240,7 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
-  const policy = opts.driver
-    ? policyFor(opts.driver)
-    : opts.sandbox === undefined
-      ? sandboxPolicy()
-      : { sandbox: opts.sandbox };
+  const policy = opts.driver ? policyFor(opts.driver) : opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
   const scoped = opts.onOutput ? { ...policy, onOutput: opts.onOutput } : policy;
   return withSandboxPolicy(scoped, () => build(opts, scoped));
 }

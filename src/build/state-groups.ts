@@ -127,7 +127,17 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const reasons: Draft["reasons"] = [];
     if (vars.length || forced) reasons.push("state");
     if (cfdNames.length) reasons.push("cfd");
-    drafts.push({ id: cfdNames[0] ?? `group-${ids[0]}`, fragments: ids, reasons, vars });
+    drafts.push({ id: cfdNames[0] ?? "", fragments: ids, reasons, vars });
+  }
+  // Inferred ids never take a CFD group's name (`group: group-add` on other fragments): `-2`, `-3`… then.
+  const taken = new Set(drafts.map((d) => d.id).filter(Boolean));
+  for (const d of drafts) {
+    if (d.id) continue;
+    const base = `group-${d.fragments[0]}`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
+    d.id = id;
   }
   drafts.sort((a, b) => compareIds(a.id, b.id));
 
@@ -153,6 +163,8 @@ export function planStateGroups(cfdFragments: CfdFragment[], languages: StateGro
     const several = byLanguage.size > 1;
     for (const [language, vars] of [...byLanguage].sort(([a], [b]) => compareIds(a, b))) {
       partNo++;
+      // A repository's own type of that name keeps it; the state record takes the next number.
+      while (languages.some((l) => `DcmState${partNo}` in l.result.types)) partNo++;
       const record = `DcmState${partNo}`;
       const fields = fieldNames(vars);
       records[record] = {

@@ -60,6 +60,15 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
         if (isScalar(value) && typeof value.value === "number" && Number.isInteger(value.value) && value.value >= 0) {
           draft.id = String(value.value);
           draft.idIsInt = true;
+        } else if (isScalar(value) && typeof value.value === "string" && value.value.startsWith("$state.")) {
+          // Reserved for the state accessors of groups (docs/state.md).
+          err(
+            ctx,
+            "DCM_CFD_INVALID_VALUE",
+            `\`id\` ${JSON.stringify(value.value)} starts with \`$state.\`, which dcm reserves for state accessors`,
+            positions.id!,
+            "choose an id that does not start with `$state.`",
+          );
         } else if (isScalar(value) && typeof value.value === "string" && value.value.trim() !== "") {
           draft.id = value.value;
         } else {
@@ -128,12 +137,13 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
           isScalar(value) && (typeof value.value === "string" || typeof value.value === "number")
             ? String(value.value).trim()
             : "";
-        if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) frag.group = name;
+        // No `.`: accessor ids are `$state.<group>[.<language>].get`, and must stay unique.
+        if (/^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(name)) frag.group = name;
         else
           err(
             ctx,
             "DCM_CFD_INVALID_VALUE",
-            `\`group\` is ${describe(value)}; it must be a name of letters, digits, \`_\`, \`-\` and \`.\``,
+            `\`group\` is ${describe(value)}; it must be a name of letters, digits, \`_\` and \`-\``,
             positions.group!,
             "write e.g. `group: cart`; every fragment with the same group name moves together",
           );
@@ -305,7 +315,8 @@ function readList(
   const what = allowInts ? "a list of fragment ids" : (alternative?.what ?? "a list of strings");
   if (!isSeq(node)) {
     const hint =
-      alternative?.hint ?? (isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``);
+      alternative?.hint ??
+      (isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``);
     err(ctx, "DCM_CFD_INVALID_VALUE", `\`${key}\` must be ${what}, not ${describe(node)}`, positions[key]!, hint);
     return undefined;
   }

@@ -236,6 +236,11 @@ async function cmdValidate(args: string[], io: Io): Promise<number> {
   const refused = hasErrors(diags) || (Boolean(values.strict) && warnings > 0);
   if (!json && values.strict && warnings > 0 && !hasErrors(diags))
     io.err(`--strict: ${warnings} warning(s) count as errors.\n`);
+  const groups = analysis.state?.groups ?? [];
+  if (!json && groups.length) {
+    // Briefly: what moves together (`dcm analyze` shows the variables and types).
+    io.err(`${groups.length} state group(s): ${groups.map((g) => `${g.id} [${g.fragments.join(", ")}]`).join("; ")}\n`);
+  }
   if (!json && !shown(diags, Boolean(values.verbose)).length) {
     io.err(`${displayPath(resolve(cfdPath))}: ${analysis.cfd?.fragments.length ?? 0} fragments, no problems.\n`);
   }
@@ -382,8 +387,7 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
             : {}),
           onProgress: (step, detail) => {
             // The container image's first build takes a minute or more: its stages show off a terminal too.
-            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY)
-              io.err(`${detail}\n`);
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
             progress.step(step, detail);
           },
         }),

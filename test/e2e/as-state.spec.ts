@@ -21,6 +21,7 @@ import type { JsValue } from "../../runtime/abi/js-values.js";
 import type { Manifest, ManifestFragment } from "../../runtime/abi/manifest-types.js";
 import type { AnalysisResult, StateAccessorRequest } from "../../src/languages/adapter-types.js";
 import type { FragmentInstance } from "../../runtime/abi/module-types.js";
+import { loadFragments } from "../../runtime/abi/state-accessors.js";
 import { runCli } from "../support/run-cli.js";
 
 const FIX = fileURLToPath(new URL("../../languages/assemblyscript/fixtures/", import.meta.url));
@@ -438,30 +439,6 @@ describe("records, maps, sets, fixed arrays and class instances round-trip", () 
   });
 });
 
-/**
- * The manifest's accessors as fragments, for LoadRequest.fragments. Mirrors
- * accessorFragments() of runtime/abi/state-accessors.ts (branch
- * i12-state-runtime, not merged here): use that once it is on main.
- */
-function accessorFragments(manifest: Manifest): ManifestFragment[] {
-  return (manifest.groups ?? []).flatMap((g) =>
-    g.state.flatMap((p) =>
-      [p.get, p.set].map((a) => ({
-        id: a.id,
-        language: p.language,
-        kind: "function" as const,
-        symbol: a.export,
-        source: p.vars[0]!.source,
-        signature: a.signature,
-        abi: a.abi,
-        export: a.export,
-        flags: { idempotent: false, stateful: true },
-        deps: { fragments: [], libs: [], globalVars: p.vars.map((v) => v.name), typeDefs: [p.record] },
-      })),
-    ),
-  );
-}
-
 describe("dcm build of fixtures/state: groups in the manifest, state moves from the server's module to the client's", () => {
   let dist: string;
   let manifest: Manifest;
@@ -493,7 +470,7 @@ describe("dcm build of fixtures/state: groups in the manifest, state moves from 
       return loadWasmInstance({
         module,
         bytes: readFileSync(join(dist, module.file)),
-        fragments: [...manifest.fragments.filter((f) => module.fragments.includes(f.id)), ...accessorFragments(manifest)],
+        fragments: loadFragments(manifest, module),
         types: manifest.types,
       });
     };

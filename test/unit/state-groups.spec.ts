@@ -91,6 +91,29 @@ describe("planStateGroups", () => {
     expect(plan.records[cart.state[0]!.record]!.fields.map((f) => f.name)).toEqual(["total", "total_2"]);
   });
 
+  it("an inferred id never takes a CFD group's name", () => {
+    const specs = base.map((f) => spec(f.id, f.id === "append" ? { group: "group-add" } : {}));
+    const plan = planStateGroups(specs, [{ language: "go", result: result(base, vars) }]);
+    expect(plan.groups.map((g) => [g.id, g.fragments])).toEqual([
+      ["group-add", ["append"]],
+      ["group-add-2", ["add", "get"]],
+    ]);
+    expect(new Set(plan.groups.flatMap((g) => g.state.map((p) => p.get.id))).size).toBe(2);
+  });
+
+  it("a repository type named like a state record keeps its name", () => {
+    const own = { name: "DcmState1", origin: "app", fields: [] };
+    const plan = planStateGroups(
+      base.map((f) => spec(f.id)),
+      [{ language: "go", result: { ...result(base, vars), types: { DcmState1: own } } }],
+    );
+    expect(plan.groups.map((g) => [g.state[0]!.record, g.state[0]!.get.export])).toEqual([
+      ["DcmState2", "dcm_state_get_2"],
+      ["DcmState3", "dcm_state_get_3"],
+    ]);
+    expect(plan.records.DcmState1).toBeUndefined();
+  });
+
   it("`stateful: false` keeps a fragment out, `stateful: true` makes a group without state parts", () => {
     const specs = base.map((f) =>
       spec(f.id, f.id === "get" ? { stateful: false } : f.id === "pure" ? { stateful: true } : {}),

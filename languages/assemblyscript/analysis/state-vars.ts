@@ -70,8 +70,10 @@ interface Unit {
   /** Variable keys (`file#name`) it reads or writes. */
   touches: string[];
   writes: string[];
-  /** Variable key -> whether the unit passes it to an address-taking builtin. */
+  /** Variable keys the unit passes to an address-taking builtin. */
   pointerUses: string[];
+  /** Set until the unit is scanned. */
+  code?: { file: string; node: Parser.SyntaxNode };
 }
 
 interface VarDecl {
@@ -116,7 +118,7 @@ export class StateFinder {
         const k = stack.pop()!;
         if (seen.has(k)) continue;
         seen.add(k);
-        const u = this.units.get(k)!;
+        const u = this.unit(k);
         for (const v of u.touches) touched.add(v);
         for (const v of u.writes) written.add(v);
         for (const v of u.pointerUses) pointerUsed.add(v);
@@ -137,11 +139,19 @@ export class StateFinder {
   /** Registers the unit of a declaration (scanned once) and returns its key. */
   private unitKey(file: string, decl: AsDecl): string {
     const key = `${file}#${decl.symbol}`;
-    if (!this.units.has(key)) {
-      this.units.set(key, { calls: [], touches: [], writes: [], pointerUses: [] });
-      this.scan(file, decl.node, this.units.get(key)!);
-    }
+    if (!this.units.has(key)) this.units.set(key, { calls: [], touches: [], writes: [], pointerUses: [], code: { file, node: decl.node } });
     return key;
+  }
+
+  /** A unit's summary, scanned on first use (lazily: a deep call chain does not recurse). */
+  private unit(key: string): Unit {
+    const u = this.units.get(key)!;
+    if (u.code) {
+      const { file, node } = u.code;
+      delete u.code;
+      this.scan(file, node, u);
+    }
+    return u;
   }
 
   private scan(file: string, node: Parser.SyntaxNode, unit: Unit): void {

@@ -154,6 +154,17 @@ fragments:
     expectClean(fixed, detected);
   });
 
+  it("keeps `group:` and `stateful:` while it adds what is missing", () => {
+    const text = "fragments:\n  - id: add\n    group: cart\n    stateful: false\n    location: { filepath: a.go }\n";
+    const detected = new Map([["add", deps({ libs: ["fmt"] })]]);
+    const fixed = fixCfdText(text, detected);
+    expect(fixed).toContain("    group: cart\n    stateful: false\n");
+    expect(fixed).toContain("fmt");
+    const { cfd } = loadCfdText(fixed, "fixed.yaml");
+    expect(cfd!.fragments[0]).toMatchObject({ group: "cart", stateful: false });
+    expectClean(fixed, detected);
+  });
+
   it("refuses to edit a CFD that has errors", () => {
     expect(() => fixCfdText("fragments:\n  - id: 6\n", new Map(), "bad.yaml")).toThrow(DcmError);
     try {

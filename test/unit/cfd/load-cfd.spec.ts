@@ -104,6 +104,15 @@ describe("loadCfdText: the paper's format", () => {
     ]);
     expect(bad.diagnostics[0]!.message).toContain("`group`");
     expect(bad.diagnostics[0]!.suggestion).toContain("group: cart");
+    // A dot would make accessor ids ambiguous (`$state.<group>.<language>.get`).
+    const dotted = loadCfdText("fragments:\n  - id: add\n    group: a.go\n    location: { filepath: a.go }\n", "x.yaml");
+    expect(dotted.diagnostics).toMatchObject([{ code: "DCM_CFD_INVALID_VALUE", pos: { line: 3, col: 12 } }]);
+  });
+
+  it("refuses a fragment id starting with `$state.` (reserved for state accessors), at its position", () => {
+    const { diagnostics } = loadCfdText('fragments:\n  - id: "$state.x.get"\n    location: { filepath: a.go }\n', "x.yaml");
+    expect(diagnostics).toMatchObject([{ code: "DCM_CFD_INVALID_VALUE", pos: { file: "x.yaml", line: 2, col: 9 } }]);
+    expect(diagnostics[0]!.message).toContain("$state.");
   });
 
   it('treats a quoted "6" and an integer 6 as the same id', () => {
