@@ -42,3 +42,18 @@ export interface TsAnalysisDetail {
   /** Fragment id -> files (repo-relative) it reaches through relative imports, for error attribution. */
   reach: Record<string, string[]>;
 }
+
+/** StateVar.detail of a TypeScript state variable: where it is and how `set` assigns it. */
+export interface TsStateDetail {
+  /** Repo-relative file that declares it. */
+  file: string;
+  name: string;
+  /**
+   * `assign`: a `let`/`var`, reassigned. A `const` keeps its object, so `set`
+   * refills it in place: `array` (length 0, push), `map` (clear, set),
+   * `bytes` (same length, `set`), `fields` (delete every key, assign).
+   */
+  mode: "assign" | "array" | "map" | "bytes" | "fields";
+  /** Where `set` must turn a null into undefined (the annotation's `T | undefined` / `x?:`); absent = 0. The mapper's own object (finish() rewrites record keys in it). */
+  lift?: LiftSpec;
+}

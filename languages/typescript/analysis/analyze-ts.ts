@@ -17,6 +17,7 @@ import { collectDeps, type FragmentIndex, indexKey } from "./deps.js";
 import { collectInputs, reachableFiles } from "./inputs.js";
 import { type Problem, TypeMapper } from "./map-types.js";
 import { fragmentKind, functionNode, mapSignature } from "./signature.js";
+import { StateFinder } from "./state-vars.js";
 import type { TsDecl } from "./summarize.js";
 import { TsWorkspace } from "./workspace.js";
 import { kindMismatch, reportSyntax as reportSyntaxOf } from "../../../src/languages/kit/fragment-diagnostics.js";
@@ -113,6 +114,15 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
     fragments.push(out);
   }
 
+  // Module-level state (issue 12): found before finish(), which closes the records the state types use.
+  const byId = new Map(located.map((l) => [l.frag.id, l]));
+  const state = new StateFinder(ws, mapper).analyze(
+    fragments.filter((f) => f.kind === "function" && byId.has(f.id)).map((f) => ({ id: f.id, file: f.file, decl: byId.get(f.id)!.decl })),
+  );
+  for (const f of fragments) {
+    const keys = state.byFragment.get(f.id);
+    if (keys) f.state = keys;
+  }
   const { types, recordLift } = mapper.finish();
   const reach: Record<string, string[]> = {};
   for (const f of fragments) reach[f.id] = reachableFiles(ws, f.file);
@@ -123,6 +133,7 @@ export async function analyzeTs(req: AnalyzeRequest): Promise<AnalysisResult> {
     diagnostics,
     inputs: collectInputs(ws, fragments.map((f) => f.file)),
     filesParsed: ws.filesParsed,
+    ...(state.vars.length ? { stateVars: state.vars } : {}),
     detail,
   };
 }

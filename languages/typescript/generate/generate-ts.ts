@@ -13,7 +13,7 @@
  * per file in path order, JSON with sorted keys.
  */
 import { createHash } from "node:crypto";
-import { readFile, mkdir, writeFile } from "node:fs/promises";
+import { readFile, mkdir, realpath, writeFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Diagnostic } from "../../../runtime/diagnostics/diagnostic-types.js";
 import { projectRoot } from "../../../src/core/paths.js";
@@ -22,9 +22,10 @@ import { compareIds as compare, exportNames, isCallableFragment } from "../../..
 import type { TsAnalysisDetail, TsFragmentDetail, TsModuleMeta } from "../ts-types.js";
 import { BUNDLE_OPTIONS, bundle } from "../toolchain/bundle.js";
 import { type EsbuildToolchainDriver, esbuildToolchain } from "../toolchain/esbuild-toolchain.js";
+import { renderStateAccessors } from "./state-accessors.js";
 
 /** Version of the generated entry's shape; part of the content key. */
-export const TS_GENERATOR_VERSION = 2;
+export const TS_GENERATOR_VERSION = 3; // 3: state accessors
 export const ENTRY_FILE = "dcm-entry.mjs";
 /** The console capture (docs/abi.md, "Output"), next to the entry. */
 export const CONSOLE_FILE = "dcm-console.mjs";
@@ -46,10 +47,18 @@ export function isCallable(f: AnalyzedFragment): boolean {
 }
 
 /** The entry module's text. `repo` is absolute; specs replace it to compare goldens. */
-export function renderEntry(req: { repo: string; analysis: GenerateRequest["analysis"]; fragments: AnalyzedFragment[] }): {
+export function renderEntry(req: {
+  repo: string;
+  analysis: GenerateRequest["analysis"];
+  fragments: AnalyzedFragment[];
+  stateGroups?: GenerateRequest["stateGroups"];
+}): {
   text: string;
   exports: Record<string, string>;
+  /** Repo-relative file -> the state accessors' code the bundle appends to it. */
+  appends: Record<string, string>;
 } {
+  const state = renderStateAccessors(req, (file) => join(req.repo, file));
   const names = exportNames([...req.analysis.fragments, ...req.fragments], isCallable);
   const frags = req.fragments.filter(isCallable).sort((a, b) => compare(a.id, b.id));
   const byFile = new Map<string, Array<{ id: string; importName: string; local: string }>>();
@@ -64,17 +73,28 @@ export function renderEntry(req: { repo: string; analysis: GenerateRequest["anal
     const specs = byFile.get(file)!.map((x) => `${ident(x.importName)} as ${x.local}`);
     lines.push(`import { ${specs.join(", ")} } from ${JSON.stringify(join(req.repo, file))};`);
   }
+  lines.push(...state.imports);
   const exports: Record<string, string> = {};
   const exported: string[] = [];
   frags.forEach((f, i) => {
     exports[f.id] = names[f.id]!;
     exported.push(`  f${i} as ${names[f.id]},`);
   });
+  if (state.functions.length) {
+    lines.push("", "// The state accessors (docs/abi.md, \"State\"): get returns the group's variables, set assigns them.");
+    lines.push(...state.functions);
+    for (const [id, name] of Object.entries(state.exports)) {
+      exports[id] = name;
+      exported.push(`  ${name},`);
+    }
+  }
   if (exported.length) lines.push("", "export {", ...exported, "};");
   const detail = req.analysis.detail as TsAnalysisDetail | undefined;
   const meta: TsModuleMeta = { params: {}, records: {} };
   for (const f of frags) meta.params[names[f.id]!] = (f.detail as TsFragmentDetail).lift;
-  for (const [name, lift] of Object.entries(detail?.recordLift ?? {}).sort((a, b) => compare(a[0], b[0]))) {
+  Object.assign(meta.params, state.params);
+  const recordLift = { ...detail?.recordLift, ...state.records };
+  for (const [name, lift] of Object.entries(recordLift).sort((a, b) => compare(a[0], b[0]))) {
     meta.records[name] = lift;
   }
   lines.push("", "// What the dcm glue turns from null into undefined before a call (optional `?:` parameters and fields).");
@@ -85,7 +105,7 @@ export function renderEntry(req: { repo: string; analysis: GenerateRequest["anal
   lines.push("  },", "};", "");
   lines.push("// What the fragments print, per call (the glue takes it after each call).");
   lines.push(`export { dcm_take_output } from "./${CONSOLE_FILE}";`, "");
-  return { text: lines.join("\n"), exports };
+  return { text: lines.join("\n"), exports, appends: state.appends };
 }
 
 /** `default` and other reserved words are valid import names only as written; others are plain identifiers. */
@@ -100,7 +120,12 @@ export async function generateTs(
   const repo = resolve(req.repo);
   const workDir = join(resolve(req.workDir), "ts-js");
   await mkdir(workDir, { recursive: true });
-  const { text, exports } = renderEntry({ repo, analysis: req.analysis, fragments: req.fragments });
+  const { text, exports, appends } = renderEntry({
+    repo,
+    analysis: req.analysis,
+    fragments: req.fragments,
+    ...(req.stateGroups ? { stateGroups: req.stateGroups } : {}),
+  });
   const entry = join(workDir, ENTRY_FILE);
   await writeFile(entry, text);
   const consoleText = await readFile(join(projectRoot(), "languages", "typescript", "templates", CONSOLE_FILE), "utf8");
@@ -109,7 +134,10 @@ export async function generateTs(
 
   const esbuild = await driver.api();
   const detail = req.analysis.detail as TsAnalysisDetail | undefined;
-  const out = await bundle(esbuild, { entry, repo, reach: detail?.reach ?? {}, inject: [consoleFile] });
+  // esbuild reports files by their real path (symlinks resolved): key the appends the same way.
+  const appendsAt: Record<string, string> = {};
+  for (const [file, code] of Object.entries(appends)) appendsAt[await realpath(join(repo, file)).catch(() => join(repo, file))] = code;
+  const out = await bundle(esbuild, { entry, repo, reach: detail?.reach ?? {}, inject: [consoleFile], appends: appendsAt });
 
   const portable = (p: string) => p.replaceAll(workDir, "$WORK").replaceAll(repo, "$REPO");
   const h = createHash("sha256");
@@ -119,6 +147,7 @@ export async function generateTs(
       esbuild: esbuild.version,
       options: BUNDLE_OPTIONS,
       entry: portable(text),
+      ...(Object.keys(appends).length ? { appends } : {}),
     }),
   );
   if (out.ok) {

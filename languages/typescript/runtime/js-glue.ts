@@ -24,6 +24,14 @@
  *
  * Output: the bundle's console capture (templates/dcm-console.mjs) collects
  * what a call prints; takeOutput() hands it over after each call.
+ *
+ * Instances: every load() evaluates the bundle afresh, so each instance has
+ * its own module variables (the state that docs/state.md moves), as each
+ * WASM instance has its own memory. Browsers get that from a new blob: URL
+ * per load; Node caches modules by URL, so each load's data: URL (or file
+ * URL) is made unique. Known limitation: Node never frees an imported
+ * module, so each load keeps its bundle's code and module state alive until
+ * the process ends (loads happen once per instance, not per call).
  */
 import { FragmentCallError } from "../../../runtime/abi/call-error.js";
 import { type SigCodec, sigCodec } from "../../../runtime/abi/codec.js";
@@ -250,14 +258,27 @@ function corrupt(file: string, message: string): FragmentCallError {
   return new FragmentCallError("DCM_MODULE_CORRUPT", `${file}: ${message}`, "");
 }
 
+/** Loads so far: makes each load's URL unique (a fresh module instance, see the header). */
+let loads = 0;
+
+/** The bundle's bytes with a trailing comment that names this load. */
+function uniqueSource(bytes: Uint8Array, n: number): Uint8Array {
+  const tag = new TextEncoder().encode(`\n//# dcmLoad=${n}\n`);
+  const out = new Uint8Array(bytes.length + tag.length);
+  out.set(bytes);
+  out.set(tag, bytes.length);
+  return out;
+}
+
 /** Imports the bundle: from its bytes (a blob: URL in browsers, data: in Node), else from its path (Node only). */
 async function importBundle(req: LoadRequest): Promise<Record<string, unknown>> {
   const bytes = req.bytes;
   const path = req.path;
   if (!bytes && !path) throw corrupt(req.module.file, "the loader got neither the module's bytes nor its path");
+  const n = ++loads;
   try {
-    if (bytes) return (await importSource(bytes)) as Record<string, unknown>;
-    const url = `file://${path!.split("/").map(encodeURIComponent).join("/")}`;
+    if (bytes) return (await importSource(uniqueSource(bytes, n))) as Record<string, unknown>;
+    const url = `file://${path!.split("/").map(encodeURIComponent).join("/")}?dcmLoad=${n}`;
     return (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
   } catch (e) {
     throw corrupt(req.module.file, `the JavaScript module does not load: ${(e as Error).message}`);

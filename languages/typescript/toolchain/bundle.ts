@@ -12,6 +12,7 @@
  * reach the importing file, the import and its line. An import that
  * resolves outside the repository gets DCM_OUTSIDE_REPOSITORY, naming the file.
  */
+import { readFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import type { Message, Plugin } from "esbuild";
@@ -108,9 +109,29 @@ function insideOnly(roots: string[]): Plugin {
 
 const OUTSIDE_MARK = "[outside the repository] ";
 
+/**
+ * Appends code to some of the repository's files as esbuild reads them (the
+ * state accessors' closures, generate/state-accessors.ts), keyed by real
+ * absolute path; the files on disk are left as they are.
+ */
+function appendTo(appends: Record<string, string>): Plugin {
+  return {
+    name: "dcm-state-accessors",
+    setup(build) {
+      build.onLoad({ filter: /.*/, namespace: "file" }, async (args) => {
+        const extra = appends[args.path];
+        if (extra === undefined) return undefined;
+        const text = await readFile(args.path, "utf8");
+        const loader = /\.[cm]?tsx$/.test(args.path) ? "tsx" : /\.[cm]?ts$/.test(args.path) ? "ts" : "js";
+        return { contents: `${text}\n${extra}`, loader };
+      });
+    },
+  };
+}
+
 export async function bundle(
   esbuild: EsbuildApi,
-  opts: { entry: string; repo: string; reach: Record<string, string[]>; inject?: string[] },
+  opts: { entry: string; repo: string; reach: Record<string, string[]>; inject?: string[]; appends?: Record<string, string> },
 ): Promise<BundleOutcome> {
   try {
     const res = await esbuild.build({
@@ -124,7 +145,11 @@ export async function bundle(
       write: false,
       metafile: true,
       logLevel: "silent",
-      plugins: [noNodeBuiltins, insideOnly([resolve(opts.repo), dirname(resolve(opts.entry)), ...(opts.inject ?? []).map((i) => dirname(resolve(i)))])],
+      plugins: [
+        noNodeBuiltins,
+        insideOnly([resolve(opts.repo), dirname(resolve(opts.entry)), ...(opts.inject ?? []).map((i) => dirname(resolve(i)))]),
+        ...(opts.appends && Object.keys(opts.appends).length ? [appendTo(opts.appends)] : []),
+      ],
     });
     const code = res.outputFiles?.[0]?.text ?? "";
     const inputs = Object.keys(res.metafile?.inputs ?? {}).sort();
