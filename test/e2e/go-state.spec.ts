@@ -9,7 +9,9 @@
  * fragments' state keys, record `DcmState<N>`, accessor ids
  * `$state.<group>.get|set`, exports `dcm_state_get_<N>`), so this spec does
  * not depend on core's grouping; the modules are loaded with core's glue
- * for docs/abi.md modules, as every host loads them.
+ * for docs/abi.md modules, as every host loads them. The last part does the
+ * same from a real `dcm build` dist (core's groups, the manifest's accessor
+ * ids, runtime/abi/state-accessors.ts `loadFragments`).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +22,8 @@ import { generateGo } from "../../languages/go/generate/generate-go.js";
 import { compileGo } from "../../languages/go/toolchain/compile-go.js";
 import { goToolchain } from "../../languages/go/toolchain/go-toolchain.js";
 import type { JsValue } from "../../runtime/abi/js-values.js";
-import type { ManifestFragment, ManifestModule } from "../../runtime/abi/manifest-types.js";
+import type { Manifest, ManifestFragment, ManifestModule } from "../../runtime/abi/manifest-types.js";
+import { loadFragments } from "../../runtime/abi/state-accessors.js";
 import type { FragmentInstance, ModuleLoader } from "../../runtime/abi/module-types.js";
 import type { TypeTable } from "../../runtime/abi/value-types.js";
 import type {
@@ -30,7 +33,7 @@ import type {
   StateAccessorRequest,
 } from "../../src/languages/adapter-types.js";
 import { ABI_GLUE } from "../../src/languages/runtime-glue.js";
-import { ROOT } from "../support/run-cli.js";
+import { ROOT, runCli } from "../support/run-cli.js";
 import { cfdFragments, stateGroups } from "../unit/go-generate/state-groups.js";
 
 const haveGo = (await goToolchain.detect()) !== null;
@@ -300,5 +303,76 @@ describe.skipIf(!haveGo)("a module that holds none of a group's fragments", () =
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+describe.skipIf(!haveGo)("dcm build of fixtures/state: the log and the blob move both ways", () => {
+  let scratch: string;
+  let manifest: Manifest;
+  const instances: FragmentInstance[] = [];
+  let server: FragmentInstance;
+  let client: FragmentInstance;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), "dcm-go-state-dist-"));
+    const out = join(scratch, "dist");
+    const r = await runCli(["build", STATE, "--cfd", join(STATE, "dcm.yaml"), "--out", out, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as Manifest;
+    const load = async (target: "wasm" | "native"): Promise<FragmentInstance> => {
+      const module = manifest.modules.find((m) => m.language === "go" && m.target === target)!;
+      const glue = (await import(ABI_GLUE[target]!)) as { default: ModuleLoader };
+      const file = join(out, module.file);
+      const inst = await glue.default.load({
+        module,
+        ...(target === "wasm" ? { bytes: readFileSync(file) } : { path: file }),
+        fragments: loadFragments(manifest, module),
+        types: manifest.types,
+      });
+      instances.push(inst);
+      return inst;
+    };
+    server = await load("native");
+    client = await load("wasm");
+  });
+
+  afterAll(() => {
+    for (const i of instances) i.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const part = (group: string) => manifest.groups!.find((g) => g.id === group)!.state[0]!;
+  const call = async (i: FragmentInstance, id: string, args: JsValue[] = []) => await i.call(id, args);
+  const move = async (from: FragmentInstance, to: FragmentInstance, group: string) => {
+    const p = part(group);
+    const snapshot = await call(from, p.get.id);
+    await call(to, p.set.id, [snapshot]);
+    return snapshot;
+  };
+
+  it("the log: server → client → server, with non-ASCII entries and the map of counts", async () => {
+    for (const s of ["Grüße", "", "𝄞 clef", "a,b"]) await call(server, "log-append", [s]);
+    const joined = await call(server, "log-join");
+    expect(joined).toBe("Grüße,,𝄞 clef,a,b");
+    await move(server, client, "group-log-append");
+    expect(await call(client, "log-join")).toBe(joined);
+    expect(await call(client, "log-append", ["Grüße"])).toBe(5);
+    await move(client, server, "group-log-append");
+    expect(await call(server, "log-join")).toBe(await call(client, "log-join"));
+    const state = (await call(server, part("group-log-append").get.id)) as {
+      journal: { entries: string[]; seen: Map<string, number> };
+    };
+    expect(state.journal.seen.get("Grüße")).toBe(2);
+    expect(state.journal.entries).toHaveLength(5);
+  });
+
+  it("the blob: 0xff bytes client → server, and the counter did not move with it", async () => {
+    await call(client, "blob-put", [new Uint8Array([0xff, 0xff, 0x00])]);
+    expect(await call(server, "blob-size")).toBe(0);
+    const snap = await move(client, server, "group-blob-put");
+    expect(snap).toEqual({ buf: new Uint8Array([0xff, 0xff, 0x00]) });
+    expect(await call(server, "blob-put", [new Uint8Array([0xfe])])).toBe(4);
+    expect(await call(server, "blob-size")).toBe(4);
+    expect(await call(server, "counter-get")).toBe(0n);
   });
 });
