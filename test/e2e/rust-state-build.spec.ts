@@ -2,7 +2,7 @@
  * `dcm build` of the Rust state fixtures (issue 12, docs/state.md): the
  * manifest's three groups with their Rust parts; the dist's client module
  * (through its glue) and server plugin, loaded the way the runtimes load
- * them with the groups' accessors appended, move the counter, the journal
+ * them (runtime/abi/state-accessors.ts loadFragments: the groups' accessors appended), move the counter, the journal
  * and the upload buffer both ways; the refused fixture fails with
  * DCM_STATE_NOT_ENCODABLE at the static.
  */
@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsValue } from "../../runtime/abi/js-values.js";
-import type { Manifest, ManifestFragment, ManifestModule } from "../../runtime/abi/manifest-types.js";
+import type { Manifest } from "../../runtime/abi/manifest-types.js";
+import { loadFragments } from "../../runtime/abi/state-accessors.js";
 import type { FragmentInstance, ModuleLoader } from "../../runtime/abi/module-types.js";
 import type { NativeFragmentHost } from "../../runtime/abi/host-types.js";
 import { loadWasmInstance } from "../../runtime/abi/dcm-wasm-instance.js";
@@ -27,32 +28,6 @@ let manifest: Manifest;
 let client: FragmentInstance;
 let server: NativeFragmentHost;
 
-/** The groups' accessors as fragments of the module (what the runtimes append to a module's load request). */
-function withAccessors(m: Manifest, mod: ManifestModule): ManifestFragment[] {
-  const own = m.fragments.filter((f) => mod.fragments.includes(f.id));
-  const accessors = (m.groups ?? []).flatMap((g) =>
-    g.state
-      .filter((p) => p.language === mod.language)
-      .flatMap((p) =>
-        [p.get, p.set].map(
-          (a): ManifestFragment => ({
-            id: a.id,
-            language: p.language,
-            kind: "function",
-            symbol: a.export,
-            source: p.vars[0]!.source,
-            signature: a.signature,
-            abi: a.abi,
-            export: a.export,
-            flags: { idempotent: false, stateful: true },
-            deps: { fragments: [], libs: [], globalVars: [], typeDefs: [] },
-          }),
-        ),
-      ),
-  );
-  return [...own, ...accessors];
-}
-
 beforeAll(async () => {
   dist = join(await mkdtemp(join(tmpdir(), "dcm-rust-state-build-")), "dist");
   const build = await runCli(["build", STATE, "--cfd", join(STATE, "dcm.yaml"), "--out", dist, "--json"]);
@@ -60,14 +35,14 @@ beforeAll(async () => {
   manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as Manifest;
   const wasmMod = manifest.modules.find((m) => m.language === "rust" && m.target === "wasm")!;
   const nativeMod = manifest.modules.find((m) => m.language === "rust" && m.target === "native")!;
-  const req = { module: wasmMod, bytes: new Uint8Array(await readFile(join(dist, wasmMod.file))), fragments: withAccessors(manifest, wasmMod), types: manifest.types };
+  const req = { module: wasmMod, bytes: new Uint8Array(await readFile(join(dist, wasmMod.file))), fragments: loadFragments(manifest, wasmMod), types: manifest.types };
   client = wasmMod.glue
     ? await ((await import(pathToFileURL(join(dist, wasmMod.glue.file)).href)).default as ModuleLoader).load(req)
     : await loadWasmInstance(req);
   server = await startNativeHost({
     module: nativeMod,
     path: join(dist, nativeMod.file),
-    fragments: withAccessors(manifest, nativeMod),
+    fragments: loadFragments(manifest, nativeMod),
     types: manifest.types,
     isolation: { isolation: "thread" },
   });

@@ -23,7 +23,7 @@ import type { Decl, RustWorkspace } from "./workspace.js";
 import { baseTypeName, fileOfModPath, pathSegments } from "./workspace.js";
 import type { FileCtx, TypeMapper } from "./map-types.js";
 import type { Node } from "./rust-parser.js";
-import { type StaticInfo, staticsOf } from "./state-statics.js";
+import { localStatic, type StaticInfo, staticsOf } from "./state-statics.js";
 
 export interface FnNode {
   decl: Decl;
@@ -112,6 +112,12 @@ export class ClosureWalker {
             const m = n.childForFieldName("field")?.text ?? "";
             for (const file of methodFiles) for (const fn of this.methodsNamed(file, m)) out.callees.push(fn);
           }
+          break;
+        }
+        case "static_item": {
+          // Declaring a mutable static inside a function is done to change it: counted as written.
+          const info = n.parent?.type === "source_file" ? undefined : localStatic(f.ctx, n, f.decl.name);
+          if (info) out.uses.push({ info, write: true });
           break;
         }
         case "macro_invocation": {

@@ -77,6 +77,39 @@ export function staticsOf(ctx: FileCtx): StaticInfo[] {
   return out;
 }
 
+const locals = new WeakMap<object, Map<number, StaticInfo | null>>();
+
+/**
+ * A `static` declared inside a function body (`fn f() { static mut N: u32 = 0; … }`):
+ * state the accessors cannot name from outside the function. When it can change
+ * it is refused (named `f::N`), so that it is moved to module level or marked
+ * `stateful: false` rather than silently left behind on a move.
+ */
+export function localStatic(ctx: FileCtx, node: Node, fnName: string): StaticInfo | undefined {
+  let byNode = locals.get(ctx.summary);
+  if (!byNode) locals.set(ctx.summary, (byNode = new Map()));
+  const have = byNode.get(node.startIndex);
+  if (have !== undefined) return have ?? undefined;
+  const nameNode = node.childForFieldName("name");
+  const typeNode = node.childForFieldName("type");
+  let out: StaticInfo | undefined;
+  if (nameNode && typeNode) {
+    const mutable = node.namedChildren.some((c) => c.type === "mutable_specifier");
+    const base = { name: `${fnName}::${nameNode.text}`, pos: posOf(ctx, nameNode), ctx, threadLocal: false, typeNode, lazy: false };
+    const info = classify(base, mutable);
+    if (info.access)
+      out = {
+        ...info,
+        refuse: {
+          what: `a static inside function \`${fnName}\`, which the state accessors cannot reach`,
+          suggestion: `declare \`${nameNode.text}\` at module level (outside \`${fnName}\`, private is fine) so that dcm can move it`,
+        },
+      };
+  }
+  byNode.set(node.startIndex, out ?? null);
+  return out;
+}
+
 function posOf(ctx: FileCtx, n: Node): SourcePos {
   return { file: ctx.file, line: lineOf(n), col: colOf(n) };
 }
@@ -125,8 +158,10 @@ function head(n: Node, ctx: FileCtx): { name: string; args: Node[] } | undefined
     segs = pathSegments(n.childForFieldName("type")!);
     args = (n.childForFieldName("type_arguments")?.namedChildren ?? []).filter((a) => a.type !== "lifetime");
   } else return undefined;
-  const name = segs[segs.length - 1]!;
-  const root = segs.length > 1 ? segs[0]! : ctx.summary.uses.find((u) => u.alias === name)?.path[0];
+  // `use std::sync::Mutex as Lock;` → `Lock<T>` is a Mutex.
+  const use = segs.length === 1 ? ctx.summary.uses.find((u) => u.alias === segs[0]) : undefined;
+  const name = use ? use.path[use.path.length - 1]! : segs[segs.length - 1]!;
+  const root = segs.length > 1 ? segs[0]! : use?.path[0];
   if (root !== undefined && !KNOWN_CRATES.has(root)) return undefined;
   return { name, args };
 }

@@ -159,7 +159,7 @@ describe("rust analysis: what is state and what is not", () => {
     expect(r.fragments[0]!.state).toBeUndefined();
   });
 
-  it("refuses AtomicUsize and raw pointers, takes thread_local RefCell and once_cell's Lazy, ignores parking_lot", async () => {
+  it("refuses AtomicUsize and raw pointers, takes thread_local RefCell, once_cell's Lazy and renamed std imports, ignores parking_lot; refuses a changing static inside a function", async () => {
     const repo = crate({
       "src/lib.rs": [
         "use std::cell::RefCell;",
@@ -169,6 +169,8 @@ describe("rust analysis: what is state and what is not", () => {
         "static mut CURSOR: *mut u8 = std::ptr::null_mut();",
         "static CACHE: once_cell::sync::Lazy<std::sync::Mutex<Vec<u16>>> = once_cell::sync::Lazy::new(Default::default);",
         "static PL: PlMutex<i32> = PlMutex::new(0);",
+        "use std::sync::RwLock as Guarded;",
+        "static RENAMED: Guarded<bool> = Guarded::new(false);",
         "thread_local! {",
         "    pub static SEEN: RefCell<Vec<String>> = RefCell::new(Vec::new());",
         "}",
@@ -177,6 +179,11 @@ describe("rust analysis: what is state and what is not", () => {
         "    unsafe { CURSOR = std::ptr::null_mut(); }",
         "    CACHE.lock().unwrap().push(1);",
         "    *PL.lock() += 1;",
+        "    *RENAMED.write().unwrap() = true;",
+        "    static mut CALLS_HERE: u32 = 0;",
+        "    static INIT: std::sync::Once = std::sync::Once::new();",
+        "    INIT.call_once(|| {});",
+        "    unsafe { CALLS_HERE += 1; }",
         "    SEEN.with(|v| v.borrow_mut().push(s));",
         "    0",
         "}",
@@ -185,13 +192,16 @@ describe("rust analysis: what is state and what is not", () => {
     });
     const r = await analyzeRust({ repo, fragments: [frag("go", "src/lib.rs", "go")] });
     const byKey = Object.fromEntries((r.stateVars ?? []).map((v) => [v.key, v]));
-    expect(Object.keys(byKey)).toEqual(["crate.CACHE", "crate.CALLS", "crate.CURSOR", "crate.SEEN"]);
+    expect(Object.keys(byKey)).toEqual(["crate.CACHE", "crate.CALLS", "crate.CURSOR", "crate.RENAMED", "crate.SEEN", "crate.go::CALLS_HERE"]);
+    expect(byKey["crate.go::CALLS_HERE"]!.cannotEncode).toMatchObject({ pos: { file: "src/lib.rs", line: 19, col: 16 } });
+    expect(byKey["crate.go::CALLS_HERE"]!.cannotEncode!.suggestion).toMatch(/declare `CALLS_HERE` at module level/);
+    expect(byKey["crate.RENAMED"]).toMatchObject({ type: { kind: "bool" }, detail: { access: "rwlock" } });
     expect(byKey["crate.CALLS"]!.cannotEncode).toMatchObject({ pos: { file: "src/lib.rs", line: 4, col: 8 } });
     expect(byKey["crate.CALLS"]!.cannotEncode!.suggestion).toMatch(/AtomicU64/);
     expect(byKey["crate.CURSOR"]!.cannotEncode!.what).toMatch(/raw pointers/);
     expect(byKey["crate.CACHE"]!.type).toEqual({ kind: "list", elem: { kind: "int", bits: 16, signed: false } });
     expect(byKey["crate.CACHE"]!.detail).toMatchObject({ access: "mutex", lazy: true });
-    expect(byKey["crate.SEEN"]).toMatchObject({ pos: { line: 9, col: 16 }, type: { kind: "list", elem: { kind: "string" } } });
+    expect(byKey["crate.SEEN"]).toMatchObject({ pos: { line: 11, col: 16 }, type: { kind: "list", elem: { kind: "string" } } });
     expect(byKey["crate.SEEN"]!.detail).toMatchObject({ access: "refcell", threadLocal: true, typeText: "Vec<String>" });
   });
 });
