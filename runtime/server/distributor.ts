@@ -23,7 +23,7 @@ import type { SessionHost } from "./session.js";
 import { SessionRateLimiter } from "./session-limits.js";
 import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
-import { withStateAccessors } from "../abi/state-hosting.js";
+import { loadFragments } from "../abi/state-accessors.js";
 import type { JsValue } from "../abi/js-values.js";
 import { encodeValue } from "../abi/codec.js";
 import { StateStore } from "./state/state-store.js";
@@ -101,9 +101,8 @@ export class Distributor implements DistributorControl {
     const fragments = new FragmentRegistry(manifest, opts.target);
     for (const j of fragments.joinedGroups)
       opts.logger.warn(`dcm: the CFD places the fragments of group ${j.group} on both sides; the group starts on the ${j.side} (groups move as one)`);
-    // The workers also load the state accessors (never callable by clients: the registry does not know them).
-    const hosted = withStateAccessors(manifest);
     const glue = opts.glue ?? (await defaultGlue());
+    // The workers also load the state accessors (loadFragments; never callable by clients: the registry does not know them).
     const modules: WorkerModuleSpec[] = [];
     for (const m of fragments.serverModules) {
       // Paths stay inside the dist, the files exist and hash to what the manifest says (runtime/node/dist-files.ts).
@@ -127,9 +126,7 @@ export class Distributor implements DistributorControl {
         module: m,
         path,
         ...(g ? { glue: g } : {}),
-        fragments: hosted.fragments.filter(
-          (f) => m.fragments.includes(f.id) || (f.language === m.language && !manifest.fragments.includes(f)),
-        ),
+        fragments: loadFragments(manifest, m),
         types: manifest.types,
         isolation: { isolation: opts.isolation, memoryLimitMb: opts.memoryLimitMb },
       });
