@@ -2,11 +2,13 @@
  * A group's snapshot on the wire (GroupState of messages.ts): the parts'
  * records as wire values, the sender's stateVersion and a sha256 over
  * JSON.stringify(parts). Shared by both State Managers. Browser-safe: the
- * digest is WebCrypto's (globalThis.crypto.subtle, also in Node 20).
+ * digest is WebCrypto's (globalThis.crypto.subtle, also in Node 20), or
+ * abi/sha256.ts where a page has no crypto.subtle (not a secure context).
  */
 import { FragmentCallError } from "../abi/call-error.js";
 import type { JsValue } from "../abi/js-values.js";
 import type { ManifestGroup } from "../abi/manifest-types.js";
+import { sha256HexSync } from "../abi/sha256.js";
 import { partType } from "../abi/state-hosting.js";
 import type { TypeTable } from "../abi/value-types.js";
 import type { GroupState } from "./messages.js";
@@ -20,9 +22,11 @@ function hex(buf: ArrayBuffer): string {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
+  const bytes = new TextEncoder().encode(text);
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new Error("no WebCrypto (crypto.subtle) here: state transfers need it for their checksum");
-  return hex(await subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  // Pages outside a secure context (plain http from another host) have no crypto.subtle.
+  if (!subtle) return sha256HexSync(bytes);
+  return hex(await subtle.digest("SHA-256", bytes));
 }
 
 /** Encodes a group's snapshot (one JS value per part, in part order) for `stateTransfer`. */
