@@ -30,6 +30,8 @@ const BENCHES = [
   "build-drivers",
   "service-latency",
   "service-throughput",
+  "state-migration",
+  "state-overhead",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

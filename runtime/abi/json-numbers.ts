@@ -91,38 +91,63 @@ const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const B64_INDEX = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0));
+const ASCII = new TextDecoder();
+
+/** Standard base64 with padding. Written as ASCII bytes and decoded once: large values (a group's state) make no garbage per character. */
 export function toBase64(b: Uint8Array): string {
-  let out = "";
+  const out = new Uint8Array(Math.ceil(b.length / 3) * 4);
   let i = 0;
+  let o = 0;
   for (; i + 2 < b.length; i += 3) {
     const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!;
+    out[o++] = B64_CODES[n >> 18]!;
+    out[o++] = B64_CODES[(n >> 12) & 63]!;
+    out[o++] = B64_CODES[(n >> 6) & 63]!;
+    out[o++] = B64_CODES[n & 63]!;
   }
   if (i < b.length) {
     const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8);
-    out += `${B64[n >> 18]}${B64[(n >> 12) & 63]}${i + 1 < b.length ? B64[(n >> 6) & 63] : "="}=`;
+    out[o++] = B64_CODES[n >> 18]!;
+    out[o++] = B64_CODES[(n >> 12) & 63]!;
+    out[o++] = i + 1 < b.length ? B64_CODES[(n >> 6) & 63]! : 61;
+    out[o++] = 61;
   }
-  return out;
+  return ASCII.decode(out);
 }
 
 /** Standard base64; padding may be left out. Returns null for anything else. */
 export function fromBase64(s: string): Uint8Array | null {
   const body = s.endsWith("==") ? s.slice(0, -2) : s.endsWith("=") ? s.slice(0, -1) : s;
-  if (body.length % 4 === 1 || (body.length !== s.length && s.length % 4 !== 0)) return null;
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < body.length; i++) {
+  const n = body.length;
+  if (n % 4 === 1 || (n !== s.length && s.length % 4 !== 0)) return null;
+  const out = new Uint8Array(Math.floor((n * 3) / 4));
+  const idx = (i: number): number => {
     const c = body.charCodeAt(i);
-    const v = c < 128 ? B64_INDEX[c]! : -1;
-    if (v < 0) return null;
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 0xff;
-    }
+    return c < 128 ? B64_INDEX[c]! : -1;
+  };
+  let o = 0;
+  let i = 0;
+  // Whole groups of four characters, then the 2 or 3 of an unpadded end.
+  for (; i + 3 < n; i += 4) {
+    const a = idx(i);
+    const b = idx(i + 1);
+    const c = idx(i + 2);
+    const d = idx(i + 3);
+    if ((a | b | c | d) < 0) return null;
+    const v = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = v >> 16;
+    out[o++] = (v >> 8) & 0xff;
+    out[o++] = v & 0xff;
+  }
+  if (i < n) {
+    const a = idx(i);
+    const b = idx(i + 1);
+    const c = i + 2 < n ? idx(i + 2) : 0;
+    if ((a | b | c) < 0) return null;
+    const v = (a << 18) | (b << 12) | (c << 6);
+    out[o++] = v >> 16;
+    if (i + 2 < n) out[o++] = (v >> 8) & 0xff;
   }
   return out;
 }

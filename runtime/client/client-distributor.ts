@@ -37,6 +37,8 @@ import { createInThreadExecutor } from "./in-thread-executor.js";
 import { callErrors } from "./module-host.js";
 import { WorkerExecutor } from "./worker-executor.js";
 import { type ServerCallEvent, ServerCallHandler } from "./server-calls.js";
+import { withStateAccessors } from "../abi/state-hosting.js";
+import { ClientStateManager } from "./state/client-state.js";
 
 /** The subset of the WebSocket API the client uses (browsers' WebSocket and the `ws` package both fit). */
 export interface WebSocketLike {
@@ -324,8 +326,10 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
     }
   }
   const m = manifest;
+  // The executors also load the groups' state accessors (the client never lets callers call them).
+  const hosted = withStateAccessors(m);
   // Portable modules (every target but native) run on the client.
-  const clientModules = m.modules.filter((x) => x.target !== "native" && x.sides.includes("client"));
+  const clientModules = hosted.modules.filter((x) => x.target !== "native" && x.sides.includes("client"));
   let executor: Executor;
   let ownsExecutor = true;
   if (opts.executor && typeof opts.executor === "object") {
@@ -346,7 +350,7 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
         return { module: mod, wasm: code, glue: new TextDecoder().decode(glue) };
       }),
     );
-    const init: ExecutorInit = { manifest: m, modules, onOutput: opts.onOutput ?? consoleOutput };
+    const init: ExecutorInit = { manifest: hosted, modules, onOutput: opts.onOutput ?? consoleOutput };
     const kind =
       opts.executor ?? (typeof (globalThis as { Worker?: unknown }).Worker === "function" ? "worker" : "in-thread");
     if (typeof kind === "function") executor = kind(init);
@@ -410,10 +414,18 @@ export class ClientDistributor implements DcmClient {
   };
   private readonly serverCalls: ServerCallHandler;
   private connectedWaiters = new Set<() => void>();
+  /** Moves of stateful groups (runtime/client/state/). */
+  readonly stateManager: ClientStateManager;
 
   constructor(manifest: Manifest, executor: Executor, ownsExecutor: boolean, opts: ClientOptions) {
     this.manifest = manifest;
     this.executor = executor;
+    this.stateManager = new ClientStateManager({
+      manifest,
+      executor,
+      send: (msg) => this.send(msg),
+      applyMove: (fragments, version) => this.applyMove(fragments, version),
+    });
     this.ownsExecutor = ownsExecutor;
     this.opts = opts;
     this.byId = new Map(manifest.fragments.map((f) => [f.id, f]));
@@ -465,7 +477,8 @@ export class ClientDistributor implements DcmClient {
   where(fragmentId: string): Side {
     const local = this.executor.has(fragmentId);
     if (!local) return "server";
-    if (!this.live || this.serverDist === null) return "client";
+    // Disconnected: a stateful group last placed on the server waits for the server (its state is there).
+    if (!this.live || this.serverDist === null) return this.stateManager.lastSide(fragmentId) ?? "client";
     return this.serverDist.get(fragmentId) ?? "client";
   }
 
@@ -489,6 +502,7 @@ export class ClientDistributor implements DcmClient {
     }
     const first = this.serverDist === null;
     this.serverDist = next;
+    this.stateManager.noteSides(next);
     this.version = version;
     if (first) {
       this.attempt = 0;
@@ -496,6 +510,22 @@ export class ClientDistributor implements DcmClient {
       this.connectedWaiters.clear();
     }
     this.emit("distribution", this.distribution);
+  }
+
+  /** A committed state move's placement (client/state/client-state.ts); undo() restores what was before. */
+  private applyMove(fragments: FragmentStatus[], version: number): { undo(): void } {
+    const before = this.serverDist ? new Map(this.serverDist) : null;
+    const beforeVersion = this.version;
+    this.applyUpdate(fragments, false, version);
+    return {
+      undo: () => {
+        if (this.serverDist === null || this.version !== version) return;
+        this.serverDist = before;
+        this.version = beforeVersion;
+        if (before) this.stateManager.noteSides(before);
+        this.emit("distribution", this.distribution);
+      },
+    };
   }
 
   // ---- events ----
@@ -597,6 +627,7 @@ export class ClientDistributor implements DcmClient {
 
   private disconnected(code: number, reason: string): void {
     const wasUsing = this.connected;
+    this.stateManager.reset();
     this.ws = null;
     this.live = false;
     this.serverDist = null;
@@ -744,6 +775,12 @@ export class ClientDistributor implements DcmClient {
       case "ping":
         if (typeof m.t === "number") this.send({ type: "pong", t: m.t, serverTime: Date.now() } as ClientMessage);
         return;
+      case "transferBegin":
+      case "stateTransfer":
+      case "transferResult":
+      case "transferAbort":
+        this.stateManager.onMessage(m);
+        return;
       case "pong": {
         if (typeof m.t !== "number") return;
         const resolve = this.pings.get(m.t);
@@ -794,7 +831,13 @@ export class ClientDistributor implements DcmClient {
     // Fast path: a local call without a signal needs no retry loop (nothing can cut it off).
     if (opts === undefined || (opts.signal === undefined && opts.defer === undefined)) {
       const f = this.byId.get(fragmentId);
-      if (f !== undefined && f.signature !== undefined && !this.closed && this.where(fragmentId) === "client") {
+      if (
+        f !== undefined &&
+        f.signature !== undefined &&
+        !this.closed &&
+        this.where(fragmentId) === "client" &&
+        !this.stateManager.touches(fragmentId)
+      ) {
         const t0 = now();
         const timeoutMs = opts?.timeoutMs;
         const p = this.executor.call(fragmentId, args, timeoutMs === undefined ? this.execOpts : { timeoutMs });
@@ -890,26 +933,42 @@ export class ClientDistributor implements DcmClient {
         if (signal?.aborted) throw callErrors.aborted(id, signal.reason);
         const left = deadline - now();
         if (left <= 0) throw callErrors.timeout(id, timeoutMs);
+        const held = this.stateManager.hold(id);
+        if (held) {
+          // Its group is moving: wait, then run it where the group is.
+          await this.waitHeld(held, left, signal, id, timeoutMs);
+          continue;
+        }
         side = this.where(id);
         if (side === "client") {
-          const v = await this.executor.call(id, args, signal ? { signal, timeoutMs: left } : { timeoutMs: left });
-          finish(true);
-          return v;
+          const done = this.stateManager.track(id, "client");
+          try {
+            const v = await this.executor.call(id, args, signal ? { signal, timeoutMs: left } : { timeoutMs: left });
+            finish(true);
+            return v;
+          } finally {
+            done();
+          }
         }
         if (!this.connected) {
           // Only the server can run it (no client module): wait for a connection.
           await this.waitConnected(left, signal, id);
           continue;
         }
+        const done = this.stateManager.track(id, "server");
         try {
           const v = await this.callRemote(f, args, opts, left, timeoutMs, signal);
+          done();
           finish(true);
           return v;
         } catch (e) {
+          done();
           if (!(e instanceof Reroute)) throw e;
           if (e.why === "lost" && !this.isIdempotent(id)) throw e.error;
           retried = true;
           if (e.why === "wrongSide" && this.connected && this.where(id) === "server") {
+            // A stateful group's state is on one side only: never guess.
+            if (this.stateManager.touches(id)) throw e.error;
             // The server says client but our copy of the distribution says server: an update is on its way.
             // Run it locally rather than bounce.
             if (this.executor.has(id)) {
@@ -934,6 +993,35 @@ export class ClientDistributor implements DcmClient {
       finish(false, err.code);
       throw err;
     }
+  }
+
+  /** Waits for a held call's release, within its deadline. */
+  private waitHeld(
+    held: Promise<void>,
+    left: number,
+    signal: AbortSignal | undefined,
+    id: string,
+    timeoutMs: number,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        cleanup();
+        reject(callErrors.aborted(id, signal?.reason));
+      };
+      const t = setTimeout(() => {
+        cleanup();
+        reject(callErrors.timeout(id, timeoutMs));
+      }, left);
+      const cleanup = () => {
+        clearTimeout(t);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      void held.then(() => {
+        cleanup();
+        resolve();
+      });
+    });
   }
 
   private waitConnected(left: number, signal: AbortSignal | undefined, id: string): Promise<void> {

@@ -155,9 +155,16 @@ export class WorkerExecutor implements Executor {
   /** Calls that went through the fast path (for tests and the page). */
   fastCalls = 0;
   private readonly onOutput: OutputHandler | undefined;
+  /** Fragments of groups with state, and their accessors: always run by the same worker. */
+  private readonly pinned = new Set<string>();
 
   constructor(init: ExecutorInit, opts: WorkerExecutorOptions = {}) {
     this.onOutput = init.onOutput;
+    for (const g of init.manifest.groups ?? []) {
+      if (g.state.length === 0) continue;
+      for (const f of g.fragments) this.pinned.add(f);
+      for (const p of g.state) this.pinned.add(p.get.id).add(p.set.id);
+    }
     this.spawn = opts.spawn ?? browserWorkerSpawner(opts.workerUrl);
     this.fragments = new Set(init.modules.flatMap((m) => m.module.fragments));
     this.fast = (opts.fastPath ?? true) && fastPathAvailable();
@@ -471,7 +478,9 @@ export class WorkerExecutor implements Executor {
    * same (warm) worker — alternating between idle workers costs about three
    * times as much per call in Chromium, each wake-up being a cold thread.
    */
-  private pick(): Slot | null {
+  private pick(fragment: string): Slot | null {
+    // A stateful group's fragments and accessors share one instance: the pool's first live worker.
+    if (this.pinned.has(fragment)) return this.slots.find((s) => !s.dead) ?? null;
     let best: Slot | null = null;
     for (const s of this.slots) {
       if (s.dead) continue;
@@ -487,7 +496,7 @@ export class WorkerExecutor implements Executor {
       p.reject(new FragmentCallError(this.broken.code, this.broken.message, p.fragment));
       return;
     }
-    const slot = this.pick();
+    const slot = this.pick(p.fragment);
     if (!slot || p.sends >= 3) {
       this.finish(p);
       p.reject(new FragmentCallError("DCM_FRAGMENT_PANIC", `no worker could run \`${p.fragment}\``, p.fragment));

@@ -301,6 +301,24 @@ export class ClientRegistry {
     return [...byClient.keys()];
   }
 
+  /**
+   * Commits the placement of a state transfer (runtime/server/state/): the
+   * transferring connection applies it from its transferBegin at `version`;
+   * any other connection of the client gets an `updateFragments`.
+   */
+  commitMove(c: ClientRecord, fragments: FragmentStatus[], version: number, mover: ClientConnection | null): void {
+    for (const { id, runOn } of fragments) {
+      const before = c.distribution.get(id);
+      if (before === runOn) continue;
+      if (before) this.count(id, before, -1);
+      this.count(id, runOn, 1);
+      c.distribution.set(id, runOn);
+    }
+    c.version = Math.max(c.version + 1, version);
+    const msg: UpdateFragmentsMessage = { type: "updateFragments", fragments, full: false, version: c.version };
+    for (const conn of c.connections) if (conn !== mover || c.version !== version) conn.send(msg);
+  }
+
   size(): number {
     return this.clients.size;
   }

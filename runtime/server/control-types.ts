@@ -16,6 +16,8 @@ export interface ClientInfo {
   distribution: Record<string, Side>;
   /** Version of the distribution, bumped on every change. */
   version: number;
+  /** In answers to placement changes: the fragments whose placement the request changed (moved groups' members included). */
+  moved?: string[];
 }
 
 export interface SideStats {

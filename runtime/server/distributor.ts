@@ -7,8 +7,8 @@
 import type { IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
-import type { Side } from "../abi/manifest-types.js";
 import type { JsValue } from "../abi/js-values.js";
+import type { Manifest, Side } from "../abi/manifest-types.js";
 import { DistFileError, readDistFile } from "../node/dist-files.js";
 import { ClientCalls, type CallOnClientOptions, type CallOnClientResult } from "./client-calls.js";
 import { readManifest } from "../node/load-dist.js";
@@ -25,6 +25,11 @@ import type { SessionHost } from "./session.js";
 import { SessionRateLimiter } from "./session-limits.js";
 import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
+import { loadFragments } from "../abi/state-accessors.js";
+import { encodeValue } from "../abi/codec.js";
+import { StateStore } from "./state/state-store.js";
+import { ServerTransfers } from "./state/server-transfers.js";
+import { moveWithGroups } from "./state/group-moves.js";
 
 async function defaultGlue(): Promise<NonNullable<ResolvedOptions["glue"]>> {
   const { glueFor } = await import("../../src/languages/registry.js");
@@ -42,14 +47,35 @@ export class Distributor implements DistributorControl {
   private closed: Promise<void> | null = null;
   private readonly sessionLimiter: SessionRateLimiter | null;
   private readonly clientCalls: ClientCalls;
+  /** Per-client state of stateful groups (runtime/server/state/). */
+  readonly state: StateStore;
+  readonly transfers: ServerTransfers;
 
-  private constructor(opts: ResolvedOptions, fragments: FragmentRegistry, executer: Executer, tokens: TokenService) {
+  private constructor(
+    opts: ResolvedOptions,
+    fragments: FragmentRegistry,
+    executer: Executer,
+    tokens: TokenService,
+    state: StateStore,
+  ) {
     this.opts = opts;
     this.fragments = fragments;
     this.executer = executer;
     this.tokens = tokens;
+    this.state = state;
+    executer.statefulFor = (client, fragment) => state.callFor(client, fragment);
     this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs, opts.maxAnonymousClients);
-    this.clients.onRemove = (c) => tokens.revokeClient(c.clientId);
+    this.clients.onRemove = (c) => {
+      tokens.revokeClient(c.clientId);
+      state.evict(c.clientId);
+    };
+    this.transfers = new ServerTransfers({
+      store: state,
+      locks: executer.stateLocks,
+      clients: this.clients,
+      types: fragments.manifest.types,
+      timeoutMs: opts.transferTimeoutMs,
+    });
     this.clients.start();
     this.sessionLimiter = opts.sessionRateLimit ? new SessionRateLimiter(opts.sessionRateLimit) : null;
     const host: SessionHost = {
@@ -59,6 +85,8 @@ export class Distributor implements DistributorControl {
       executer,
       stats: this.statsBook,
       types: fragments.manifest.types,
+      state,
+      transfers: this.transfers,
       closeWith: (ws, code, reason) => this.gateway.closeWith(ws, code, reason),
     };
     this.gateway = new WsGateway(host, tokens, this.originAllowed);
@@ -104,7 +132,10 @@ export class Distributor implements DistributorControl {
       throw new DistributorError(e.code ?? "DCM_MANIFEST_INVALID", e.message);
     });
     const fragments = new FragmentRegistry(manifest, opts.target);
+    for (const j of fragments.joinedGroups)
+      opts.logger.warn(`dcm: the CFD places the fragments of group ${j.group} on both sides; the group starts on the ${j.side} (groups move as one)`);
     const glue = opts.glue ?? (await defaultGlue());
+    // The workers also load the state accessors (loadFragments; never callable by clients: the registry does not know them).
     const modules: WorkerModuleSpec[] = [];
     for (const m of fragments.serverModules) {
       // Paths stay inside the dist, the files exist and hash to what the manifest says (runtime/node/dist-files.ts).
@@ -128,7 +159,7 @@ export class Distributor implements DistributorControl {
         module: m,
         path,
         ...(g ? { glue: g } : {}),
-        fragments: manifest.fragments.filter((f) => m.fragments.includes(f.id)),
+        fragments: loadFragments(manifest, m),
         types: manifest.types,
         isolation: { isolation: opts.isolation, memoryLimitMb: opts.memoryLimitMb },
       });
@@ -144,7 +175,30 @@ export class Distributor implements DistributorControl {
       logger: opts.logger,
     });
     await executer.start();
-    return new Distributor(opts, fragments, executer, tokens);
+    const state = new StateStore(manifest, opts.maxStateBytesPerClient);
+    try {
+      await Distributor.initialState(executer, state, manifest.types, opts.callTimeoutMs);
+    } catch (e) {
+      await executer.close();
+      throw e;
+    }
+    return new Distributor(opts, fragments, executer, tokens, state);
+  }
+
+  /** Each stateful group's initial snapshot, from the `get` accessors of fresh instances. */
+  private static async initialState(executer: Executer, state: StateStore, types: Manifest["types"], timeoutMs: number) {
+    for (const g of state.groups.values()) {
+      const parts: JsValue[] = [];
+      let bytes = 0;
+      for (const p of g.state) {
+        const o = await executer.run({ fragment: p.get.id, args: [], lane: null, client: "$dcm", timeoutMs }).outcome;
+        if (!o.ok)
+          throw new DistributorError(o.error.code, `the initial state of group ${g.id} could not be read (${p.get.id}): ${o.error.message}`);
+        bytes += encodeValue({ kind: "record", name: p.record }, types, o.value).length;
+        parts.push(o.value);
+      }
+      state.setInitial(g.id, parts, bytes);
+    }
   }
 
   readonly originAllowed = (origin: string | undefined): boolean =>
@@ -232,13 +286,20 @@ export class Distributor implements DistributorControl {
   }
 
   async setLocation(clientId: string, fragmentId: string, side: Side): Promise<ClientInfo> {
-    const [c] = this.clients.setLocations([{ clientId, fragmentId, side }]);
-    return this.clients.info(c!);
+    const [info] = await this.setLocations([{ clientId, fragmentId, side }]);
+    return info!;
   }
 
+  /** A named fragment's group moves with it; stateful groups move with their state (runtime/server/state/group-moves.ts). */
   async setLocations(changes: Array<{ clientId: string; fragmentId: string; side: Side }>): Promise<ClientInfo[]> {
     if (!Array.isArray(changes)) throw new DistributorError("DCM_BAD_MESSAGE", "changes must be an array");
-    return this.clients.setLocations(changes).map((c) => this.clients.info(c));
+    const moved = await moveWithGroups(changes, {
+      clients: this.clients,
+      fragments: this.fragments,
+      store: this.state,
+      transfers: this.transfers,
+    });
+    return moved.map(({ client, moved: ids }) => ({ ...this.clients.info(client), moved: ids }));
   }
 
   getDefaults(): Record<string, Side> {

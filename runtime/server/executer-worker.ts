@@ -24,6 +24,8 @@ import type { TypeTable } from "../abi/value-types.js";
 import type { IsolationOptions } from "../abi/host-types.js";
 import { NativeInstance } from "../native/native-instance.js";
 import { startProcessHost } from "../native/process-host.js";
+import { encodeValue } from "../abi/codec.js";
+import type { WorkerStateCall, WorkerStateResult } from "./state/state-locks.js";
 
 export interface WorkerModuleSpec {
   module: ManifestModule;
@@ -41,7 +43,8 @@ export interface ExecWorkerData {
   modules: WorkerModuleSpec[];
 }
 
-export type ToExecWorker = { t: "call"; cid: number; id: string; args: JsValue[] };
+/** `state`: a stateful call (state/state-locks.ts): restore the client's snapshot first if given, snapshot after. */
+export type ToExecWorker = { t: "call"; cid: number; id: string; args: JsValue[]; state?: WorkerStateCall };
 export type FromExecWorker =
   | { t: "ready" }
   | { t: "fatal"; code: string; message: string }
@@ -49,8 +52,17 @@ export type FromExecWorker =
    * `broken`: the module instance can no longer be trusted (a trap); the pool replaces this worker.
    * `output`: what the call printed (docs/abi.md, "Output"), when it printed anything.
    */
-  | { t: "result"; cid: number; ok: true; value: JsValue; output?: CallOutput }
-  | { t: "result"; cid: number; ok: false; code: string; message: string; broken: boolean; output?: CallOutput }
+  | { t: "result"; cid: number; ok: true; value: JsValue; output?: CallOutput; state?: WorkerStateResult }
+  | {
+      t: "result";
+      cid: number;
+      ok: false;
+      code: string;
+      message: string;
+      broken: boolean;
+      output?: CallOutput;
+      state?: WorkerStateResult;
+    }
   /** A plugin process of this worker started or ended (its pid leads its process group). */
   | { t: "plugin"; pid: number; alive: boolean };
 
@@ -137,8 +149,46 @@ async function main(): Promise<void> {
     }
   };
 
+  const types = data.modules[0]?.types ?? {};
+  const runAccessor = async (id: string, args: JsValue[]): Promise<JsValue> => {
+    const r = runners.get(id);
+    if (!r) throw new FragmentCallError("DCM_UNKNOWN_FRAGMENT", `no server module holds state accessor \`${id}\``, id);
+    const v = r.call(id, args);
+    const value = v instanceof Promise ? await v : v;
+    r.takeOutput?.();
+    return value;
+  };
+  /** Restores the client's snapshot; a failure fails the call before it runs. */
+  const restore = async (st: WorkerStateCall): Promise<void> => {
+    if (!st.restore) return;
+    for (let i = 0; i < st.set.length; i++) await runAccessor(st.set[i]!, [st.restore[i]!]);
+  };
+  /** The group's snapshot after a call, or undefined when it cannot be taken (the pool then restores before the next call). */
+  const snapshot = async (st: WorkerStateCall): Promise<WorkerStateResult | undefined> => {
+    try {
+      const parts: JsValue[] = [];
+      let bytes = 0;
+      for (let i = 0; i < st.get.length; i++) {
+        const v = await runAccessor(st.get[i]!, []);
+        bytes += encodeValue({ kind: "record", name: st.records[i]! }, types, v).length;
+        parts.push(v);
+      }
+      return { parts, bytes };
+    } catch {
+      return undefined;
+    }
+  };
+
   port.on("message", async (m: ToExecWorker) => {
     if (m.t !== "call") return;
+    if (m.state) {
+      try {
+        await restore(m.state);
+      } catch (e) {
+        reply({ t: "result", cid: m.cid, ok: false, ...errorInfo(e), broken: false });
+        return;
+      }
+    }
     const r = runners.get(m.id);
     if (!r) {
       reply({
@@ -155,17 +205,21 @@ async function main(): Promise<void> {
       const v = r.call(m.id, m.args);
       const value = v instanceof Promise ? await v : v;
       const output = r.takeOutput?.();
-      reply({ t: "result", cid: m.cid, ok: true, value, ...(output ? { output } : {}) });
+      const state = m.state ? await snapshot(m.state) : undefined;
+      reply({ t: "result", cid: m.cid, ok: true, value, ...(output ? { output } : {}), ...(state ? { state } : {}) });
     } catch (e) {
       const info = errorInfo(e);
       const output = r.takeOutput?.();
+      const broken = r.isDead?.() ?? (info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message));
+      const state = m.state && !broken ? await snapshot(m.state) : undefined;
       reply({
         t: "result",
         cid: m.cid,
         ok: false,
         ...info,
-        broken: r.isDead?.() ?? (info.code === "DCM_FRAGMENT_PANIC" && BROKEN.test(info.message)),
+        broken,
         ...(output ? { output } : {}),
+        ...(state ? { state } : {}),
       });
     }
   });

@@ -38,6 +38,7 @@ import { siblingModule, spawnModuleWorker } from "../native/spawn-worker.js";
 import type { CallError } from "../protocol/messages.js";
 import type { ExecWorkerData, FromExecWorker, ToExecWorker, WorkerModuleSpec } from "./executer-worker.js";
 import type { Logger } from "./options.js";
+import { type StateCall, StateLocks, UNKNOWN_STAMP, type WorkerStateCall } from "./state/state-locks.js";
 
 export interface CallJob {
   fragment: string;
@@ -49,6 +50,8 @@ export interface CallJob {
   timeoutMs: number;
   /** Receives what the call printed (docs/abi.md, "Output"), even when the call was cancelled meanwhile. */
   onOutput?: (output: CallOutput) => void;
+  /** A call of a stateful group: runs in this client's state (runtime/server/state/). */
+  stateful?: StateCall;
 }
 
 /** `ms`: time on the worker (dispatch to answer); null when the call never finished there. */
@@ -98,6 +101,9 @@ interface Job extends CallJob {
   occupying: boolean;
   startedAt: number;
   timer: NodeJS.Timeout;
+  /** Counted in stateLocks' active calls of its key / holding its key's lock. */
+  stateActive: boolean;
+  stateBusy: boolean;
   resolve(o: CallOutcome): void;
 }
 
@@ -113,6 +119,8 @@ interface Slot {
   job: Job | null;
   /** Live plugin processes of the worker: their groups are killed with it. */
   plugins: Set<number>;
+  /** group -> stamp of the snapshot its instance holds (state/state-locks.ts). */
+  loaded: Map<string, string>;
 }
 
 const err = (code: string, message: string): CallError => ({ code, message });
@@ -141,6 +149,15 @@ export class Executer {
   private replaced = 0;
   private stuck = 0;
   private readonly entry = siblingModule("executer-worker", import.meta.url);
+  /** Stateful calls: one at a time per client and group, held during a move (state/state-locks.ts). */
+  readonly stateLocks = new StateLocks(() => this.pump());
+  /**
+   * Finds the state a job of `client` and `fragment` runs in (the
+   * distributor's StateStore), for jobs that do not bring their own: every
+   * server-side call of a stateful fragment runs in its client's state,
+   * whoever starts it.
+   */
+  statefulFor: ((client: string, fragment: string) => StateCall | undefined) | null = null;
 
   private readonly maxRunning: number;
   private readonly maxQueued: number;
@@ -168,7 +185,7 @@ export class Executer {
       ...(this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {}),
     });
     worker.unref();
-    const slot: Slot = { worker, ready: false, job: null, plugins: new Set() };
+    const slot: Slot = { worker, ready: false, job: null, plugins: new Set(), loaded: StateLocks.freshSlot() };
     this.slots.push(slot);
     const ready = new Promise<void>((resolve, reject) => {
       worker.on("message", (m: FromExecWorker) => {
@@ -201,8 +218,10 @@ export class Executer {
   run(job: CallJob): CallHandle {
     let resolve!: (o: CallOutcome) => void;
     const outcome = new Promise<CallOutcome>((r) => (resolve = r));
+    const stateful = job.stateful ?? this.statefulFor?.(job.client, job.fragment);
     const j: Job = {
       ...job,
+      ...(stateful ? { stateful } : {}),
       cid: this.nextCid++,
       state: "queued",
       settled: false,
@@ -210,6 +229,8 @@ export class Executer {
       slot: null,
       occupying: false,
       startedAt: 0,
+      stateActive: false,
+      stateBusy: false,
       timer: setTimeout(() => this.onDeadline(j), Math.max(0, job.timeoutMs)),
       resolve,
     };
@@ -220,13 +241,31 @@ export class Executer {
       this.refused++;
       const message = `${q.jobs.length} calls of this client are waiting for a worker (limit ${this.maxQueued}); wait for results before sending more`;
       this.finish(j, { ok: false, error: err("DCM_TOO_MANY_CALLS", message), ms: null });
+    } else if (j.stateful && this.stateLocks.admit(j, (release) => this.admitHeld(j, release))) {
+      // Held while its group moves: queued or failed when the move ends.
     } else {
-      if (q) q.jobs.push(j);
-      else this.queues.set(j.client, { jobs: [j], running: 0 });
-      this.queued++;
-      this.pump();
+      this.enqueue(j);
     }
     return { outcome, cancel: (reason) => this.cancel(j, reason) };
+  }
+
+  private enqueue(j: Job): void {
+    const q = this.queues.get(j.client);
+    if (q) q.jobs.push(j);
+    else this.queues.set(j.client, { jobs: [j], running: 0 });
+    this.queued++;
+    if (j.stateful) {
+      j.stateActive = true;
+      this.stateLocks.active(j.stateful.key, 1);
+    }
+    this.pump();
+  }
+
+  /** A held job when its group's move ends: queued again, or failed (the group moved away). */
+  private admitHeld(j: Job, failWith: CallError | null): void {
+    if (j.state === "done") return;
+    if (failWith) this.finish(j, { ok: false, error: failWith, ms: null });
+    else this.enqueue(j);
   }
 
   stats(): ExecuterStats {
@@ -262,7 +301,11 @@ export class Executer {
     let best: { client: string; q: ClientQueue; i: number } | null = null;
     for (const [client, q] of this.queues) {
       if (q.running >= this.maxRunning || (best && q.running >= best.q.running)) continue;
-      const i = q.jobs.findIndex((j) => j.lane === null || !this.busyLanes.has(j.lane));
+      const i = q.jobs.findIndex(
+        (j) =>
+          (j.lane === null || !this.busyLanes.has(j.lane)) &&
+          (j.stateful === undefined || !this.stateLocks.busy.has(j.stateful.key)),
+      );
       if (i >= 0) best = { client, q, i };
       if (best?.q.running === 0) break;
     }
@@ -311,8 +354,21 @@ export class Executer {
         j.holdsLane = true;
       }
       slot.job = j;
+      let state: WorkerStateCall | undefined;
+      if (j.stateful) {
+        const sc = j.stateful;
+        this.stateLocks.busy.add(sc.key);
+        j.stateBusy = true;
+        const cur = sc.current();
+        state = { group: sc.group, get: sc.get, set: sc.set, records: sc.records };
+        if (StateLocks.loaded(slot.loaded, sc.group) !== cur.stamp) state.restore = cur.parts;
+        // Until the answer says otherwise, this instance's state is whatever the call leaves.
+        slot.loaded.set(sc.group, UNKNOWN_STAMP);
+      }
       try {
-        slot.worker.postMessage({ t: "call", cid: j.cid, id: j.fragment, args: j.args } satisfies ToExecWorker);
+        const msg: ToExecWorker = { t: "call", cid: j.cid, id: j.fragment, args: j.args };
+        if (state) msg.state = state;
+        slot.worker.postMessage(msg);
       } catch (e) {
         slot.job = null;
         this.vacate(j);
@@ -329,6 +385,14 @@ export class Executer {
     clearTimeout(j.timer);
     j.state = "done";
     this.releaseLane(j);
+    if (j.stateBusy) {
+      j.stateBusy = false;
+      this.stateLocks.busy.delete(j.stateful!.key);
+    }
+    if (j.stateActive) {
+      j.stateActive = false;
+      this.stateLocks.active(j.stateful!.key, -1);
+    }
     this.settle(j, o);
   }
 
@@ -339,7 +403,14 @@ export class Executer {
     this.vacate(j);
     const ms = performance.now() - j.startedAt;
     if (m.output) j.onOutput?.(m.output);
-    this.finish(j, m.ok ? { ok: true, value: m.value, ms } : { ok: false, error: err(m.code, m.message), ms });
+    let o: CallOutcome = m.ok ? { ok: true, value: m.value, ms } : { ok: false, error: err(m.code, m.message), ms };
+    if (j.stateful && m.state) {
+      // Kept even when the call failed: a fragment may change its state and then return an error.
+      const r = j.stateful.commit(m.state.parts, m.state.bytes);
+      if ("stamp" in r) slot.loaded.set(j.stateful.group, r.stamp);
+      else if (o.ok) o = { ok: false, error: r.error, ms };
+    }
+    this.finish(j, o);
     if (!m.ok && m.broken) this.replace(slot, `the module instance broke: ${m.message.split("\n")[0]}`);
     this.pump();
   }

@@ -3,9 +3,10 @@
  * it may run (a module for that side holds it), and the distribution new
  * clients start with (the CFD's runOn, changed through setDefaults).
  */
-import type { Manifest, ManifestFragment, ManifestModule, Side } from "../abi/manifest-types.js";
+import type { Manifest, ManifestFragment, ManifestGroup, ManifestModule, Side } from "../abi/manifest-types.js";
 import { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
+import { expandGroupChanges, groupIndex, joinGroupDefaults } from "./state/group-placement.js";
 
 export function isSide(v: unknown): v is Side {
   return v === "client" || v === "server";
@@ -18,6 +19,10 @@ export class FragmentRegistry {
   private snapshot: ReadonlyMap<string, Side> | null = null;
   /** The modules the server runs, one per language. */
   readonly serverModules: ManifestModule[];
+  /** Entry-point fragment -> its group (fragments that move as one). */
+  readonly groups: Map<string, ManifestGroup>;
+  /** Groups the CFD placed on both sides, joined on one (logged by the distributor). */
+  readonly joinedGroups: Array<{ group: string; side: Side }>;
 
   constructor(
     readonly manifest: Manifest,
@@ -36,6 +41,8 @@ export class FragmentRegistry {
       if (rank(m) < 3 && (!cur || rank(m) < rank(cur))) best.set(m.language, m);
     }
     this.serverModules = [...best.values()];
+    this.groups = groupIndex(manifest);
+    this.joinedGroups = joinGroupDefaults(manifest, this.defaults, (id, side) => this.moduleFor(id, side) !== undefined).joined;
   }
 
   ids(): string[] {
@@ -102,7 +109,11 @@ export class FragmentRegistry {
   /** Validates every change first, then applies them all. */
   setDefaults(changes: Record<string, Side>): Record<string, Side> {
     for (const [id, side] of Object.entries(changes)) this.checkPlacement(id, side);
-    for (const [id, side] of Object.entries(changes)) this.defaults.set(id, side);
+    // A group's members follow it (new clients need no transfer: their state starts from the initial values).
+    const all = new Map(Object.entries(changes));
+    expandGroupChanges(all, this.groups);
+    for (const [id, side] of all) this.checkPlacement(id, side);
+    for (const [id, side] of all) this.defaults.set(id, side);
     this.snapshot = null;
     return this.getDefaults();
   }

@@ -60,6 +60,10 @@ export interface DistributorOptions {
   isolation?: Isolation;
   /** Memory budget of each plugin process and JS heap limit of each worker thread, MiB; 0: no limit. Default 1024. */
   memoryLimitMb?: number;
+  /** Bytes of module-level state the server keeps per client (docs/state-transfer.md); a call that would pass it fails with DCM_STATE_TOO_LARGE. Default 16 MiB. */
+  maxStateBytesPerClient?: number;
+  /** How long a move of a stateful group may take before it is abandoned (DCM_TRANSFER_TIMEOUT). Default 10 s. */
+  transferTimeoutMs?: number;
   /** Finds the language glue of a module; default: the adapter registry of src/languages. */
   glue?: GlueResolver;
   logger?: Logger;
@@ -167,6 +171,8 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     terminateGraceMs: positive("terminateGraceMs", o.terminateGraceMs, 1000),
     isolation,
     memoryLimitMb: Math.floor(positive("memoryLimitMb", o.memoryLimitMb, 1024, true)),
+    maxStateBytesPerClient: Math.floor(positive("maxStateBytesPerClient", o.maxStateBytesPerClient, 16 * 1024 * 1024)),
+    transferTimeoutMs: positive("transferTimeoutMs", o.transferTimeoutMs, 10_000),
     ...(o.glue ? { glue: o.glue } : {}),
     logger: o.logger ?? silent,
   };

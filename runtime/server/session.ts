@@ -18,6 +18,8 @@ import type { ClientConnection, ClientRecord, ClientRegistry } from "./client-re
 import type { CallHandle, Executer } from "./executer.js";
 import type { FragmentRegistry } from "./fragment-registry.js";
 import type { ResolvedOptions } from "./options.js";
+import type { ServerTransfers } from "./state/server-transfers.js";
+import type { StateStore } from "./state/state-store.js";
 import type { StatsBook } from "./stats.js";
 
 export interface SessionHost {
@@ -27,6 +29,9 @@ export interface SessionHost {
   executer: Executer;
   stats: StatsBook;
   types: TypeTable;
+  /** Per-client state of stateful groups and their moves (runtime/server/state/). */
+  state: StateStore;
+  transfers: ServerTransfers;
   /** Closes the connection with a protocol close code. */
   closeWith(ws: WebSocket, code: number, reason: string): void;
 }
@@ -87,7 +92,8 @@ export class Session implements ClientConnection {
     this.lastHeard = performance.now();
     this.client.lastSeenAt = Date.now();
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (buf.length > this.host.opts.maxMessageBytes) {
+    // The state of a group moving to the server may be larger than a call (up to the WebSocket's hard cap).
+    if (buf.length > this.host.opts.maxMessageBytes && !this.host.transfers.expectsState(this)) {
       const text = buf.subarray(0, 4096).toString("utf8");
       this.error(
         "DCM_MESSAGE_TOO_LARGE",
@@ -154,11 +160,12 @@ export class Session implements ClientConnection {
       case "callStats":
         this.onCallStats(m);
         return;
+      case "transferReady":
       case "stateTransfer":
-        this.error(
-          "DCM_UNKNOWN_MESSAGE",
-          "stateTransfer is reserved for the State Manager and not handled by this server yet",
-        );
+      case "transferResult":
+        void this.host.transfers.onMessage(this, m).then((e) => {
+          if (e) this.error(e.code, e.message);
+        });
         return;
       default:
         if (typeof m.type !== "string") {
@@ -229,6 +236,7 @@ export class Session implements ClientConnection {
       return;
     }
     const sig = f.signature;
+    // A stateful fragment runs in this client's state (the executer asks the distributor's StateStore).
     const handle = this.host.executer.run({
       fragment: id,
       args,
@@ -291,6 +299,7 @@ export class Session implements ClientConnection {
     for (const h of this.pending.values()) h.cancel("the connection closed");
     this.pending.clear();
     this.outgoing.close();
+    this.host.transfers.onClose(this);
     this.host.clients.detach(this.client, this);
   }
 }

@@ -201,7 +201,7 @@ function handlers(
           facade.fragment(fragmentId);
         },
       );
-      return placementOf(updated, fragmentId);
+      return { ...placementOf(updated, fragmentId), ...(updated.moved ? { moved: updated.moved } : {}) };
     },
 
     setDistribution: async (req) => {

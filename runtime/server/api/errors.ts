@@ -56,7 +56,10 @@ function describeValidation(context: string | undefined, items: ValidationItem[]
 function distributorClientError(err: unknown): { status: number; code: ErrorCode; message: string } | undefined {
   if (!(err instanceof Error)) return undefined;
   const { status, code } = err as Error & { status?: unknown; code?: unknown };
-  if (typeof status !== "number" || status < 400 || status > 499 || status === 401 || status === 429) return undefined;
+  // 504: a state transfer that timed out (the client, not the server, did not answer).
+  if (typeof status !== "number") return undefined;
+  const clientish = (status >= 400 && status <= 499) || status === 504;
+  if (!clientish || status === 401 || status === 429) return undefined;
   if (typeof code !== "string" || !(code in CATALOG)) return undefined;
   return { status, code: code as ErrorCode, message: err.message };
 }

@@ -29,6 +29,12 @@ export const ClientInfoSchema: JsonSchema = {
     lastSeenAt: { type: "string", format: "date-time" },
     distribution: DistributionSchema,
     version: { type: "integer", description: "Version of the distribution, bumped on every change." },
+    moved: {
+      type: "array",
+      items: { type: "string" },
+      description:
+        "In answers to placement changes: every fragment whose placement the request changed, the other members of a moved group included (groups move as one, docs/state-transfer.md).",
+    },
   },
 };
 
@@ -40,6 +46,12 @@ export const PlacementSchema: JsonSchema = {
     fragmentId: { type: "string" },
     runOn: SideSchema,
     version: { type: "integer", description: "The client's distribution version after the request." },
+    moved: {
+      type: "array",
+      items: { type: "string" },
+      description:
+        "In answers to PUT: every fragment whose placement changed, the other members of the fragment's group included.",
+    },
   },
 };
 
@@ -226,12 +238,12 @@ export const ROUTES: RouteDef[] = [
     path: "/clients/:clientId/fragments/:fragmentId",
     summary: "Move one fragment of one client",
     description:
-      "Sets where the fragment runs for this client; the distributor pushes `updateFragments` to the client at once.",
+      "Sets where the fragment runs for this client; its whole group moves with it (docs/state-transfer.md). A stateless fragment moves at once (`updateFragments`); a stateful group moves with its state (transferBegin … transferResult) and the answer comes when the move has committed. 409 DCM_TRANSFER_FAILED: the client is not connected, or could not restore the state, and the group stays; 504 DCM_TRANSFER_TIMEOUT: the move did not finish within transferTimeoutMs, and the group stays.",
     auth: true,
     schema: {
       params: placementParams,
       body: { type: "object", required: ["runOn"], additionalProperties: false, properties: { runOn: SideSchema } },
-      response: { 200: PlacementSchema, ...errors(400, ...authErrors, 404) },
+      response: { 200: PlacementSchema, ...errors(400, ...authErrors, 404, 409, 504) },
     },
   },
   {
@@ -240,7 +252,7 @@ export const ROUTES: RouteDef[] = [
     path: "/distribution",
     summary: "Move several fragments of several clients at once",
     description:
-      "All ids are checked first: if any is unknown, nothing changes (404). Otherwise every affected client gets one `updateFragments`.",
+      "All ids are checked first: if any is unknown, nothing changes (404); a request that puts members of one group on different sides changes nothing (400 DCM_GROUP_SPLIT). Otherwise each named fragment's group moves with it: stateless fragments at once (one `updateFragments` per client), stateful groups with their state (409/504 as for PUT .../fragments/{fragmentId}).",
     auth: true,
     schema: {
       body: {
@@ -257,7 +269,7 @@ export const ROUTES: RouteDef[] = [
             clients: { type: "array", items: ClientInfoSchema, description: "The affected clients, after the change." },
           },
         },
-        ...errors(400, ...authErrors, 404),
+        ...errors(400, ...authErrors, 404, 409, 504),
       },
     },
   },
