@@ -143,6 +143,31 @@ describe("callOnClient: runs where the client's distribution places the fragment
   });
 });
 
+describe("callOnClient and module-level state", () => {
+  it("runs a stateful fragment in that client's state on either side, and the state moves with it", async () => {
+    const s = await server(napper);
+    const d = s.app.dcm.distributor;
+    const a = await client(napper, s);
+    const b = await client(napper, s);
+    // `tick` counts calls in a package variable: a stateful group of its own, client-placed.
+    expect(napper.manifest.groups?.some((g) => g.fragments.includes("tick") && g.state.length > 0)).toBe(true);
+    expect(await a.call("tick", [])).toBe(1n);
+    expect(await d.callOnClient(a.clientId!, "tick", [])).toMatchObject({ value: 2n, ranOn: "client" });
+    // Moved to the server with its state: the server's next call for A continues from A's count.
+    await d.setLocation(a.clientId!, "tick", "server");
+    expect(await d.callOnClient(a.clientId!, "tick", [])).toMatchObject({ value: 3n, ranOn: "server" });
+    expect(await a.call("tick", [])).toBe(4n);
+    // B's count is its own, in its browser or on the server.
+    expect(await d.callOnClient(b.clientId!, "tick", [])).toMatchObject({ value: 1n, ranOn: "client" });
+    await d.setLocation(b.clientId!, "tick", "server");
+    expect(await d.callOnClient(b.clientId!, "tick", [])).toMatchObject({ value: 2n, ranOn: "server" });
+    expect(await d.callOnClient(a.clientId!, "tick", [])).toMatchObject({ value: 5n, ranOn: "server" });
+    // And back to A's browser, where it goes on from the server's count.
+    await d.setLocation(a.clientId!, "tick", "client");
+    expect(await d.callOnClient(a.clientId!, "tick", [])).toMatchObject({ value: 6n, ranOn: "client" });
+  });
+});
+
 describe("callOnClient: a client that goes away or does not answer", () => {
   it("a disconnect mid-call fails the call at once with DCM_CLIENT_DISCONNECTED; a disconnected client is refused", async () => {
     const s = await server(napper);
