@@ -63,15 +63,16 @@ export class ServerCallHandler {
     this.privateIds = new Set(opts.privateFragments ?? []);
   }
 
-  /** A `callFunction` from the server. */
-  onCall(m: Record<string, unknown>): void {
+  /** A `callFunction` from the server; true when it started running here (false: answered with a refusal, or ignored). */
+  onCall(m: Record<string, unknown>): boolean {
     const callId = m.callId;
-    if (typeof callId !== "string" || callId.length === 0 || callId.length > 128 || this.running.has(callId)) return;
+    if (typeof callId !== "string" || callId.length === 0 || callId.length > 128 || this.running.has(callId)) return false;
     const id = typeof m.fragment === "string" ? m.fragment : "";
     const t0 = performance.now();
-    const refuse = (code: string, message: string) => {
+    const refuse = (code: string, message: string): false => {
       this.answer({ type: "functionResult", callId, ok: false, error: { code, message } });
       this.host.onServerCall({ fragment: id, ok: false, ranOn: null, ms: performance.now() - t0, error: code });
+      return false;
     };
     if (this.opts.acceptServerCalls === false)
       return refuse("DCM_CALL_REFUSED", "this client takes no server-initiated calls (acceptServerCalls: false)");
@@ -108,7 +109,8 @@ export class ServerCallHandler {
         try {
           wire = resultToWire(value, sig, this.host.types);
         } catch (e) {
-          return refuse("DCM_FRAGMENT_PANIC", `the result does not fit the signature: ${(e as Error).message}`);
+          refuse("DCM_FRAGMENT_PANIC", `the result does not fit the signature: ${(e as Error).message}`);
+          return;
         }
         this.answer({ type: "functionResult", callId, ok: true, value: wire });
         this.host.onServerCall({ fragment: id, ok: true, ranOn, ms: performance.now() - t0 });
@@ -122,6 +124,7 @@ export class ServerCallHandler {
         refuse(err.code, err.message);
       },
     );
+    return true;
   }
 
   /** `cancelCall` from the server: the call's result is no longer wanted. */

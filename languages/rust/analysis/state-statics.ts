@@ -87,7 +87,10 @@ const locals = new WeakMap<object, Map<number, StaticInfo | null>>();
  */
 export function localStatic(ctx: FileCtx, node: Node, fnName: string): StaticInfo | undefined {
   let byNode = locals.get(ctx.summary);
-  if (!byNode) locals.set(ctx.summary, (byNode = new Map()));
+  if (!byNode) {
+    byNode = new Map();
+    locals.set(ctx.summary, byNode);
+  }
   const have = byNode.get(node.startIndex);
   if (have !== undefined) return have ?? undefined;
   const nameNode = node.childForFieldName("name");
