@@ -30,33 +30,11 @@ import type { CrossingProblem, StateVar } from "../../../src/languages/adapter-t
 import type { AsStateDetail, AsType } from "../as-types.js";
 import type { Problem, TypeMapper } from "./map-types.js";
 import { toVType } from "./vtypes.js";
+import { isWrite, sameNode as same } from "../../../src/languages/kit/js-state-writes.js";
+
+export { isWrite, MUTATORS } from "../../../src/languages/kit/js-state-writes.js";
 import { asQuery } from "./ts-parser.js";
 import { type AsDecl, type AsWorkspace, col, type FileSummary, line } from "./workspace.js";
-
-/** Methods that change the array, typed array, Map, Set or object they are called on. */
-export const MUTATORS: ReadonlySet<string> = new Set([
-  "push",
-  "pop",
-  "shift",
-  "unshift",
-  "splice",
-  "set",
-  "delete",
-  "clear",
-  "add",
-  "sort",
-  "reverse",
-  "fill",
-  "copyWithin",
-]);
-
-/** Expressions that pass their operand's identity through (`(x)`, `x!`, `x as T`, `<T>x`). */
-const TRANSPARENT: ReadonlySet<string> = new Set([
-  "parenthesized_expression",
-  "non_null_expression",
-  "as_expression",
-  "type_assertion",
-]);
 
 /** Calls whose arguments are addresses: a `usize` variable passed to them holds a raw pointer. */
 const POINTER_USE = /^(load|store|changetype|memory\.|heap\.|__new|__alloc|__pin|__unpin|atomic\.)/;
@@ -335,41 +313,6 @@ function constMode(t: AsType): AsStateDetail["mode"] | undefined {
     default:
       return undefined;
   }
-}
-
-function same(a: Parser.SyntaxNode | null | undefined, b: Parser.SyntaxNode): boolean {
-  return !!a && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
-}
-
-/** Whether the reference at `ref` changes the variable or something reached through it. */
-export function isWrite(ref: Parser.SyntaxNode): boolean {
-  let n = ref;
-  let p = n.parent;
-  while (p) {
-    if (TRANSPARENT.has(p.type)) {
-      n = p;
-      p = p.parent;
-      continue;
-    }
-    if ((p.type === "member_expression" || p.type === "subscript_expression") && same(p.childForFieldName("object"), n)) {
-      const call = p.parent;
-      if (
-        p.type === "member_expression" &&
-        call?.type === "call_expression" &&
-        same(call.childForFieldName("function"), p) &&
-        MUTATORS.has(p.childForFieldName("property")?.text ?? "")
-      ) {
-        return true;
-      }
-      n = p;
-      p = p.parent;
-      continue;
-    }
-    break;
-  }
-  if (!p) return false;
-  if ((p.type === "assignment_expression" || p.type === "augmented_assignment_expression") && same(p.childForFieldName("left"), n)) return true;
-  return p.type === "update_expression";
 }
 
 /** Whether the reference is an argument of a builtin that takes an address (load, store, changetype…). */

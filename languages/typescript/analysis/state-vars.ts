@@ -34,32 +34,7 @@ import type { Problem, TypeMapper } from "./map-types.js";
 import type { FileSummary, TsDecl } from "./summarize.js";
 import { tsQuery } from "./ts-parser.js";
 import type { TsWorkspace } from "./workspace.js";
-
-/** Methods that change the array, typed array, Map, Set or object they are called on. */
-const MUTATORS: ReadonlySet<string> = new Set([
-  "push",
-  "pop",
-  "shift",
-  "unshift",
-  "splice",
-  "set",
-  "delete",
-  "clear",
-  "add",
-  "sort",
-  "reverse",
-  "fill",
-  "copyWithin",
-]);
-
-/** Expressions that pass their operand's identity through (`(x)`, `x!`, `x as T`, `<T>x`, `x satisfies T`). */
-const TRANSPARENT: ReadonlySet<string> = new Set([
-  "parenthesized_expression",
-  "non_null_expression",
-  "as_expression",
-  "type_assertion",
-  "satisfies_expression",
-]);
+import { isWrite, sameNode as same } from "../../../src/languages/kit/js-state-writes.js";
 
 interface Unit {
   calls: string[];
@@ -344,40 +319,4 @@ function patternText(id: Parser.SyntaxNode): string {
 function stateKey(k: string): string {
   const i = k.lastIndexOf("#");
   return `${k.slice(0, i)}.${k.slice(i + 1)}`;
-}
-
-function same(a: Parser.SyntaxNode | null | undefined, b: Parser.SyntaxNode): boolean {
-  return !!a && a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
-}
-
-/** Whether the reference at `ref` changes the variable or something reached through it. */
-function isWrite(ref: Parser.SyntaxNode): boolean {
-  let n = ref;
-  let p = n.parent;
-  while (p) {
-    if (TRANSPARENT.has(p.type)) {
-      n = p;
-      p = p.parent;
-      continue;
-    }
-    if ((p.type === "member_expression" || p.type === "subscript_expression") && same(p.childForFieldName("object"), n)) {
-      const call = p.parent;
-      if (
-        p.type === "member_expression" &&
-        call?.type === "call_expression" &&
-        same(call.childForFieldName("function"), p) &&
-        MUTATORS.has(p.childForFieldName("property")?.text ?? "")
-      ) {
-        return true;
-      }
-      n = p;
-      p = p.parent;
-      continue;
-    }
-    break;
-  }
-  if (!p) return false;
-  if ((p.type === "assignment_expression" || p.type === "augmented_assignment_expression") && same(p.childForFieldName("left"), n)) return true;
-  if (p.type === "unary_expression" && p.child(0)?.type === "delete") return n !== ref;
-  return p.type === "update_expression";
 }
