@@ -86,7 +86,7 @@ export const CATALOG = {
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
 
-  // ---- archive (src/service/archive: uploaded repositories) ----
+  // ---- archive (runtime/archive: uploaded repositories and dists) ----
   DCM_ARCHIVE_KIND: { severity: "error", title: "The upload is neither a gzip-compressed tar (.tar.gz) nor a zip archive", fix: "Upload the repository as `tar czf repo.tar.gz -C <repo> .` or `zip -r -y repo.zip .` (dcm submit packs it for you)." },
   DCM_ARCHIVE_CORRUPT: { severity: "error", title: "The archive is not a valid tar.gz or zip: damaged, truncated or not what its first bytes say", fix: "Pack the repository again and upload the whole file; check that nothing cut the upload short." },
   DCM_ARCHIVE_NOT_TAR: { severity: "error", title: "The gzip stream does not hold a tar archive", fix: "Compress a tar archive (`tar czf repo.tar.gz -C <repo> .`), not a single file or another gzip." },
