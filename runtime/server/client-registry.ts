@@ -13,7 +13,7 @@
  * that the oldest idle one is evicted in O(1) when the cap is reached.
  */
 import type { Side } from "../abi/manifest-types.js";
-import type { FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
+import type { DeployInfo, FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
 import type { ClientInfo } from "./control-types.js";
 import type { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
@@ -64,7 +64,7 @@ export class ClientRegistry {
   onRemove: ((c: ClientRecord) => void) | null = null;
 
   constructor(
-    private readonly fragments: FragmentRegistry,
+    private fragments: FragmentRegistry,
     private readonly idleTimeoutMs: number,
     /** Anonymous clients kept at once (maxAnonymousClients). */
     private readonly maxAnonymous = Number.POSITIVE_INFINITY,
@@ -300,5 +300,33 @@ export class ClientRegistry {
 
   size(): number {
     return this.clients.size;
+  }
+
+  /**
+   * Live redeploy: every client's distribution moves to `next`'s fragments —
+   * its own placements carry over for fragments that still exist and may be
+   * placed there, new fragments take `next`'s defaults, removed ones drop
+   * out — and each connected client gets a full `updateFragments` with
+   * `deploy`. Returns how many clients were told.
+   */
+  rebase(next: FragmentRegistry, deploy: DeployInfo): number {
+    this.fragments = next;
+    this.placements.clear();
+    let told = 0;
+    for (const c of this.clients.values()) {
+      const before = c.distribution;
+      c.distribution = next.initialDistribution();
+      for (const [id, side] of before) {
+        if (c.distribution.get(id) === undefined || c.distribution.get(id) === side) continue;
+        if (next.canPlace(id, side)) c.distribution.set(id, side);
+      }
+      for (const [id, side] of c.distribution) this.count(id, side, 1);
+      c.version++;
+      if (c.connections.size === 0) continue;
+      const msg: UpdateFragmentsMessage = { ...this.fullUpdate(c), deploy };
+      for (const conn of c.connections) conn.send(msg);
+      told++;
+    }
+    return told;
   }
 }

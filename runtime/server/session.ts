@@ -19,6 +19,7 @@ import type { FragmentRegistry } from "./fragment-registry.js";
 import type { ResolvedOptions } from "./options.js";
 import type { StatsBook } from "./stats.js";
 
+/** fragments, executer and types are replaced together by a live redeploy: read them at each use, never keep them. */
 export interface SessionHost {
   opts: ResolvedOptions;
   fragments: FragmentRegistry;
