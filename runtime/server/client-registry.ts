@@ -40,6 +40,8 @@ export interface ClientRecord {
   lastSeenAt: number;
   /** Round trip of the last server ping, ms. */
   rttMs?: number;
+  /** The build the client last reported running (`deployApplied`, live redeploy). */
+  deployApplied?: string;
 }
 
 export interface ClientPage {

@@ -74,7 +74,7 @@ export class Distributor implements DistributorControl {
     this.clients.onRemove = (c) => tokens.revokeClient(c.clientId);
     this.clients.start();
     this.sessionLimiter = opts.sessionRateLimit ? new SessionRateLimiter(opts.sessionRateLimit) : null;
-    const host: SessionHost = (this.host = {
+    const host: SessionHost = {
       opts,
       fragments,
       clients: this.clients,
@@ -82,7 +82,8 @@ export class Distributor implements DistributorControl {
       stats: this.statsBook,
       types: fragments.manifest.types,
       closeWith: (ws, code, reason) => this.gateway.closeWith(ws, code, reason),
-    });
+    };
+    this.host = host;
     this.gateway = new WsGateway(host, tokens, this.originAllowed);
   }
 

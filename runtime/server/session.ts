@@ -145,6 +145,10 @@ export class Session implements ClientConnection {
       case "callStats":
         this.onCallStats(m);
         return;
+      case "deployApplied":
+        // Live redeploy: the client now runs this build (docs/redeploy.md).
+        if (typeof m.id === "string" && m.id.length <= 128) this.client.deployApplied = m.id;
+        return;
       case "stateTransfer":
         this.error(
           "DCM_UNKNOWN_MESSAGE",
