@@ -391,7 +391,7 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
           secured.route({
             method: r.method,
             url: r.path,
-            schema: r.bodyType ? { ...r.schema, body: undefined } : r.schema,
+            schema: r.bodyType ? { ...r.schema, body: {} } : r.schema,
             handler: async (req, reply) => handler(req, reply),
           });
         }
