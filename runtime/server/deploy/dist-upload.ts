@@ -57,7 +57,7 @@ export class UploadFolder {
     } catch (e) {
       await rm(dir, { recursive: true, force: true });
       const err = e as Error & { code?: string; diagnostics?: Array<{ message: string }> };
-      if (typeof err.code === "string" && err.code.startsWith("DCM_ARCHIVE_"))
+      if (typeof err.code === "string" && /^DCM_ARCHIVE_/.test(err.code))
         throw new DistributorError(err.code, `the uploaded dist was refused: ${err.diagnostics?.[0]?.message ?? err.message}`, 422);
       throw e;
     }
