@@ -30,6 +30,7 @@ const BENCHES = [
   "build-drivers",
   "service-latency",
   "service-throughput",
+  "redeploy-under-load",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {
