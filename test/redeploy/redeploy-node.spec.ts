@@ -38,8 +38,9 @@ async function put(s: RunningServer, body: Buffer, headers: Record<string, strin
   return { status: r.status, body: (await r.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
 }
 
-async function client(s: RunningServer): Promise<DcmClient> {
+async function client(s: RunningServer, doFetch?: typeof fetch): Promise<DcmClient> {
   const c = await createClient({
+    ...(doFetch ? { fetch: doFetch } : {}),
     url: s.wsUrl,
     getToken: async () => (await s.app.dcm.distributor.issueAccessToken()).accessToken,
     manifestUrl: `${s.url}/dcm/dist/manifest.json`,
@@ -169,6 +170,39 @@ describe("live redeploy (Node)", () => {
       expect(r.body.stateReset).toEqual([group]);
       expect(await e).toMatchObject({ ok: true, stateReset: [group], carried: [] });
       expect(await c.call("bump", [1])).toBe(1);
+    } finally {
+      await c.close();
+      await s.close();
+    }
+  }, 60_000);
+
+  it("keeps the old modules when the new ones cannot be loaded, says so, and switches on the next deploy", async () => {
+    const [v1, v2, v3] = builds as [Built, Built, Built];
+    const s = await startServer(v1.dist);
+    // This client's network refuses the versioned dist paths until `reachable`.
+    let reachable = false;
+    const c = await client(s, (input, init) => {
+      const u = String(input instanceof Request ? input.url : input);
+      if (!reachable && u.includes("/dists/")) return Promise.resolve(new Response("gone", { status: 503 }));
+      return fetch(input, init);
+    });
+    try {
+      let e = nextRedeploy(c);
+      expect((await put(s, await v2.tarGz())).status).toBe(200);
+      const failed = await e;
+      expect(failed).toMatchObject({ id: v2.manifest.buildKey, ok: false });
+      expect((failed as { error: { code: string; message: string } }).error.code).toBe("DCM_REDEPLOY_LOAD_FAILED");
+      expect((failed as { error: { message: string } }).error.message).toMatch(/HTTP 503/);
+      // Local calls stay on the modules it has; server calls run the new build.
+      expect(c.manifest.buildKey).toBe(v1.manifest.buildKey);
+      expect(await c.call("label", [1])).toBe("v1:client:1");
+      expect(await c.call("tag", [1])).toBe("v2:server:1");
+      reachable = true;
+      e = nextRedeploy(c);
+      expect((await put(s, await v3.tarGz())).status).toBe(200);
+      expect(await e).toMatchObject({ id: v3.manifest.buildKey, ok: true });
+      expect(await c.call("label", [2])).toBe("v3:client:2");
+      expect(await c.call("tag", [2])).toBe("v3:server:2");
     } finally {
       await c.close();
       await s.close();
