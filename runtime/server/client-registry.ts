@@ -62,6 +62,8 @@ export class ClientRegistry {
   private anonymousCount = 0;
   /** fragment -> how many clients run it on each side. */
   private readonly placements = new Map<string, { client: number; server: number }>();
+  /** The last live redeploy: every full update names it, so that a client that was away or started from an older dist switches too. */
+  private deploy: DeployInfo | null = null;
   /** Called when a client is forgotten (idle sweep or eviction). */
   onRemove: ((c: ClientRecord) => void) | null = null;
 
@@ -238,7 +240,9 @@ export class ClientRegistry {
 
   fullUpdate(c: ClientRecord): UpdateFragmentsMessage {
     const fragments: FragmentStatus[] = [...c.distribution].map(([id, runOn]) => ({ id, runOn }));
-    return { type: "updateFragments", fragments, full: true, version: c.version };
+    const msg: UpdateFragmentsMessage = { type: "updateFragments", fragments, full: true, version: c.version };
+    if (this.deploy) msg.deploy = this.deploy;
+    return msg;
   }
 
   info(c: ClientRecord): ClientInfo {
@@ -313,6 +317,7 @@ export class ClientRegistry {
    */
   rebase(next: FragmentRegistry, deploy: DeployInfo): number {
     this.fragments = next;
+    this.deploy = deploy;
     this.placements.clear();
     let told = 0;
     for (const c of this.clients.values()) {
@@ -325,7 +330,7 @@ export class ClientRegistry {
       for (const [id, side] of c.distribution) this.count(id, side, 1);
       c.version++;
       if (c.connections.size === 0) continue;
-      const msg: UpdateFragmentsMessage = { ...this.fullUpdate(c), deploy };
+      const msg = this.fullUpdate(c);
       for (const conn of c.connections) conn.send(msg);
       told++;
     }

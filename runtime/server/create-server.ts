@@ -84,8 +84,16 @@ export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer
     if (serveDist) {
       const served = new ServedDists();
       served.add(distributor.manifest.buildKey, await readClientFiles(distributor.distDir, distributor.manifest));
-      // A redeploy's files are read and verified before any client is told about them.
-      distributor.beforeSwitch.push(async (next) => served.add(next.manifest.buildKey, await readClientFiles(next.dir, next.manifest)));
+      // A redeploy's files are read and verified before the switch (a failure refuses the deploy),
+      // and served from the switch on (the same synchronous step that tells the clients).
+      let pending: { key: string; files: Map<string, StaticFile> } | null = null;
+      distributor.beforeSwitch.push(async (next) => {
+        pending = { key: next.manifest.buildKey, files: await readClientFiles(next.dir, next.manifest) };
+      });
+      distributor.afterSwitch.push((r) => {
+        if (pending?.key === r.id) served.add(pending.key, pending.files);
+        pending = null;
+      });
       const send = (req: FastifyRequest, reply: FastifyReply, f: StaticFile, cache: string) => {
         withSecurityHeaders(reply)
           .header("etag", f.etag)

@@ -209,6 +209,32 @@ describe("live redeploy (Node)", () => {
     }
   }, 60_000);
 
+  it("a client that starts from an older dist after a deploy switches on connect", async () => {
+    const [v1, v2] = builds as [Built, Built];
+    const s = await startServer(v1.dist);
+    let c: DcmClient | undefined;
+    try {
+      expect((await put(s, await v2.tarGz())).status).toBe(200);
+      // A Node client with the old dist folder on disk (or a page loaded before the deploy).
+      c = await createClient({
+        url: s.wsUrl,
+        getToken: async () => (await s.app.dcm.distributor.issueAccessToken()).accessToken,
+        dist: v1.dist,
+        executor: "in-thread",
+        WebSocket: wsWithOrigin(),
+        heartbeatMs: 0,
+        reportStats: false,
+      });
+      const e = nextRedeploy(c);
+      await c.whenConnected(10_000);
+      expect(await e).toMatchObject({ id: v2.manifest.buildKey, ok: true });
+      expect(await c.call("label", [3])).toBe("v2:client:3");
+    } finally {
+      await c?.close();
+      await s.close();
+    }
+  }, 60_000);
+
   it("refuses broken and hostile uploads with the reason and keeps the running dist", async () => {
     const [v1, v2] = builds as [Built, Built];
     const s = await startServer(v1.dist);
