@@ -258,6 +258,8 @@ describe("live redeploy (Node)", () => {
       const cases: Array<{ what: string; body: Buffer; status: number; code: RegExp }> = [
         { what: "not an archive", body: Buffer.from("just text"), status: 400, code: /^DCM_DEPLOY_NOT_A_DIST$/ },
         { what: "a zip", body: Buffer.from("PK\u0003\u0004rest"), status: 400, code: /^DCM_DEPLOY_NOT_A_DIST$/ },
+        // Bigger than fastify's default 1 MiB body limit: read in full, then refused for what it is.
+        { what: "3 MiB of zeros", body: Buffer.alloc(3 * 1024 * 1024), status: 400, code: /^DCM_DEPLOY_NOT_A_DIST$/ },
         { what: "no manifest", body: pack(files.filter((f) => f.name !== "manifest.json")), status: 400, code: /^DCM_MANIFEST_INVALID$/ },
         {
           what: "a manifest that is not JSON",
