@@ -28,6 +28,7 @@ import { allExtensions, allLanguages, languageById, languageForFile, loadAdapter
 import { defaultCacheDir } from "./cache-dir.js";
 import { notCallableWarnings } from "./callability.js";
 import { PersistentParseCache, pruneOtherBuilds } from "./parse-cache-store.js";
+import { planStateGroups, type StateGroupPlan } from "./state-groups.js";
 
 /**
  * The identity of this dcm build (a hash of the sources and dependencies the
@@ -50,6 +51,8 @@ export interface ProjectAnalysis {
   cfd: Cfd | null;
   cfdText?: string;
   languages: LanguageAnalysis[];
+  /** The state groups (src/build/state-groups.ts); absent when the CFD has errors. */
+  state?: StateGroupPlan;
   /** Sorted by file, then line and column; every `pos.file` absolute. */
   diagnostics: Diagnostic[];
   timings: { cfdMs: number; filesMs: number; analysisMs: number };
@@ -119,14 +122,24 @@ async function loadCfd(cfdPath: string, opts: AnalyzeOptions, stores: Persistent
   return loaded;
 }
 
-export async function analyzeProject(repoArg: string, cfdPath: string, opts: AnalyzeOptions = {}): Promise<ProjectAnalysis> {
+export async function analyzeProject(
+  repoArg: string,
+  cfdPath: string,
+  opts: AnalyzeOptions = {},
+): Promise<ProjectAnalysis> {
   const repo = resolve(repoArg);
   const diagnostics: Diagnostic[] = [];
   const t0 = performance.now();
-  const done = (cfd: Cfd | null, languages: LanguageAnalysis[], timings: ProjectAnalysis["timings"]) => ({
+  let state: StateGroupPlan | undefined;
+  const done = (
+    cfd: Cfd | null,
+    languages: LanguageAnalysis[],
+    timings: ProjectAnalysis["timings"],
+  ): ProjectAnalysis => ({
     repo,
     cfd,
     languages,
+    ...(state ? { state } : {}),
     diagnostics: ordered(absolutePaths(diagnostics, repo, cfdPath)),
     timings,
   });
@@ -195,7 +208,8 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
   if (stores.some((s) => s.stats.written > 0)) await pruneOtherBuilds(join(stores[0]!.dir, "..", ".."), CODE_ID!);
   if (opts.check) {
     for (const { adapter, result } of languages) {
-      if (adapter.check) diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
+      if (adapter.check)
+        diagnostics.push(...(await adapter.check({ repo, analysis: result, cacheDir: opts.cacheDir })));
     }
   }
 
@@ -205,6 +219,13 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
   // Hints for what the code uses but the CFD does not list (fixed by `dcm validate --fix`);
   // on a CFD with errors they would only bury the errors.
   if (loaded.cfd) diagnostics.push(...compareWithDetected(loaded.cfd, detectedDeps(languages)));
+  if (loaded.cfd) {
+    state = planStateGroups(
+      loaded.cfd.fragments,
+      languages.map((l) => ({ language: l.adapter.id, result: l.result })),
+    );
+    diagnostics.push(...state.diagnostics);
+  }
   const t3 = performance.now();
   return done(loaded.cfd, languages, { cfdMs: t1 - t0, filesMs: t2 - t1, analysisMs: t3 - t2 });
 }
@@ -212,7 +233,8 @@ export async function analyzeProject(repoArg: string, cfdPath: string, opts: Ana
 export function detectedDeps(languages: LanguageAnalysis[]): Map<string, DetectedDeps> {
   const out = new Map<string, DetectedDeps>();
   for (const { result } of languages) {
-    for (const f of result.fragments) out.set(f.id, { ...f.deps, ...(f.libAliases ? { libAliases: f.libAliases } : {}) });
+    for (const f of result.fragments)
+      out.set(f.id, { ...f.deps, ...(f.libAliases ? { libAliases: f.libAliases } : {}) });
   }
   return out;
 }
@@ -236,7 +258,11 @@ function flagMismatches(cfd: Cfd, analyzed: AnalyzedFragment[]): Diagnostic[] {
     const flag = f.typeDefFlag
       ? { key: "typeDef", ok: a.kind === "type", says: "a type declaration" }
       : f.globalVarFlag
-        ? { key: "globalVar", ok: a.kind === "variable" || a.kind === "const", says: "a package-level variable or constant" }
+        ? {
+            key: "globalVar",
+            ok: a.kind === "variable" || a.kind === "const",
+            says: "a package-level variable or constant",
+          }
         : undefined;
     if (!flag || flag.ok) continue;
     out.push(
@@ -275,9 +301,7 @@ function ordered(diags: Diagnostic[]): Diagnostic[] {
       const a = x.d.pos;
       const b = y.d.pos;
       if (!a || !b) return (a ? 1 : 0) - (b ? 1 : 0) || x.i - y.i;
-      return (
-        (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || x.i - y.i
-      );
+      return (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) || a.line - b.line || a.col - b.col || x.i - y.i;
     })
     .map((x) => x.d);
 }

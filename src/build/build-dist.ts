@@ -51,7 +51,7 @@ import {
 export const MANIFEST_VERSION = 1;
 export const ABI_VERSION = 1;
 /** Bump when generated code changes in a way the inputs don't show. */
-const GENERATOR_VERSION = "dcm-gen-2"; // 2: output capture in every language's generated code
+const GENERATOR_VERSION = "dcm-gen-3"; // 2: output capture in every language's generated code; 3: state accessors
 
 export interface BuildOptions {
   repo: string;
@@ -240,7 +240,11 @@ function strictErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export async function buildDist(opts: BuildOptions): Promise<BuildReport> {
-  const policy = opts.driver ? policyFor(opts.driver) : opts.sandbox === undefined ? sandboxPolicy() : { sandbox: opts.sandbox };
+  const policy = opts.driver
+    ? policyFor(opts.driver)
+    : opts.sandbox === undefined
+      ? sandboxPolicy()
+      : { sandbox: opts.sandbox };
   const scoped = opts.onOutput ? { ...policy, onOutput: opts.onOutput } : policy;
   return withSandboxPolicy(scoped, () => build(opts, scoped));
 }
@@ -323,8 +327,14 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
     // Records first: a clash between languages stops the build before any compiler runs.
     const typeOwner = new Map<string, string>();
     for (const { adapter, result } of analysis.languages) mergeTypes(types, typeOwner, adapter, result.types);
+    const statePlan = analysis.state;
     for (const { adapter, result } of analysis.languages) {
       const exportsById: Record<string, string> = {};
+      // The state records go only to the languages whose modules hold state accessors.
+      const stateGroups = statePlan?.requests.get(adapter.id) ?? [];
+      const stateRecords = Object.fromEntries(stateGroups.map((g) => [g.record, statePlan!.records[g.record]!]));
+      Object.assign(types, stateRecords);
+      const generateAnalysis = stateGroups.length ? { ...result, types: { ...result.types, ...stateRecords } } : result;
       begin(`generate:${adapter.id}`);
       // Entry points plus types and variables; functions that cannot be called stay code the entry points use.
       const entries = result.fragments.filter((f) => !refusals.has(f.id));
@@ -337,10 +347,23 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
         workDirs.push(workDir);
         progress("generate", `${adapter.id} ${target}`);
         const project = await adapter.generate(
-          { repo: analysis.repo, analysis: result, fragments: entries, side: sides[0]!, workDir, cacheDir },
+          {
+            repo: analysis.repo,
+            analysis: generateAnalysis,
+            fragments: entries,
+            side: sides[0]!,
+            workDir,
+            cacheDir,
+            ...(stateGroups.length ? { stateGroups } : {}),
+          },
           target,
         );
         Object.assign(exportsById, project.exports);
+        const missing = stateGroups.flatMap((g) => [g.get, g.set]).filter((a) => project.exports[a.id] !== a.export);
+        if (missing.length)
+          throw new Error(
+            `the ${adapter.id} generator did not export the state accessors ${missing.map((a) => `${a.id} as ${a.export}`).join(", ")} (${target} target): a bug in languages/${adapter.id}`,
+          );
         const ext = MODULE_FILES[target].ext;
         // A module built outside the sandbox (--no-sandbox) saw the host: a sandboxed build never reuses it.
         // The bubblewrap sandbox and the container isolate alike (no network, no host files): they share modules.
@@ -428,7 +451,10 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
           symbol: f.symbol,
           source: { file: f.file, line: f.line },
           ...(spec.runOn ? { runOn: spec.runOn } : {}),
-          flags: { idempotent: spec.idempotent ?? false, stateful: spec.stateful ?? false },
+          flags: {
+            idempotent: spec.idempotent ?? false,
+            stateful: spec.stateful ?? statePlan?.stateful.has(f.id) ?? false,
+          },
           deps: f.deps,
         };
         const refusal = refusals.get(f.id);
@@ -455,6 +481,7 @@ async function build(opts: BuildOptions, policy: SandboxPolicy): Promise<BuildRe
       fragments,
       modules,
       types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
+      ...(statePlan?.groups.length ? { groups: statePlan.groups } : {}),
     };
     await writeFile(join(staging, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
     const stubs = emitStubs(manifest);

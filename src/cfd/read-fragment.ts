@@ -32,6 +32,7 @@ export const FRAGMENT_KEYS = [
   "kind",
   "idempotent",
   "stateful",
+  "group",
 ] as const;
 export const LOCATION_KEYS = ["filepath", "start", "end"] as const;
 const SIDES: Side[] = ["client", "server"];
@@ -119,6 +120,23 @@ export function readFragment(ctx: Ctx, node: YAMLMap, defaults: Cfd["defaults"])
             hint,
           );
         }
+        break;
+      }
+      case "group": {
+        // A name, not a list: fragments with the same name move together (docs/state.md).
+        const name =
+          isScalar(value) && (typeof value.value === "string" || typeof value.value === "number")
+            ? String(value.value).trim()
+            : "";
+        if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) frag.group = name;
+        else
+          err(
+            ctx,
+            "DCM_CFD_INVALID_VALUE",
+            `\`group\` is ${describe(value)}; it must be a name of letters, digits, \`_\`, \`-\` and \`.\``,
+            positions.group!,
+            "write e.g. `group: cart`; every fragment with the same group name moves together",
+          );
         break;
       }
       case "idempotent":
@@ -287,8 +305,7 @@ function readList(
   const what = allowInts ? "a list of fragment ids" : (alternative?.what ?? "a list of strings");
   if (!isSeq(node)) {
     const hint =
-      alternative?.hint ??
-      (isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``);
+      alternative?.hint ?? (isScalar(node) ? `write \`${key}: [${String(node.value)}]\`` : `write \`${key}: [a, b]\``);
     err(ctx, "DCM_CFD_INVALID_VALUE", `\`${key}\` must be ${what}, not ${describe(node)}`, positions[key]!, hint);
     return undefined;
   }

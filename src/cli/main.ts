@@ -264,7 +264,15 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
     );
     io.out(
       JSON.stringify(
-        { ok: !hasErrors(analysis.diagnostics), fragments, types, diagnostics, filesParsed, timings: analysis.timings },
+        {
+          ok: !hasErrors(analysis.diagnostics),
+          fragments,
+          types,
+          groups: stateGroupsOut(analysis),
+          diagnostics,
+          filesParsed,
+          timings: analysis.timings,
+        },
         bigintSafe,
         2,
       ) + "\n",
@@ -276,9 +284,35 @@ async function cmdAnalyze(args: string[], io: Io): Promise<number> {
       if (f.signature) io.out(`\tsignature: ${formatSignature(f.signature)} [${f.abi}]\n`);
       for (const [k, v] of Object.entries(f.deps)) if (v.length) io.out(`\t${k}: ${v.join(", ")}\n`);
     }
+    for (const g of stateGroupsOut(analysis)) {
+      const why = g.reasons.join(" + ");
+      io.out(`group ${g.id}\t(${why})\tmoves together: ${g.fragments.join(", ")}\n`);
+      for (const v of g.state) io.out(`\tstate: ${v.name}: ${v.type}\t${v.language} ${v.unit}\t${v.at}\n`);
+    }
     printDiagnostics(analysis.diagnostics, { json: false, verbose: Boolean(values.verbose) }, io);
   }
   return hasErrors(analysis.diagnostics) ? 1 : 0;
+}
+
+/** The state groups as `dcm analyze` shows them: each group's fragments and the variables it keeps state in. */
+function stateGroupsOut(analysis: Awaited<ReturnType<typeof analyzeProject>>) {
+  return (analysis.state?.groups ?? []).map((g) => ({
+    id: g.id,
+    fragments: g.fragments,
+    reasons: g.reasons,
+    state: g.state.flatMap((p) =>
+      p.vars.map((v) => {
+        const field = analysis.state!.records[p.record]?.fields.find((f) => f.name === v.field);
+        return {
+          name: v.name,
+          language: p.language,
+          unit: v.unit,
+          type: field ? typeName(field.type) : "?",
+          at: `${displayPath(resolve(analysis.repo, v.source.file))}:${v.source.line}`,
+        };
+      }),
+    ),
+  }));
 }
 
 const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toString() : v);
@@ -352,7 +386,8 @@ async function cmdBuild(args: string[], io: Io): Promise<number> {
             : {}),
           onProgress: (step, detail) => {
             // The container image's first build takes a minute or more: its stages show off a terminal too.
-            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY) io.err(`${detail}\n`);
+            if (step === "container" && detail?.startsWith("container image") && !process.stderr.isTTY)
+              io.err(`${detail}\n`);
             progress.step(step, detail);
           },
         }),

@@ -57,3 +57,12 @@ export function exportNames(
 export function exportSuffix(exportName: string): string {
   return exportName.startsWith(EXPORT_PREFIX) ? exportName.slice(EXPORT_PREFIX.length) : exportName;
 }
+
+/**
+ * The export names of the state accessors of the n-th group part of a build
+ * (docs/abi.md "State"): `dcm_state_get_<n>` / `dcm_state_set_<n>`. They never
+ * collide with fragment exports (`dcm_f_…`).
+ */
+export function stateExportNames(n: number): { get: string; set: string } {
+  return { get: `dcm_state_get_${n}`, set: `dcm_state_set_${n}` };
+}

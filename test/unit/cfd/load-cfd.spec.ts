@@ -91,6 +91,21 @@ describe("loadCfdText: the paper's format", () => {
     });
   });
 
+  it("reads `group:` names and refuses a group that is not a name, at its position", () => {
+    const { cfd, diagnostics } = loadCfdText(
+      "fragments:\n  - { id: add, runOn: server, group: cart, location: { filepath: a.go } }\n  - { id: get, runOn: client, group: 7, location: { filepath: a.go } }\n",
+      "x.yaml",
+    );
+    expect(diagnostics).toEqual([]);
+    expect(cfd!.fragments.map((f) => f.group)).toEqual(["cart", "7"]);
+    const bad = loadCfdText("fragments:\n  - id: add\n    group: [a, b]\n    location: { filepath: a.go }\n", "x.yaml");
+    expect(bad.diagnostics).toMatchObject([
+      { code: "DCM_CFD_INVALID_VALUE", pos: { file: "x.yaml", line: 3, col: 12 } },
+    ]);
+    expect(bad.diagnostics[0]!.message).toContain("`group`");
+    expect(bad.diagnostics[0]!.suggestion).toContain("group: cart");
+  });
+
   it('treats a quoted "6" and an integer 6 as the same id', () => {
     const { cfd, diagnostics } = loadCfdText(
       'fragments:\n  - { id: "6", name: A, runOn: client, location: { filepath: a.go } }\n  - { id: 7, name: B, runOn: client, dependsOn: [6], location: { filepath: b.go } }\n',
