@@ -32,7 +32,9 @@ export type AsType =
   /** A class used as a record, resolved through AsAnalysisDetail.classes. */
   | { k: "class"; key: string }
   /** `T | null`. */
-  | { k: "nullable"; inner: AsType };
+  | { k: "nullable"; inner: AsType }
+  /** `Set<T>`, as `list<T>` in insertion order: module state only (TypeMapper.allowSets). */
+  | { k: "set"; elem: AsType };
 
 export interface AsField {
   name: string;
@@ -67,4 +69,25 @@ export interface AsAnalysisDetail {
   classes: Record<string, AsClass>;
   /** Repo-relative files the compiler needs: the fragments' files and their relative imports, transitively. */
   sourceFiles: string[];
+}
+
+/**
+ * StateVar.detail of an AssemblyScript module variable: how the generated
+ * accessors (generate/state-accessors.ts) read and refill it.
+ */
+export interface AsStateDetail {
+  /** Repo-relative file declaring it (the accessors are appended to its copy). */
+  file: string;
+  name: string;
+  /** Its type as written in its own file (the accessors' parameter and result type). */
+  typeText: string;
+  type: AsType;
+  /**
+   * How `set` puts the value back: "assign" (a `let`/`var`, replaced as a
+   * whole); a `const` keeps its object and gets its contents replaced:
+   * "array" (emptied, then pushed), "map"/"set" (cleared, then filled),
+   * "fixed" (a typed or static array: element by element, same length
+   * required), "fields" (a class instance: every field assigned).
+   */
+  mode: "assign" | "array" | "map" | "set" | "fixed" | "fields";
 }

@@ -22,6 +22,7 @@ import type { AsAnalysisDetail, AsFragmentDetail } from "../as-types.js";
 import { collectDeps, type FragmentIndex } from "./deps.js";
 import { type Problem, TypeMapper } from "./map-types.js";
 import { mapFunction } from "./signature.js";
+import { StateFinder } from "./state-vars.js";
 import { chooseAbi, recordTable, signatureOf } from "./vtypes.js";
 import { type AsDecl, AsWorkspace, type FileSummary } from "./workspace.js";
 import { fileNotReadable, kindMismatch, sourceSyntax } from "../../../src/languages/kit/fragment-diagnostics.js";
@@ -83,6 +84,12 @@ export async function analyzeAs(req: AnalyzeRequest): Promise<AnalysisResult> {
     mapped.push({ out, ...(detail && problems.length === 0 ? { detail } : {}) });
   }
 
+  // Before the record table: the classes that state vars hold are records too.
+  const state = new StateFinder(ws, mapper).analyze(located.map((l) => ({ id: l.frag.id, file: l.frag.file, decl: l.decl })));
+  for (const m of mapped) {
+    const keys = state.byFragment.get(m.out.id);
+    if (keys) m.out.state = keys;
+  }
   const { types, clashes } = recordTable(mapper.classes);
   for (const [a, b] of clashes) {
     emit(
@@ -101,6 +108,7 @@ export async function analyzeAs(req: AnalyzeRequest): Promise<AnalysisResult> {
   const sourceFiles = ws.sourceClosure(located.map((l) => l.frag.file));
   const detail: AsAnalysisDetail = { classes: mapper.classes, sourceFiles };
   result.fragments = mapped.map((m) => m.out);
+  if (state.vars.length) result.stateVars = state.vars;
   result.types = types;
   result.inputs = sourceFiles.map((file) => ({ file, sha256: ws.sha256(file) }));
   result.filesParsed = ws.filesParsed;

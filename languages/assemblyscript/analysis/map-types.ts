@@ -60,8 +60,33 @@ export class TypeMapper {
   /** Classes reached by any signature, keyed `file#Name`. */
   readonly classes: Record<string, AsClass> = {};
   private readonly inProgress = new Set<string>();
+  /**
+   * Also maps `Set<T>` (to `list<T>`): on while typing module state (a Set is
+   * refilled element by element), off for signatures, which keep refusing it.
+   */
+  allowSets = false;
 
   constructor(private readonly ws: AsWorkspace) {}
+
+  /** The type of the object a `new` expression (`new Map<string, i32>()`, `new Foo()`, `new ns.Foo()`) makes. */
+  mapConstructed(n: Parser.SyntaxNode, file: string, problems: Problem[]): AsType | undefined {
+    const ctor = n.childForFieldName("constructor")!;
+    const args = n.childForFieldName("type_arguments")?.namedChildren ?? [];
+    const pos = { file, line: line(n), col: col(n) };
+    const fail = (code: ErrorCode, message: string, suggestion?: string): undefined => {
+      problems.push({ code, message, pos, ...(suggestion ? { suggestion } : {}) });
+      return undefined;
+    };
+    if (ctor.type === "member_expression") {
+      const ns = ctor.childForFieldName("object")?.text ?? "";
+      const imp = this.ws.summary(file).imports.find((i) => i.namespace === ns);
+      const target = imp && this.ws.resolve(file, imp.spec);
+      if (!target) return fail("DCM_TYPE_NOT_FOUND", `type \`${ctor.text}\` at line ${pos.line} is not found`);
+      return this.declared(ctor.childForFieldName("property")?.text ?? "", target, ctor, problems, fail);
+    }
+    if (args.length) return this.genericOf(ctor.text, args, n, file, problems, fail);
+    return this.named(ctor.text, ctor, file, problems, fail);
+  }
 
   /** Maps a type node (or a type_annotation) seen in `file`; problems are appended, undefined on failure. */
   map(node: Parser.SyntaxNode, file: string, problems: Problem[]): AsType | undefined {
@@ -158,6 +183,21 @@ export class TypeMapper {
   ): AsType | undefined {
     const name = n.childForFieldName("name")?.text ?? "";
     const args = n.childForFieldName("type_arguments")?.namedChildren ?? [];
+    return this.genericOf(name, args, n, file, problems, fail);
+  }
+
+  private genericOf(
+    name: string,
+    args: Parser.SyntaxNode[],
+    n: Parser.SyntaxNode,
+    file: string,
+    problems: Problem[],
+    fail: (code: ErrorCode, message: string, suggestion?: string) => undefined,
+  ): AsType | undefined {
+    if (name === "Set" && this.allowSets && args.length === 1) {
+      const elem = this.map(args[0]!, file, problems);
+      return elem && { k: "set", elem };
+    }
     if ((name === "Array" || name === "StaticArray") && args.length === 1) {
       const elem = this.map(args[0]!, file, problems);
       return elem && { k: "array", of: name, elem };
@@ -176,7 +216,7 @@ export class TypeMapper {
     }
     return fail(
       "DCM_UNSUPPORTED_TYPE",
-      `generic type \`${n.text}\` at line ${line(n)} is not supported`,
+      `generic type \`${n.type === "generic_type" ? n.text : `${name}<${args.map((a) => a.text).join(", ")}>`}\` at line ${line(n)} is not supported`,
       "use Array<T>, StaticArray<T>, Map<string, T>, or a non-generic class",
     );
   }

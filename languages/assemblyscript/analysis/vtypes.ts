@@ -36,6 +36,8 @@ export function toVType(t: AsType, classes: Record<string, AsClass>): VType {
       return { kind: "record", name: classes[t.key]!.name };
     case "nullable":
       return { kind: "optional", inner: toVType(t.inner, classes) };
+    case "set":
+      return { kind: "list", elem: toVType(t.elem, classes) };
   }
 }
 

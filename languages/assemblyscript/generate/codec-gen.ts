@@ -64,6 +64,8 @@ export class CodecGen {
         return `C_${this.classAlias(t.key)}`;
       case "nullable":
         return `Opt_${this.key(t.inner)}`;
+      case "set":
+        return `Set_${this.key(t.elem)}`;
     }
   }
 
@@ -84,6 +86,8 @@ export class CodecGen {
         return this.classAlias(t.key);
       case "nullable":
         return `${this.asType(t.inner)} | null`;
+      case "set":
+        return `Set<${this.asType(t.elem)}>`;
     }
   }
 
@@ -119,7 +123,7 @@ export class CodecGen {
         // A class cannot hold itself except through a nullable field (1 byte), so this ends.
         return this.classes[t.key]!.fields.reduce((n, f) => n + this.minSize(f.type), 0);
       default:
-        // string, Uint8Array and the other typed arrays, Array, StaticArray, Map: a u32 count first.
+        // string, Uint8Array and the other typed arrays, Array, StaticArray, Map, Set: a u32 count first.
         return 4;
     }
   }
@@ -208,6 +212,23 @@ export class CodecGen {
         emit("  return o;", "}", `function dcmE_${k}(o: ${T}): void {`);
         for (const f of c.fields) emit(`  ${this.write(f.type, `o.${f.name}`)}`);
         emit("}");
+        break;
+      }
+      case "set": {
+        // A list in insertion order; decoding adds the elements in that order (a repeated one is kept once).
+        emit(
+          `function dcmD_${k}(): ${T} {`,
+          `  const n = dcmReadCount(${this.minSize(t.elem)});`,
+          `  const s = new ${T}();`,
+          `  for (let i = 0; i < n; i++) s.add(${this.read(t.elem)});`,
+          "  return s;",
+          "}",
+          `function dcmE_${k}(s: ${T}): void {`,
+          "  const a = s.values();",
+          "  dcmWriteU32(<u32>a.length);",
+          `  for (let i = 0; i < a.length; i++) ${this.write(t.elem, "unchecked(a[i])")}`,
+          "}",
+        );
         break;
       }
       case "nullable": {

@@ -2,7 +2,8 @@
  * Generates the AssemblyScript project for one module: the user's files
  * copied under src/ (the user's repository is never written), dcm_abi.ts
  * (buffers, reader/writer, abort) and entry.ts (codecs and one export per
- * fragment, docs/abi.md). Deterministic: the output is the cache key.
+ * fragment, docs/abi.md), plus the state accessors of GenerateRequest.stateGroups
+ * (state-accessors.ts). Deterministic: the output is the cache key.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -13,9 +14,10 @@ import { compareIds as cmp, exportNames, isCallableFragment as isCallable } from
 import type { AsAnalysisDetail, AsFragmentDetail } from "../as-types.js";
 import { ASC_FLAGS, type AsBuildSpec, SRC_DIR } from "./build-spec.js";
 import { CodecGen } from "./codec-gen.js";
+import { stateAccessorCode } from "./state-accessors.js";
 
 /** Version of the generated code's shape; part of the content key. */
-export const AS_GENERATOR_VERSION = 1;
+export const AS_GENERATOR_VERSION = 2;
 
 export interface GenerateAsOptions {
   /** asc version, part of the content key. */
@@ -125,6 +127,9 @@ export async function generateAs(req: GenerateRequest, opts: GenerateAsOptions):
     wrappers.push("  return dcmEnd();", "}", "");
   });
 
+  const state = stateAccessorCode(req.stateGroups ?? [], codecs, detail.classes, importAs);
+  Object.assign(exports, state.exports);
+
   const importLines = [...imports.keys()].sort(cmp).map((file) => {
     const names = [...imports.get(file)!].sort((a, b) => cmp(a[1], b[1]));
     const spec = `./${SRC_DIR}/${file.replace(/\.ts$/, "")}`;
@@ -146,6 +151,7 @@ export async function generateAs(req: GenerateRequest, opts: GenerateAsOptions):
     "",
     "// ---- fragments ----",
     ...wrappers,
+    ...(state.wrappers.length ? ["// ---- state accessors ----", ...state.wrappers] : []),
   ].join("\n");
 
   const abi = await readFile(
@@ -157,7 +163,9 @@ export async function generateAs(req: GenerateRequest, opts: GenerateAsOptions):
     { path: "as-wasm/entry.ts", contents: entry },
   ];
   for (const file of detail.sourceFiles) {
-    files.push({ path: `as-wasm/${SRC_DIR}/${file}`, contents: await readFile(join(req.repo, file), "utf8") });
+    const text = await readFile(join(req.repo, file), "utf8");
+    const extra = state.appends.get(file);
+    files.push({ path: `as-wasm/${SRC_DIR}/${file}`, contents: extra ? `${text}${text.endsWith("\n") ? "" : "\n"}${extra}\n` : text });
   }
   const flags = [...ASC_FLAGS];
   for (const f of files) {
