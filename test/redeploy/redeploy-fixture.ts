@@ -1,8 +1,8 @@
 /**
  * Builds versions of test/redeploy/fixtures/app for the live-redeploy tests
- * and bench: `version` replaces the VERSION marker (the stateless fragments'
- * results change), `moreState` adds a second state var to bump's group (its
- * state types change, so its state must reset on a redeploy).
+ * and bench: `version` replaces the VERSION marker (the fragments' results
+ * change). State across redeploys is tested on the languages' common state
+ * fixtures (redeploy-state.spec.ts).
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,20 +21,17 @@ export interface Built {
 }
 
 export async function buildVersions(
-  versions: Array<{ version: string; moreState?: boolean }>,
+  versions: Array<{ version: string }>,
 ): Promise<{ builds: Built[]; cleanup(): Promise<void> }> {
   const scratch = await mkdtemp(join(tmpdir(), "dcm-redeploy-"));
   const builds: Built[] = [];
   for (const [i, v] of versions.entries()) {
     const repo = join(scratch, `repo${i}`);
     await cp(FIXTURE, repo, { recursive: true });
-    let src = await readFile(join(repo, "src/app.ts"), "utf8");
-    src = src.replace('const VERSION = "v1";', `const VERSION = ${JSON.stringify(v.version)};`);
-    if (v.moreState) {
-      src = src
-        .replace("let hits = 0;", "let hits = 0;\nlet calls = 0;")
-        .replace("  hits += by;", "  hits += by;\n  calls++;");
-    }
+    const src = (await readFile(join(repo, "src/app.ts"), "utf8")).replace(
+      'const VERSION = "v1";',
+      `const VERSION = ${JSON.stringify(v.version)};`,
+    );
     await writeFile(join(repo, "src/app.ts"), src);
     const dist = join(scratch, `dist${i}`);
     const r = await runCli(["build", repo, "--cfd", join(repo, "dcm.yaml"), "--out", dist, "--json"]);
@@ -43,9 +40,4 @@ export async function buildVersions(
     builds.push({ dist, manifest, tarGz: async () => (await packRepo(dist)).data });
   }
   return { builds, cleanup: () => rm(scratch, { recursive: true, force: true }) };
-}
-
-/** The id of the state group holding fragment `id`, when the build found one (the analysis of issue 12). */
-export function groupOf(m: Manifest, id: string): string | undefined {
-  return m.groups?.find((g) => g.state.length > 0 && g.fragments.includes(id))?.id;
 }
