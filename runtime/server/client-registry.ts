@@ -327,6 +327,17 @@ export class ClientRegistry {
         if (c.distribution.get(id) === undefined || c.distribution.get(id) === side) continue;
         if (next.canPlace(id, side)) c.distribution.set(id, side);
       }
+      // The new build may group fragments the client had on different sides: such a group starts
+      // where the new dist's defaults put it (groups move as one).
+      for (const g of next.manifest.groups ?? []) {
+        const sides = new Set(g.fragments.map((f) => c.distribution.get(f)).filter((x) => x !== undefined));
+        if (sides.size < 2) continue;
+        const defaults = next.initialDistribution();
+        for (const f of g.fragments) {
+          const side = defaults.get(f);
+          if (side) c.distribution.set(f, side);
+        }
+      }
       for (const [id, side] of c.distribution) this.count(id, side, 1);
       c.version++;
       if (c.connections.size === 0) continue;
