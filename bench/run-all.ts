@@ -32,6 +32,7 @@ const BENCHES = [
   "service-throughput",
   "state-migration",
   "state-overhead",
+  "redeploy-under-load",
 ];
 
 function runOne(name: string): Promise<{ code: number; verdicts: string[] }> {

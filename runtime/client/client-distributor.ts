@@ -16,7 +16,6 @@
  * Only relative imports with `.js` suffixes and no node: modules: the
  * compiled file loads in browsers without a bundler.
  */
-import { distPathProblem } from "../abi/dist-paths.js";
 import { FragmentCallError } from "../abi/call-error.js";
 import { outputLines, outputPrefix } from "../abi/call-output.js";
 import type { JsValue } from "../abi/js-values.js";
@@ -27,18 +26,18 @@ import {
   type CallFunctionMessage,
   CLOSE_CODES,
   type ClientMessage,
+  type DeployInfo,
   type FragmentStatus,
   SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
 } from "../protocol/messages.js";
 import { argsToWire, resultFromWire } from "../protocol/wire-values.js";
-import type { Executor, ExecutorInit, ModuleSource, WorkerSpawner } from "./executor-types.js";
-import { createInThreadExecutor } from "./in-thread-executor.js";
+import type { Executor, ExecutorInit, WorkerSpawner } from "./executor-types.js";
+import { startExecutor } from "./load-modules.js";
 import { callErrors } from "./module-host.js";
-import { WorkerExecutor } from "./worker-executor.js";
 import { type ServerCallEvent, ServerCallHandler } from "./server-calls.js";
-import { withStateAccessors } from "../abi/state-hosting.js";
 import { ClientStateManager } from "./state/client-state.js";
+import { carryState, loadDeploy, type RedeployEvent } from "./redeploy.js";
 
 /** The subset of the WebSocket API the client uses (browsers' WebSocket and the `ws` package both fit). */
 export interface WebSocketLike {
@@ -173,9 +172,12 @@ export interface ClientEvents {
   error: Error;
   /** A call the server made in this client (distributor.callOnClient), answered or refused. */
   serverCall: ServerCallEvent;
+  /** A live redeploy was applied (ok) or its modules could not be loaded (the old ones stay in use). */
+  redeploy: RedeployEvent;
 }
 
 export interface DcmClient {
+  /** The dist in use: replaced by a live redeploy (the `redeploy` event). */
   readonly manifest: Manifest;
   readonly executor: Executor;
   /** The client id of the current token (its `clientId` claim), once a token was fetched. */
@@ -245,51 +247,6 @@ export function tokenClientId(token: string): string | null {
   }
 }
 
-function hex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function fetchModule(
-  m: ManifestModule,
-  opts: ClientOptions,
-  manifestBase: string | undefined,
-): Promise<Uint8Array | WebAssembly.Module> {
-  if (opts.loadModule) return opts.loadModule(m);
-  let url: string;
-  if (typeof opts.moduleUrl === "function") url = opts.moduleUrl(m);
-  else if (typeof opts.moduleUrl === "string") url = opts.moduleUrl;
-  else if (manifestBase) {
-    // A manifest names files inside its dist only: never another folder of the server or another origin.
-    const why = distPathProblem(m.file);
-    if (why) throw new FragmentCallError("DCM_MANIFEST_UNSAFE_PATH", `The manifest's module path ${JSON.stringify(m.file)?.slice(0, 200)} ${why}; refused.`, "");
-    url = new URL(m.file, manifestBase).href;
-  }
-  else
-    throw new FragmentCallError(
-      "DCM_MODULE_CORRUPT",
-      `No URL for client module ${m.file}: give moduleUrl, manifestUrl or loadModule.`,
-      "",
-    );
-  const f = opts.fetch ?? globalThis.fetch;
-  const res = await f(url);
-  if (res.status === 404) throw new FragmentCallError("DCM_MODULE_MISSING", `GET ${url}: HTTP 404 (the module the manifest lists is not served)`, "");
-  if (!res.ok) throw new FragmentCallError("DCM_MODULE_CORRUPT", `GET ${url}: HTTP ${res.status}`, "");
-  return new Uint8Array(await res.arrayBuffer());
-}
-
-async function verify(m: ManifestModule, code: Uint8Array | WebAssembly.Module): Promise<void> {
-  const subtle = globalThis.crypto?.subtle;
-  if (!(code instanceof Uint8Array) || !subtle) return;
-  const digest = hex(await subtle.digest("SHA-256", code as Uint8Array<ArrayBuffer>));
-  if (digest !== m.sha256) {
-    throw new FragmentCallError(
-      "DCM_MODULE_CORRUPT",
-      `${m.file} has sha256 ${digest}, the manifest says ${m.sha256}. Reload or rebuild the dist.`,
-      "",
-    );
-  }
-}
-
 /** The default OutputHandler: the console, prefixed with the fragment id; consecutive lines of one stream in one console call. */
 export function consoleOutput(o: FragmentOutput): void {
   const prefix = outputPrefix(o);
@@ -326,43 +283,13 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
     }
   }
   const m = manifest;
-  // The executors also load the groups' state accessors (the client never lets callers call them).
-  const hosted = withStateAccessors(m);
-  // Portable modules (every target but native) run on the client.
-  const clientModules = hosted.modules.filter((x) => x.target !== "native" && x.sides.includes("client"));
   let executor: Executor;
   let ownsExecutor = true;
   if (opts.executor && typeof opts.executor === "object") {
     executor = opts.executor;
     ownsExecutor = false;
-  } else {
-    const modules: ModuleSource[] = await Promise.all(
-      clientModules.map(async (mod) => {
-        const code = await fetchModule(mod, opts, manifestBase);
-        if (opts.verifyModules !== false) await verify(mod, code);
-        if (!mod.glue) return { module: mod, wasm: code };
-        // The glue is fetched and verified like a module (same URL rules, its own sha256).
-        const glueEntry: ManifestModule = { ...mod, file: mod.glue.file, sha256: mod.glue.sha256 };
-        const glue = await fetchModule(glueEntry, opts, manifestBase);
-        if (opts.verifyModules !== false) await verify(glueEntry, glue);
-        if (!(glue instanceof Uint8Array))
-          throw new FragmentCallError("DCM_MODULE_CORRUPT", `${mod.glue.file}: glue must be JavaScript source`, "");
-        return { module: mod, wasm: code, glue: new TextDecoder().decode(glue) };
-      }),
-    );
-    const init: ExecutorInit = { manifest: hosted, modules, onOutput: opts.onOutput ?? consoleOutput };
-    const kind =
-      opts.executor ?? (typeof (globalThis as { Worker?: unknown }).Worker === "function" ? "worker" : "in-thread");
-    if (typeof kind === "function") executor = kind(init);
-    else if (kind === "worker") {
-      executor = new WorkerExecutor(init, {
-        ...(opts.workers ? { size: opts.workers } : {}),
-        ...(opts.spawn ? { spawn: opts.spawn } : {}),
-        ...(opts.workerUrl ? { workerUrl: opts.workerUrl } : {}),
-      });
-    } else executor = createInThreadExecutor(init);
-  }
-  const client = new ClientDistributor(m, executor, ownsExecutor, opts);
+  } else executor = await startExecutor(m, opts, manifestBase, opts.onOutput ?? consoleOutput);
+  const client = new ClientDistributor(m, executor, ownsExecutor, opts, manifestBase);
   try {
     await executor.ready;
   } catch (e) {
@@ -373,13 +300,21 @@ export async function createClient(opts: ClientOptions): Promise<DcmClient> {
 }
 
 export class ClientDistributor implements DcmClient {
-  readonly manifest: Manifest;
-  readonly executor: Executor;
+  /** Replaced together (with byId) by a live redeploy, between calls. */
+  manifest: Manifest;
+  executor: Executor;
   clientId: string | null = null;
   state: ConnectionState = "closed";
   private readonly opts: ClientOptions;
-  private readonly ownsExecutor: boolean;
-  private readonly byId: Map<string, ManifestFragment>;
+  private ownsExecutor: boolean;
+  private byId: Map<string, ManifestFragment>;
+  private readonly manifestBase: string | undefined;
+  /** Live redeploy: while set, new calls wait for the switch; the build being loaded. */
+  private switching: Promise<void> | null = null;
+  private loadingDeploy: string | null = null;
+  /** Local calls in flight (the switch waits for them to finish on the old executor). */
+  private localRunning = 0;
+  private localIdle: (() => void) | null = null;
   private readonly isIdempotent: (id: string) => boolean;
   private readonly defaultTimeout: number;
   /** Executor options of a call with the default timeout (shared: no allocation per call). */
@@ -411,18 +346,32 @@ export class ClientDistributor implements DcmClient {
     call: new Set(),
     error: new Set(),
     serverCall: new Set(),
+    redeploy: new Set(),
   };
   private readonly serverCalls: ServerCallHandler;
   private connectedWaiters = new Set<() => void>();
   /** Moves of stateful groups (runtime/client/state/). */
   readonly stateManager: ClientStateManager;
 
-  constructor(manifest: Manifest, executor: Executor, ownsExecutor: boolean, opts: ClientOptions) {
+  constructor(
+    manifest: Manifest,
+    executor: Executor,
+    ownsExecutor: boolean,
+    opts: ClientOptions,
+    manifestBase?: string,
+  ) {
     this.manifest = manifest;
+    this.manifestBase = manifestBase;
     this.executor = executor;
+    const self = this;
     this.stateManager = new ClientStateManager({
-      manifest,
-      executor,
+      // Read at each use: a live redeploy replaces both (redeploy()).
+      get manifest() {
+        return self.manifest;
+      },
+      get executor() {
+        return self.executor;
+      },
       send: (msg) => this.send(msg),
       applyMove: (fragments, version) => this.applyMove(fragments, version),
     });
@@ -720,6 +669,7 @@ export class ClientDistributor implements DcmClient {
       case "updateFragments":
         if (Array.isArray(m.fragments) && typeof m.version === "number") {
           this.applyUpdate(m.fragments as FragmentStatus[], m.full === true, m.version);
+          if (m.deploy && typeof m.deploy === "object") void this.redeploy(m.deploy as DeployInfo);
         }
         return;
       case "functionResult": {
@@ -835,18 +785,22 @@ export class ClientDistributor implements DcmClient {
         f !== undefined &&
         f.signature !== undefined &&
         !this.closed &&
+        this.switching === null &&
         this.where(fragmentId) === "client" &&
         !this.stateManager.touches(fragmentId)
       ) {
         const t0 = now();
         const timeoutMs = opts?.timeoutMs;
+        this.localRunning++;
         const p = this.executor.call(fragmentId, args, timeoutMs === undefined ? this.execOpts : { timeoutMs });
         return p.then(
           (v) => {
+            this.localDone();
             this.recordLocal(fragmentId, t0, true);
             return v;
           },
           (e) => {
+            this.localDone();
             const err =
               e instanceof FragmentCallError
                 ? e
@@ -917,6 +871,8 @@ export class ClientDistributor implements DcmClient {
   ): Promise<JsValue> {
     const t0 = now();
     if (this.closed) throw callErrors.closed(id);
+    // A live redeploy is switching executors: calls made meanwhile wait for it (briefly) and run on the new one.
+    while (this.switching) await this.switching;
     const f = this.fragment(id);
     const signal = opts?.signal;
     const timeoutMs = opts?.timeoutMs ?? this.defaultTimeout;
@@ -943,7 +899,7 @@ export class ClientDistributor implements DcmClient {
         if (side === "client") {
           const done = this.stateManager.track(id, "client");
           try {
-            const v = await this.executor.call(id, args, signal ? { signal, timeoutMs: left } : { timeoutMs: left });
+            const v = await this.callLocal(id, args, signal ? { signal, timeoutMs: left } : { timeoutMs: left });
             finish(true);
             return v;
           } finally {
@@ -973,7 +929,7 @@ export class ClientDistributor implements DcmClient {
             // Run it locally rather than bounce.
             if (this.executor.has(id)) {
               side = "client";
-              const v = await this.executor.call(
+              const v = await this.callLocal(
                 id,
                 args,
                 signal ? { signal, timeoutMs: deadline - now() } : { timeoutMs: deadline - now() },
@@ -1022,6 +978,90 @@ export class ClientDistributor implements DcmClient {
         resolve();
       });
     });
+  }
+
+  private async callLocal(id: string, args: JsValue[], o: { signal?: AbortSignal; timeoutMs: number }): Promise<JsValue> {
+    this.localRunning++;
+    try {
+      return await this.executor.call(id, args, o);
+    } finally {
+      this.localDone();
+    }
+  }
+
+  private localDone(): void {
+    if (--this.localRunning === 0 && this.localIdle) this.localIdle();
+  }
+
+  // ---- live redeploy (redeploy.ts, docs/redeploy.md) ----
+
+  /**
+   * Loads the deployed dist in the background, then switches between calls:
+   * new calls wait, local calls in flight finish on the old executor, the
+   * state of the groups this client runs is carried over where the server
+   * did not reset it, and the new executor takes over. A failed load keeps
+   * the old modules (event `redeploy` with ok false); the next deploy retries.
+   */
+  private async redeploy(info: DeployInfo): Promise<void> {
+    if (typeof info.id !== "string" || !Array.isArray(info.stateReset)) return;
+    if (info.id === this.manifest.buildKey) {
+      this.send({ type: "deployApplied", id: info.id });
+      return;
+    }
+    if (this.loadingDeploy === info.id) return;
+    this.loadingDeploy = info.id;
+    let loaded: Awaited<ReturnType<typeof loadDeploy>>;
+    try {
+      loaded = await loadDeploy(info, this.opts, this.manifestBase, this.opts.onOutput ?? consoleOutput);
+    } catch (e) {
+      if (this.loadingDeploy === info.id) this.loadingDeploy = null;
+      const error =
+        e instanceof FragmentCallError ? e : new FragmentCallError("DCM_REDEPLOY_LOAD_FAILED", String((e as Error)?.message ?? e), "");
+      this.emit("redeploy", { id: info.id, ok: false, error });
+      this.emit("error", error);
+      return;
+    }
+    // A newer deploy arrived meanwhile, or the client closed: this one is dropped.
+    if (this.closed || this.loadingDeploy !== info.id) {
+      await loaded.executor.close().catch(() => {});
+      return;
+    }
+    let release!: () => void;
+    this.switching = new Promise<void>((r) => (release = r));
+    const old = { manifest: this.manifest, executor: this.executor };
+    let swapped = false;
+    try {
+      if (this.localRunning > 0) await new Promise<void>((r) => (this.localIdle = r));
+      this.localIdle = null;
+      const reset = new Set(info.stateReset.filter((g) => typeof g === "string"));
+      // Groups this client runs (by the placement of their fragments) keep their state unless the server reset them.
+      const local = (old.manifest.groups ?? []).filter(
+        (g) => g.state.length > 0 && !reset.has(g.id) && g.fragments.some((f) => this.where(f) === "client"),
+      );
+      const { carried, failed } = await carryState(old, loaded, local.map((g) => g.id));
+      for (const f of failed) {
+        reset.add(f.group);
+        this.emit("error", new Error(`redeploy ${info.id}: the state of group ${f.group} restarts: ${f.reason}`));
+      }
+      this.manifest = loaded.manifest;
+      this.executor = loaded.executor;
+      this.byId = new Map(loaded.manifest.fragments.map((f) => [f.id, f]));
+      this.stateManager.rebase();
+      swapped = true;
+      this.loadingDeploy = null;
+      this.switching = null;
+      release();
+      this.send({ type: "deployApplied", id: info.id });
+      this.emit("redeploy", { id: info.id, ok: true, stateReset: [...reset].sort(), carried });
+      this.emit("distribution", this.distribution);
+    } finally {
+      if (this.switching) {
+        this.switching = null;
+        release();
+      }
+      if (!swapped) await loaded.executor.close().catch(() => {});
+    }
+    if (swapped) await old.executor.close().catch(() => {});
   }
 
   private waitConnected(left: number, signal: AbortSignal | undefined, id: string): Promise<void> {

@@ -31,6 +31,7 @@ export {
   type WebSocketCtor,
   type WebSocketLike,
 } from "./client-distributor.js";
+export type { RedeployEvent } from "./redeploy.js";
 export type {
   Endpoint,
   ExecCallOptions,

@@ -87,7 +87,7 @@ export const CATALOG = {
   DCM_MODULE_CORRUPT: { severity: "error", title: "A module is damaged: its sha256 does not match the manifest, or it does not follow the dcm ABI", fix: "Rebuild the dist folder with `dcm build`." },
   DCM_NO_MODULE_FOR_SIDE: { severity: "error", title: "No module in the dist folder runs this fragment on the requested side", fix: "Rebuild, or invoke on the other side." },
 
-  // ---- archive (src/service/archive: uploaded repositories) ----
+  // ---- archive (runtime/archive: uploaded repositories and dists) ----
   DCM_ARCHIVE_KIND: { severity: "error", title: "The upload is neither a gzip-compressed tar (.tar.gz) nor a zip archive", fix: "Upload the repository as `tar czf repo.tar.gz -C <repo> .` or `zip -r -y repo.zip .` (dcm submit packs it for you)." },
   DCM_ARCHIVE_CORRUPT: { severity: "error", title: "The archive is not a valid tar.gz or zip: damaged, truncated or not what its first bytes say", fix: "Pack the repository again and upload the whole file; check that nothing cut the upload short." },
   DCM_ARCHIVE_NOT_TAR: { severity: "error", title: "The gzip stream does not hold a tar archive", fix: "Compress a tar archive (`tar czf repo.tar.gz -C <repo> .`), not a single file or another gzip." },
@@ -173,6 +173,13 @@ export const CATALOG = {
   DCM_API_NOT_FOUND: { severity: "error", title: "No API route for this method and path", fix: "Use a route listed in docs/api.md or in GET <prefix>/openapi.json." },
   DCM_API_CONFIG: { severity: "error", title: "The API Controller is misconfigured", fix: "Give at least one API key of 16 or more characters in DCM_API_KEYS (comma-separated): `export DCM_API_KEYS=$(npx dcm key)` in the shell, `generateApiKey()` in JavaScript." },
   DCM_API_INTERNAL: { severity: "error", title: "The distributor failed while handling an API request", fix: "See the server log for the cause; the request can be retried." },
+
+  // ---- live redeploy (runtime/server/deploy, runtime/client/redeploy.ts, src/cli/deploy-command.ts) ----
+  DCM_DEPLOY_NOT_A_DIST: { severity: "error", title: "What was deployed is not a dist: not a folder with a manifest.json, or an upload that is not a .tar.gz", fix: "Deploy the folder `dcm build` wrote (`dcm deploy dist --to <url>`), or PUT it packed as .tar.gz with `content-type: application/gzip`." },
+  DCM_DEPLOY_REFUSED: { severity: "error", title: "The server refused the new dist: it does not load (a module fails to start, the server is shutting down); the running dist is untouched", fix: "Read the reason in the message, rebuild the dist with `dcm build` and deploy again." },
+  DCM_DEPLOY_UNREACHABLE: { severity: "error", title: "`dcm deploy` could not reach the server, or the server answered something that is not the dcm API", fix: "Check the `--to` URL (the server's origin, e.g. `http://127.0.0.1:8080`, and `--prefix` if it is not `/dcm`) and that `dcm run` is up." },
+  DCM_DEPLOY_NO_KEY: { severity: "error", title: "`dcm deploy` has no API key", fix: "Pass `--api-key <key>` or set DCM_API_KEY to one of the server's DCM_API_KEYS; the key never goes into the URL." },
+  DCM_REDEPLOY_LOAD_FAILED: { severity: "warning", title: "A client could not load the modules of a new deploy; it keeps running the previous ones", fix: "See the message (a module missing or altered, HTTP error); the client tries again on the next deploy, or reload the page." },
 
   // ---- redis (src/service/redis) ----
   DCM_REDIS_UNAVAILABLE: { severity: "error", title: "The build service cannot reach its Redis server, so it cannot queue builds or read their state right now", fix: "Start Redis (or check the `--redis` URL and the network to it) and retry: the service and its workers reconnect by themselves; the response's Retry-After says when." },

@@ -13,7 +13,7 @@
  * that the oldest idle one is evicted in O(1) when the cap is reached.
  */
 import type { Side } from "../abi/manifest-types.js";
-import type { FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
+import type { DeployInfo, FragmentStatus, ServerMessage, UpdateFragmentsMessage } from "../protocol/messages.js";
 import type { ClientInfo } from "./control-types.js";
 import type { Distribution } from "./distribution.js";
 import { DistributorError } from "./distributor-error.js";
@@ -43,6 +43,8 @@ export interface ClientRecord {
   lastSeenAt: number;
   /** Round trip of the last server ping, ms. */
   rttMs?: number;
+  /** The build the client last reported running (`deployApplied`, live redeploy). */
+  deployApplied?: string;
 }
 
 export interface ClientPage {
@@ -63,11 +65,13 @@ export class ClientRegistry {
   private anonymousCount = 0;
   /** fragment -> how many clients run it on each side. */
   private readonly placements = new Map<string, { client: number; server: number }>();
+  /** The last live redeploy: every full update names it, so that a client that was away or started from an older dist switches too. */
+  private deploy: DeployInfo | null = null;
   /** Called when a client is forgotten (idle sweep or eviction). */
   onRemove: ((c: ClientRecord) => void) | null = null;
 
   constructor(
-    private readonly fragments: FragmentRegistry,
+    private fragments: FragmentRegistry,
     private readonly idleTimeoutMs: number,
     /** Anonymous clients kept at once (maxAnonymousClients). */
     private readonly maxAnonymous = Number.POSITIVE_INFINITY,
@@ -239,7 +243,9 @@ export class ClientRegistry {
 
   fullUpdate(c: ClientRecord): UpdateFragmentsMessage {
     const fragments: FragmentStatus[] = [...c.distribution].map(([id, runOn]) => ({ id, runOn }));
-    return { type: "updateFragments", fragments, full: true, version: c.version };
+    const msg: UpdateFragmentsMessage = { type: "updateFragments", fragments, full: true, version: c.version };
+    if (this.deploy) msg.deploy = this.deploy;
+    return msg;
   }
 
   info(c: ClientRecord): ClientInfo {
@@ -321,5 +327,45 @@ export class ClientRegistry {
 
   size(): number {
     return this.clients.size;
+  }
+
+  /**
+   * Live redeploy: every client's distribution moves to `next`'s fragments —
+   * its own placements carry over for fragments that still exist and may be
+   * placed there, new fragments take `next`'s defaults, removed ones drop
+   * out — and each connected client gets a full `updateFragments` with
+   * `deploy`. Returns how many clients were told.
+   */
+  rebase(next: FragmentRegistry, deploy: DeployInfo): number {
+    this.fragments = next;
+    this.deploy = deploy;
+    this.placements.clear();
+    let told = 0;
+    for (const c of this.clients.values()) {
+      const before = c.distribution;
+      c.distribution = next.initialDistribution();
+      for (const [id, side] of before) {
+        if (c.distribution.get(id) === undefined || c.distribution.get(id) === side) continue;
+        if (next.canPlace(id, side)) c.distribution.set(id, side);
+      }
+      // The new build may group fragments the client had on different sides: such a group starts
+      // where the new dist's defaults put it (groups move as one).
+      for (const g of next.manifest.groups ?? []) {
+        const sides = new Set(g.fragments.map((f) => c.distribution.get(f)).filter((x) => x !== undefined));
+        if (sides.size < 2) continue;
+        const defaults = next.initialDistribution();
+        for (const f of g.fragments) {
+          const side = defaults.get(f);
+          if (side) c.distribution.set(f, side);
+        }
+      }
+      for (const [id, side] of c.distribution) this.count(id, side, 1);
+      c.version++;
+      if (c.connections.size === 0) continue;
+      const msg = this.fullUpdate(c);
+      for (const conn of c.connections) conn.send(msg);
+      told++;
+    }
+    return told;
   }
 }

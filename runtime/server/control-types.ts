@@ -3,6 +3,7 @@
  * The distributor implements DistributorControl; the API Controller
  * (runtime/server/api/) only talks to this interface.
  */
+import type { DeployResult } from "./deploy/deploy-types.js";
 import type { Side } from "../abi/manifest-types.js";
 
 export interface ClientInfo {
@@ -77,6 +78,8 @@ export interface DistributorControl {
     args: unknown,
     opts?: { timeoutMs?: number },
   ): Promise<{ value: unknown; ranOn: Side; ms: number }>;
+  /** Live redeploy of an uploaded dist (.tar.gz): PUT <prefix>/api/dist. Throws DistributorError (4xx) for a dist it refuses; the running dist stays. */
+  deployArchive?(body: Buffer): Promise<DeployResult>;
   /** Clients report the latency of calls they ran locally, so stats cover both sides. */
   recordClientCall?(clientId: string, fragmentId: string, ms: number, ok: boolean): void;
 }

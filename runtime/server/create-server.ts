@@ -9,16 +9,20 @@
  *
  * Only client-side files are served: manifest.json, fragments.js,
  * fragments.d.ts, the portable modules meant for the client (and their glue) — never the
- * server plugins.
+ * server plugins. `<prefix>/dist/` serves the current dist (revalidated:
+ * it changes with a live redeploy); `<prefix>/dists/<buildKey>/` serves one
+ * dist by its build key, immutable, for the clients a redeploy switches
+ * (the current one and the two before it: deploy/served-dists.ts).
  */
-import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from "fastify";
 import type { DistributorControl } from "./control-types.js";
-import { DistFileError, readDistFile } from "../node/dist-files.js";
+import { readClientFiles, ServedDists, type StaticFile } from "./deploy/served-dists.js";
 import type { Distributor } from "./distributor.js";
-import { DistributorError } from "./distributor-error.js";
 import type { DistributorOptions } from "./options.js";
 import {
   clientErrorHandler,
@@ -40,7 +44,7 @@ export interface DcmServerContext {
   apiKeys: string[];
   /** The URL prefix, e.g. `/dcm` (empty for the root). */
   prefix: string;
-  /** The dist folder, absolute. */
+  /** The dist folder the server started with, absolute (distributor.distDir is the current one after a redeploy). */
   distDir: string;
 }
 
@@ -56,53 +60,6 @@ export interface DcmServerOptions extends DistributorOptions {
   extensions?: DcmServerExtension[];
   /** Options for Fastify() (logger, trustProxy, …). */
   fastify?: FastifyServerOptions;
-}
-
-interface StaticFile {
-  body: Buffer;
-  type: string;
-  etag: string;
-}
-
-const TYPES: Record<string, string> = {
-  ".json": "application/json; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".ts": "text/plain; charset=utf-8",
-  ".wasm": "application/wasm",
-};
-
-/**
- * Read once at start-up. The modules (and glue) are read like every host
- * reads them (runtime/node/dist-files.ts): inside the dist, present, with the
- * manifest's sha256, else the server does not start.
- */
-async function clientFiles(d: Distributor): Promise<Map<string, StaticFile>> {
-  const manifest = d.fragments.manifest;
-  const bodies: Array<[string, Buffer | null]> = [];
-  for (const name of ["manifest.json", "fragments.js", "fragments.d.ts"])
-    bodies.push([name, await readFile(join(d.distDir, name)).catch(() => null)]);
-  // Portable modules meant for the client, and the glue that loads the non-wasm ones.
-  const read = (file: string, sha256: string, what: string) =>
-    readDistFile(d.distDir, file, sha256, what).then(
-      (r) => r.bytes,
-      (e) => {
-        throw e instanceof DistFileError ? new DistributorError(e.code, e.message) : e;
-      },
-    );
-  for (const m of manifest.modules) {
-    if (m.target === "native" || !m.sides.includes("client")) continue;
-    bodies.push([m.file, await read(m.file, m.sha256, "client module")]);
-    if (m.glue) bodies.push([m.glue.file, await read(m.glue.file, m.glue.sha256, "glue")]);
-  }
-  const files = new Map<string, StaticFile>();
-  for (const [name, body] of bodies) {
-    if (!body) continue;
-    const ext = name.slice(name.lastIndexOf("."));
-    const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
-    files.set(name, { body, type: TYPES[ext] ?? "application/octet-stream", etag });
-  }
-  return files;
 }
 
 export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer> {
@@ -125,19 +82,40 @@ export async function createDcmServer(opts: DcmServerOptions): Promise<DcmServer
     app.decorate("dcm", ctx);
     const server = app as unknown as DcmServer;
     if (serveDist) {
-      const files = await clientFiles(distributor);
-      app.get(`${ctx.prefix}/dist/*`, async (req, reply) => {
-        const name = (req.params as { "*": string })["*"];
-        const f = files.get(name);
-        if (!f) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no client file ${clip(name)} in the dist`);
+      const served = new ServedDists();
+      served.add(distributor.manifest.buildKey, await readClientFiles(distributor.distDir, distributor.manifest));
+      // A redeploy's files are read and verified before the switch (a failure refuses the deploy),
+      // and served from the switch on (the same synchronous step that tells the clients).
+      let pending: { key: string; files: Map<string, StaticFile> } | null = null;
+      distributor.beforeSwitch.push(async (next) => {
+        pending = { key: next.manifest.buildKey, files: await readClientFiles(next.dir, next.manifest) };
+      });
+      distributor.afterSwitch.push((r) => {
+        if (pending?.key === r.id) served.add(pending.key, pending.files);
+        pending = null;
+      });
+      const send = (req: FastifyRequest, reply: FastifyReply, f: StaticFile, cache: string) => {
         withSecurityHeaders(reply)
           .header("etag", f.etag)
-          .header("cache-control", "no-cache")
+          .header("cache-control", cache)
           .header("cross-origin-resource-policy", "same-origin")
           .header("cross-origin-embedder-policy", "require-corp")
           .type(f.type);
         if (req.headers["if-none-match"] === f.etag) return reply.code(304).send();
         return reply.send(f.body);
+      };
+      app.get(`${ctx.prefix}/dist/*`, async (req, reply) => {
+        const name = (req.params as { "*": string })["*"];
+        const f = served.current(name);
+        if (!f) return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no client file ${clip(name)} in the dist`);
+        return send(req, reply, f, "no-cache");
+      });
+      app.get(`${ctx.prefix}/dists/:key/*`, async (req, reply) => {
+        const { key, "*": name } = req.params as { key: string; "*": string };
+        const f = served.versioned(key, name);
+        if (!f)
+          return sendError(reply, 404, "DCM_HTTP_NOT_FOUND", `no client file ${clip(name)} in dist ${clip(key)} (served: the current dist and the two before it)`);
+        return send(req, reply, f, "public, max-age=31536000, immutable");
       });
     }
     for (const ext of extensions) await ext(server, ctx);

@@ -5,29 +5,29 @@
  * Controller. plugin.ts (fastify) and attach.ts (node:http) mount it.
  */
 import type { IncomingMessage } from "node:http";
-import { resolve } from "node:path";
 import type { Duplex } from "node:stream";
 import type { JsValue } from "../abi/js-values.js";
 import type { Manifest, Side } from "../abi/manifest-types.js";
-import { DistFileError, readDistFile } from "../node/dist-files.js";
 import { ClientCalls, type CallOnClientOptions, type CallOnClientResult } from "./client-calls.js";
-import { readManifest } from "../node/load-dist.js";
 import { type IssuedAccess, type SigningKey, TokenService } from "./auth.js";
 import { type HttpAuthRequest, type HttpAuthResponse, handleAuthHttp } from "./auth-http.js";
 import { ClientRegistry } from "./client-registry.js";
 import type { ClientInfo, ClientIdPage, DistributorControl, FragmentStats } from "./control-types.js";
+import type { DeployResult } from "./deploy/deploy-types.js";
+import { UploadFolder } from "./deploy/dist-upload.js";
+import { loadServerDist, retireExecuter, type ServerDist } from "./deploy/load-server-dist.js";
+import { stateResetGroups } from "./deploy/state-reset.js";
 import { DistributorError } from "./distributor-error.js";
-import { Executer, type ExecuterStats } from "./executer.js";
-import type { WorkerModuleSpec } from "./executer-worker.js";
-import { FragmentRegistry } from "./fragment-registry.js";
+import type { Executer, ExecuterStats } from "./executer.js";
+import type { FragmentRegistry } from "./fragment-registry.js";
 import { type DistributorOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import type { SessionHost } from "./session.js";
 import { SessionRateLimiter } from "./session-limits.js";
 import { StatsBook } from "./stats.js";
 import { WsGateway } from "./ws-gateway.js";
 import { loadFragments } from "../abi/state-accessors.js";
-import { encodeValue } from "../abi/codec.js";
-import { StateStore } from "./state/state-store.js";
+import { startStateStore } from "./state/initial-state.js";
+import type { StateStore } from "./state/state-store.js";
 import { ServerTransfers } from "./state/server-transfers.js";
 import { moveWithGroups } from "./state/group-moves.js";
 
@@ -39,41 +39,70 @@ async function defaultGlue(): Promise<NonNullable<ResolvedOptions["glue"]>> {
 export class Distributor implements DistributorControl {
   readonly opts: ResolvedOptions;
   readonly tokens: TokenService;
-  readonly fragments: FragmentRegistry;
+  /** The current dist's fragments; replaced by a live redeploy (deploy()). */
+  fragments: FragmentRegistry;
   readonly clients: ClientRegistry;
   private readonly statsBook = new StatsBook();
-  private readonly executer: Executer;
+  private executer: Executer;
   private readonly gateway: WsGateway;
   private closed: Promise<void> | null = null;
   private readonly sessionLimiter: SessionRateLimiter | null;
   private readonly clientCalls: ClientCalls;
-  /** Per-client state of stateful groups (runtime/server/state/). */
-  readonly state: StateStore;
+  /** Per-client state of stateful groups (runtime/server/state/); replaced by a live redeploy. */
+  state: StateStore;
   readonly transfers: ServerTransfers;
+  /** What sessions read at each call: a redeploy swaps its fields in one synchronous step. */
+  private readonly host: SessionHost;
+  private currentDir: string;
+  private readonly glue: NonNullable<ResolvedOptions["glue"]>;
+  private readonly uploads: UploadFolder;
+  /** Deploys run one at a time. */
+  private deploying: Promise<unknown> = Promise.resolve();
+  private readonly retiring = new Set<Promise<void>>();
+  /**
+   * Run with a new dist before any call or client is switched to it (create-server.ts reads its
+   * client files here); one that throws refuses the deploy and the running dist stays.
+   */
+  readonly beforeSwitch: Array<(dist: ServerDist) => Promise<void>> = [];
+  /** Run after a switch (the per-client state store drops the groups in `stateReset`). */
+  readonly afterSwitch: Array<(result: DeployResult, previous: Manifest, next: Manifest) => void> = [];
 
   private constructor(
     opts: ResolvedOptions,
-    fragments: FragmentRegistry,
-    executer: Executer,
+    dist: ServerDist,
     tokens: TokenService,
+    glue: NonNullable<ResolvedOptions["glue"]>,
     state: StateStore,
   ) {
+    const { fragments, executer } = dist;
     this.opts = opts;
     this.fragments = fragments;
     this.executer = executer;
     this.tokens = tokens;
     this.state = state;
-    executer.statefulFor = (client, fragment) => state.callFor(client, fragment);
+    // Read at each call: a redeploy replaces the store and the executer.
+    executer.statefulFor = (client, fragment) => this.state.callFor(client, fragment);
+    this.currentDir = dist.dir;
+    this.glue = glue;
+    this.uploads = new UploadFolder(opts.deployDir);
     this.clients = new ClientRegistry(fragments, opts.idleTimeoutMs, opts.maxAnonymousClients);
     this.clients.onRemove = (c) => {
       tokens.revokeClient(c.clientId);
-      state.evict(c.clientId);
+      this.state.evict(c.clientId);
     };
+    const self = this;
+    // Getters: a live redeploy replaces the store, the executer (its locks) and the types.
     this.transfers = new ServerTransfers({
-      store: state,
-      locks: executer.stateLocks,
+      get store() {
+        return self.state;
+      },
+      get locks() {
+        return self.executer.stateLocks;
+      },
       clients: this.clients,
-      types: fragments.manifest.types,
+      get types() {
+        return self.fragments.manifest.types;
+      },
       timeoutMs: opts.transferTimeoutMs,
     });
     this.clients.start();
@@ -89,13 +118,20 @@ export class Distributor implements DistributorControl {
       transfers: this.transfers,
       closeWith: (ws, code, reason) => this.gateway.closeWith(ws, code, reason),
     };
+    this.host = host;
     this.gateway = new WsGateway(host, tokens, this.originAllowed);
     this.clientCalls = new ClientCalls({
       clients: this.clients,
-      fragments,
-      executer,
+      get fragments() {
+        return self.fragments;
+      },
+      get executer() {
+        return self.executer;
+      },
       stats: this.statsBook,
-      types: fragments.manifest.types,
+      get types() {
+        return self.fragments.manifest.types;
+      },
       callTimeoutMs: opts.callTimeoutMs,
       connectionOf: (clientId) => {
         const conns = [...(this.clients.get(clientId)?.connections ?? [])].filter((c) => c.outgoing);
@@ -127,78 +163,16 @@ export class Distributor implements DistributorControl {
   static async create(options: DistributorOptions): Promise<Distributor> {
     const opts = resolveOptions(options);
     const tokens = new TokenService(opts.auth);
-    const dir = resolve(opts.dist);
-    const manifest = await readManifest(dir).catch((e: Error & { code?: string }) => {
-      throw new DistributorError(e.code ?? "DCM_MANIFEST_INVALID", e.message);
-    });
-    const fragments = new FragmentRegistry(manifest, opts.target);
-    for (const j of fragments.joinedGroups)
-      opts.logger.warn(`dcm: the CFD places the fragments of group ${j.group} on both sides; the group starts on the ${j.side} (groups move as one)`);
     const glue = opts.glue ?? (await defaultGlue());
-    // The workers also load the state accessors (loadFragments; never callable by clients: the registry does not know them).
-    const modules: WorkerModuleSpec[] = [];
-    for (const m of fragments.serverModules) {
-      // Paths stay inside the dist, the files exist and hash to what the manifest says (runtime/node/dist-files.ts).
-      const asDistributorError = (e: unknown) => (e instanceof DistFileError ? new DistributorError(e.code, e.message) : e);
-      const { path } = await readDistFile(dir, m.file, m.sha256, "module").catch((e) => {
-        throw asDistributorError(e);
-      });
-      // The glue the dist carries for a module wins over the registry's (it may be made for this very build).
-      const g = m.glue
-        ? (
-            await readDistFile(dir, m.glue.file, m.glue.sha256, "glue").catch((e) => {
-              throw asDistributorError(e);
-            })
-          ).path
-        : m.target !== "native"
-          ? glue(m.language, m.target)
-          : undefined;
-      if (m.target !== "native" && !g)
-        throw new DistributorError("DCM_NO_MODULE_FOR_SIDE", `no runtime glue for ${m.language} ${m.target} modules`);
-      modules.push({
-        module: m,
-        path,
-        ...(g ? { glue: g } : {}),
-        fragments: loadFragments(manifest, m),
-        types: manifest.types,
-        isolation: { isolation: opts.isolation, memoryLimitMb: opts.memoryLimitMb },
-      });
-    }
-    const executer = new Executer({
-      modules,
-      size: opts.workers,
-      maxRunningPerClient: opts.maxRunningPerClient,
-      maxQueuedPerClient: opts.maxQueuedPerClient,
-      // A fragment's unbounded JS allocation ends its worker (DCM_FRAGMENT_PANIC), not the server.
-      ...(opts.memoryLimitMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: opts.memoryLimitMb } } : {}),
-      terminateGraceMs: opts.terminateGraceMs,
-      logger: opts.logger,
-    });
-    await executer.start();
-    const state = new StateStore(manifest, opts.maxStateBytesPerClient);
+    const dist = await loadServerDist(opts.dist, opts, glue);
+    let state: StateStore;
     try {
-      await Distributor.initialState(executer, state, manifest.types, opts.callTimeoutMs);
+      state = await startStateStore(dist, opts);
     } catch (e) {
-      await executer.close();
+      await dist.executer.close();
       throw e;
     }
-    return new Distributor(opts, fragments, executer, tokens, state);
-  }
-
-  /** Each stateful group's initial snapshot, from the `get` accessors of fresh instances. */
-  private static async initialState(executer: Executer, state: StateStore, types: Manifest["types"], timeoutMs: number) {
-    for (const g of state.groups.values()) {
-      const parts: JsValue[] = [];
-      let bytes = 0;
-      for (const p of g.state) {
-        const o = await executer.run({ fragment: p.get.id, args: [], lane: null, client: "$dcm", timeoutMs }).outcome;
-        if (!o.ok)
-          throw new DistributorError(o.error.code, `the initial state of group ${g.id} could not be read (${p.get.id}): ${o.error.message}`);
-        bytes += encodeValue({ kind: "record", name: p.record }, types, o.value).length;
-        parts.push(o.value);
-      }
-      state.setInitial(g.id, parts, bytes);
-    }
+    return new Distributor(opts, dist, tokens, glue, state);
   }
 
   readonly originAllowed = (origin: string | undefined): boolean =>
@@ -208,8 +182,117 @@ export class Distributor implements DistributorControl {
     return this.opts.prefix;
   }
 
+  /** The current dist folder, absolute (an upload folder after `PUT <prefix>/api/dist`). */
   get distDir(): string {
-    return resolve(this.opts.dist);
+    return this.currentDir;
+  }
+
+  /** The current dist's manifest. */
+  get manifest(): Manifest {
+    return this.fragments.manifest;
+  }
+
+  /**
+   * Live redeploy (docs/redeploy.md): loads and verifies the dist in
+   * `distDir` like at start-up, starts its executer, then switches in one
+   * synchronous step — calls already running finish on the old executer
+   * (closed once drained), new calls go to the new one. Client placements
+   * carry over for fragments that still exist; every connected client gets
+   * a full `updateFragments` with `deploy`. A dist that fails to load throws
+   * (DistributorError) and the running dist stays as it was.
+   */
+  deploy(distDir: string): Promise<DeployResult> {
+    const run = this.deploying.then(() => this.deployNow(distDir));
+    this.deploying = run.catch(() => {});
+    return run;
+  }
+
+  /** deploy() of an uploaded .tar.gz: checked and unpacked into the server's own upload folder first. */
+  deployArchive(body: Buffer): Promise<DeployResult> {
+    const run = this.deploying.then(async () => {
+      const dir = await this.uploads.unpack(body);
+      try {
+        const r = await this.deployNow(dir);
+        await this.uploads.prune([dir, this.previousDir ?? ""]);
+        return r;
+      } catch (e) {
+        await this.uploads.discard(dir);
+        throw e;
+      }
+    });
+    this.deploying = run.catch(() => {});
+    return run;
+  }
+
+  private previousDir: string | null = null;
+
+  private async deployNow(distDir: string): Promise<DeployResult> {
+    if (this.closed) throw new DistributorError("DCM_DEPLOY_REFUSED", "the server is shutting down", 409);
+    const next = await loadServerDist(distDir, this.opts, this.glue).catch((e: Error) => {
+      if (e instanceof DistributorError) throw e;
+      // A module that does not start (it traps while loading, a plugin that will not run here).
+      throw new DistributorError("DCM_DEPLOY_REFUSED", `the new dist does not load: ${e?.message ?? e}`, 422);
+    });
+    try {
+      for (const hook of this.beforeSwitch) await hook(next);
+    } catch (e) {
+      await next.executer.close();
+      throw e;
+    }
+    let nextState: StateStore;
+    try {
+      nextState = await startStateStore(next, this.opts);
+    } catch (e) {
+      await next.executer.close();
+      throw e instanceof DistributorError ? e : new DistributorError("DCM_DEPLOY_REFUSED", `the new dist's state cannot be read: ${(e as Error)?.message ?? e}`, 422);
+    }
+    const prev = { fragments: this.fragments, executer: this.executer, manifest: this.fragments.manifest };
+    // Defaults an operator changed at runtime (PUT /defaults) carry over; the rest come from the new CFD.
+    const changed: Record<string, Side> = {};
+    for (const [id, side] of Object.entries(prev.fragments.getDefaults()))
+      if (prev.fragments.get(id)?.runOn !== side && next.fragments.canPlace(id, side)) changed[id] = side;
+    next.fragments.setDefaults(changed);
+    const stateReset = stateResetGroups(prev.manifest, next.manifest);
+    const id = next.manifest.buildKey;
+    // The switch: no await from here to the end of rebase(), so no call sees half of it.
+    this.fragments = next.fragments;
+    this.executer = next.executer;
+    this.host.fragments = next.fragments;
+    this.host.executer = next.executer;
+    this.host.types = next.manifest.types;
+    // Per-client server state of groups whose state types did not change passes to the new dist's store.
+    this.state.handOver(nextState, new Set(stateReset));
+    this.state = nextState;
+    this.host.state = nextState;
+    next.executer.statefulFor = (client, fragment) => this.state.callFor(client, fragment);
+    this.previousDir = this.currentDir;
+    this.currentDir = next.dir;
+    const clients = this.clients.rebase(next.fragments, { id, base: `${this.opts.prefix}/dists/${id}/`, stateReset });
+    const before = new Set(prev.fragments.ids());
+    const after = new Set(next.fragments.ids());
+    const result: DeployResult = {
+      id,
+      previous: prev.manifest.buildKey,
+      clients,
+      stateReset,
+      added: [...after].filter((x) => !before.has(x)).sort(),
+      removed: [...before].filter((x) => !after.has(x)).sort(),
+    };
+    for (const hook of this.afterSwitch) {
+      try {
+        hook(result, prev.manifest, next.manifest);
+      } catch (e) {
+        this.opts.logger.error(`dcm: a redeploy hook failed: ${(e as Error).message}`);
+      }
+    }
+    this.opts.logger.info(
+      `dcm: deployed ${id} (was ${result.previous}); ${clients} clients told${stateReset.length ? `; state reset: ${stateReset.join(", ")}` : ""}`,
+    );
+    const retired = retireExecuter(prev.executer, this.opts.callTimeoutMs + this.opts.terminateGraceMs).finally(() =>
+      this.retiring.delete(retired),
+    );
+    this.retiring.add(retired);
+    return result;
   }
 
   /** Handles an upgrade request for `<prefix>/ws`; false for any other path (left to other listeners). */
@@ -333,9 +416,11 @@ export class Distributor implements DistributorControl {
   /** Closes connections (1001), cancels calls, stops the workers. Idempotent. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      await this.deploying;
       await this.gateway.close();
       this.clients.stop();
-      await this.executer.close();
+      await Promise.all([this.executer.close(), ...this.retiring]);
+      await this.uploads.close();
     })();
     return this.closed;
   }

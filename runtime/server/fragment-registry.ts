@@ -95,6 +95,11 @@ export class FragmentRegistry {
     }
   }
 
+  /** Whether fragment `id` exists, is callable and has a module on `side` (checkPlacement without the error). */
+  canPlace(id: string, side: Side): boolean {
+    return this.byId.get(id)?.signature !== undefined && this.moduleFor(id, side) !== undefined;
+  }
+
   /** Why fragment `id` cannot be called (DCM_NOT_CALLABLE's message), or undefined when it can. */
   refusal(id: string): string | undefined {
     const f = this.byId.get(id);

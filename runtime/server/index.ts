@@ -5,6 +5,7 @@
  *   await app.register(dcmDistributor, opts);                          // into your fastify app
  *   const d = await registerDistributor(app, opts);                    // the same, returning the Distributor
  *   const { distributor, handleRequest } = await attachDistributor(httpServer, opts);   // plain node:http
+ *   await distributor.deploy("./dist-v2");                             // live redeploy (docs/redeploy.md)
  */
 export { type AttachedDistributor, attachDistributor } from "./attach.js";
 export type { AccessClaims, AuthOptions, AuthRequestInfo, IssuedAccess, SessionSubject, SigningKey } from "./auth.js";
@@ -19,6 +20,8 @@ export {
   type DcmServerOptions,
 } from "./create-server.js";
 export type { CallOnClientOptions, CallOnClientResult } from "./client-calls.js";
+export type { DeployResult } from "./deploy/deploy-types.js";
+export { stateResetGroups } from "./deploy/state-reset.js";
 export { createDistributor, Distributor } from "./distributor.js";
 export { DistributorError } from "./distributor-error.js";
 export type { ExecuterStats } from "./executer.js";

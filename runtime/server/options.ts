@@ -67,13 +67,16 @@ export interface DistributorOptions {
   /** Finds the language glue of a module; default: the adapter registry of src/languages. */
   glue?: GlueResolver;
   logger?: Logger;
+  /** Live redeploy: where uploaded dists (`PUT <prefix>/api/dist`) are unpacked. Default: a new folder in the OS temp folder, removed on close. */
+  deployDir?: string;
 }
 
-export type ResolvedOptions = Required<Omit<DistributorOptions, "glue" | "logger" | "auth" | "sessionRateLimit">> & {
+export type ResolvedOptions = Required<Omit<DistributorOptions, "glue" | "logger" | "auth" | "sessionRateLimit" | "deployDir">> & {
   sessionRateLimit: SessionRateLimit | false;
   auth: AuthOptions;
   glue?: GlueResolver;
   logger: Logger;
+  deployDir?: string;
 };
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
@@ -174,6 +177,7 @@ export function resolveOptions(o: DistributorOptions): ResolvedOptions {
     maxStateBytesPerClient: Math.floor(positive("maxStateBytesPerClient", o.maxStateBytesPerClient, 16 * 1024 * 1024)),
     transferTimeoutMs: positive("transferTimeoutMs", o.transferTimeoutMs, 10_000),
     ...(o.glue ? { glue: o.glue } : {}),
+    ...(o.deployDir ? { deployDir: o.deployDir } : {}),
     logger: o.logger ?? silent,
   };
 }

@@ -22,6 +22,7 @@ import type { ServerTransfers } from "./state/server-transfers.js";
 import type { StateStore } from "./state/state-store.js";
 import type { StatsBook } from "./stats.js";
 
+/** fragments, executer and types are replaced together by a live redeploy: read them at each use, never keep them. */
 export interface SessionHost {
   opts: ResolvedOptions;
   fragments: FragmentRegistry;
@@ -159,6 +160,10 @@ export class Session implements ClientConnection {
         return;
       case "callStats":
         this.onCallStats(m);
+        return;
+      case "deployApplied":
+        // Live redeploy: the client now runs this build (docs/redeploy.md).
+        if (typeof m.id === "string" && m.id.length <= 128) this.client.deployApplied = m.id;
         return;
       case "transferReady":
       case "stateTransfer":

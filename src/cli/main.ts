@@ -95,6 +95,8 @@ Usage:
   dcm submit <repo> --cfd <file> --server <url> [--out <dir>] [--json]
       build in a build service (\`dcm serve\`), follow its progress, download the dist into --out (default
       dist); the API key comes from DCM_API_KEY only. --json: one JSON event per line on stdout.
+  dcm deploy <dist> --to <url> [--api-key <key>] [--json]
+      live redeploy: a running \`dcm run\` switches to the new dist, clients between calls (docs/redeploy.md)
 
 The build runs every compiler in a bubblewrap sandbox (no network, only the repository
 and the toolchains visible); --driver container runs it in a Podman/Docker container
@@ -147,6 +149,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await cmdKey(rest, io);
       case "submit":
         return await (await import("./submit-command.js")).cmdSubmit(rest, io);
+      case "deploy":
+        return await (await import("./deploy-command.js")).cmdDeploy(rest, io);
       case undefined:
       case "help":
       case "--help":

@@ -93,6 +93,7 @@ describe("GET /openapi.json", () => {
         "PUT /dcm/api/clients/{clientId}/fragments/{fragmentId}",
         "POST /dcm/api/clients/{clientId}/calls",
         "POST /dcm/api/distribution",
+        "PUT /dcm/api/dist",
         "GET /dcm/api/defaults",
         "PUT /dcm/api/defaults",
         "GET /dcm/api/fragments",
@@ -111,7 +112,10 @@ describe("GET /openapi.json", () => {
         response?: Record<string, unknown>;
       };
       const where = `${r.method} ${r.url}`;
-      if (schema.body)
+      // A bytes body (PUT /dist: a .tar.gz) is read by a content-type parser, not a JSON schema: documented under its media type.
+      const raw = ROUTES.find((d) => d.bodyType && `/dcm/api${d.path}` === r.url && d.method === r.method);
+      if (raw) expect(op.requestBody!.content[raw.bodyType!]!.schema, where).toEqual(raw.schema.body);
+      else if (schema.body)
         expect(deref(op.requestBody!.content["application/json"]!.schema, doc), where).toEqual(schema.body);
       else expect(op.requestBody, where).toBeUndefined();
       const inPath = (op.parameters ?? []).filter((p) => p.in === "path");

@@ -43,7 +43,7 @@ function reason(e: unknown): string {
 }
 
 export class ClientStateManager {
-  private readonly groups: Map<string, ManifestGroup>;
+  private groups: Map<string, ManifestGroup>;
   private readonly groupOf = new Map<string, ManifestGroup>();
   /** Calls in flight per group and side. */
   private readonly inflight = new Map<string, { client: number; server: number }>();
@@ -57,7 +57,14 @@ export class ClientStateManager {
   moves = 0;
 
   constructor(private readonly host: ClientStateHost) {
-    this.groups = statefulGroups(host.manifest);
+    this.groups = new Map();
+    this.rebase();
+  }
+
+  /** Takes the groups of the host's manifest again (a live redeploy replaced it); holds and calls in flight stay. */
+  rebase(): void {
+    this.groups = statefulGroups(this.host.manifest);
+    this.groupOf.clear();
     for (const g of this.groups.values()) for (const f of g.fragments) this.groupOf.set(f, g);
   }
 

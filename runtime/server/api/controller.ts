@@ -16,7 +16,7 @@ import { clip } from "../http-shape.js";
 import { ApiKeyRing, AUTH_MESSAGES } from "./auth.js";
 import { ApiError, apiErrorHandler, errorBody } from "./errors.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { type OperationId, ROUTES } from "./schemas.js";
+import { MAX_DIST_UPLOAD_BYTES, type OperationId, ROUTES } from "./schemas.js";
 
 export const DEFAULT_PREFIX = "/dcm/api";
 export const DEFAULT_RATE_LIMIT = { max: 600, timeWindowMs: 60_000 } as const;
@@ -309,6 +309,12 @@ function handlers(
         next: from + limit < all.length ? String(from + limit) : null,
       };
     },
+
+    deployDist: async (req) => {
+      if (!control.deployArchive)
+        throw new ApiError(404, "DCM_API_NOT_FOUND", "This distributor does not take live redeploys.");
+      return control.deployArchive(req.body as Buffer);
+    },
   };
 }
 
@@ -392,13 +398,19 @@ export async function registerApiController(app: FastifyInstance, opts: ApiContr
               `Rate limit of ${ctx.max} requests per ${limit.timeWindowMs / 1000} s exceeded for this API key; retry in ${ctx.after}.`,
             ),
         });
+        // PUT /dist: the dist as .tar.gz bytes; checked as an archive by the distributor, not by a JSON schema.
+        secured.addContentTypeParser(
+          ["application/gzip", "application/x-gzip"],
+          { parseAs: "buffer", bodyLimit: MAX_DIST_UPLOAD_BYTES },
+          (_req, body, done) => done(null, body),
+        );
         const hs = handlers(control, facade);
         for (const r of ROUTES.filter((r) => r.auth)) {
           const handler = hs[r.operationId as Exclude<OperationId, "getOpenApi">];
           secured.route({
             method: r.method,
             url: r.path,
-            schema: r.schema,
+            schema: r.bodyType ? { ...r.schema, body: {} } : r.schema,
             handler: async (req, reply) => handler(req, reply),
           });
         }

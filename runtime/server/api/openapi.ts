@@ -47,6 +47,8 @@ const STATUS_TEXT: Record<number, string> = {
   400: "The request does not match the schema (DCM_API_BAD_REQUEST), or a fragment that is not callable cannot be moved (DCM_NOT_CALLABLE)",
   401: "No valid API key (DCM_API_UNAUTHORIZED)",
   404: "Unknown client or fragment (DCM_API_UNKNOWN_CLIENT, DCM_API_UNKNOWN_FRAGMENT)",
+  413: "The body is larger than the route accepts (DCM_REQUEST_TOO_LARGE)",
+  422: "The uploaded dist was refused: a hostile archive (DCM_ARCHIVE_*) or a dist that fails to load (DCM_DEPLOY_REFUSED)",
   429: "Too many requests with this API key (DCM_API_RATE_LIMITED)",
 };
 

@@ -168,6 +168,7 @@ export type OperationId =
   | "setDefaults"
   | "listFragments"
   | "callOnClient"
+  | "deployDist"
   | "getOpenApi";
 
 export interface RouteDef {
@@ -188,7 +189,29 @@ export interface RouteDef {
   };
   /** false: the 200 schema is only documented, not used by fastify to serialise. */
   serialize?: boolean;
+  /** A body that is not JSON (its media type): read as bytes, `schema.body` only documents it. */
+  bodyType?: string;
 }
+
+/** Largest dist `PUT /dist` accepts, bytes of the .tar.gz. */
+export const MAX_DIST_UPLOAD_BYTES = 256 * 1024 * 1024;
+
+export const DeployResultSchema: JsonSchema = {
+  type: "object",
+  required: ["id", "previous", "clients", "stateReset", "added", "removed"],
+  properties: {
+    id: { type: "string", description: "The new dist's manifest buildKey." },
+    previous: { type: "string", description: "The buildKey of the dist it replaced." },
+    clients: { type: "integer", minimum: 0, description: "Connected clients told to switch (an `updateFragments` with `deploy`)." },
+    stateReset: {
+      type: "array",
+      items: { type: "string" },
+      description: "Groups whose state restarts from its initial values (state types changed, or the group is gone).",
+    },
+    added: { type: "array", items: { type: "string" }, description: "Fragment ids the new dist adds." },
+    removed: { type: "array", items: { type: "string" }, description: "Fragment ids the new dist no longer has." },
+  },
+};
 
 const errors = (...codes: number[]): Record<number, JsonSchema> =>
   Object.fromEntries(codes.map((c) => [c, ErrorSchema]));
@@ -358,6 +381,20 @@ export const ROUTES: RouteDef[] = [
         },
         ...errors(400, ...authErrors, 403, 404, 409, 422, 502, 504),
       },
+    },
+  },
+  {
+    operationId: "deployDist",
+    method: "PUT",
+    path: "/dist",
+    summary: "Deploy a new build of the application to the running server (live redeploy)",
+    description:
+      "The body is the dist folder as a .tar.gz (`content-type: application/gzip`, at most 256 MiB). It is checked as hostile input (the archive checks of the build service), unpacked into a folder of the server's own, verified like at start-up (manifest, sha256 of every module) and loaded; then new calls go to it while calls in flight finish on the old dist, and every connected client is told to switch between calls (docs/redeploy.md). A dist that is refused leaves the running one untouched: 400 (not a .tar.gz, bad manifest, missing or altered module, no glue for a module), 413 (too large), 422 (a hostile archive: DCM_ARCHIVE_*, or a dist that fails to load: DCM_DEPLOY_REFUSED).",
+    auth: true,
+    bodyType: "application/gzip",
+    schema: {
+      body: { type: "string", format: "binary", description: "The dist folder as .tar.gz (`dcm deploy` packs it reproducibly)." },
+      response: { 200: DeployResultSchema, ...errors(400, ...authErrors, 413, 422) },
     },
   },
   {

@@ -26,9 +26,12 @@ export class StateStore {
   /** Entry-point fragment id -> its stateful group. */
   readonly groupOf = new Map<string, ManifestGroup>();
   private readonly initial = new Map<string, { parts: JsValue[]; bytes: number }>();
-  private readonly clients = new Map<string, Map<string, Slot>>();
-  private readonly clientBytes = new Map<string, number>();
-  private gen = 0;
+  private clients = new Map<string, Map<string, Slot>>();
+  private clientBytes = new Map<string, number>();
+  /** Shared with a successor (stamps stay unique across a redeploy). */
+  private gen = { n: 0 };
+  /** Groups a redeploy reset: late commits of calls that ran on the old dist are dropped. */
+  private retired: ReadonlySet<string> | null = null;
 
   constructor(
     manifest: Manifest,
@@ -57,6 +60,7 @@ export class StateStore {
 
   /** Replaces a client's snapshot (a call ended, or state arrived from the client). */
   put(client: string, group: string, parts: JsValue[], bytes: number): { stamp: string } | { error: CallError } {
+    if (this.retired?.has(group)) return { stamp: `${client}#retired` };
     let slots = this.clients.get(client);
     const before = slots?.get(group)?.bytes ?? 0;
     const total = (this.clientBytes.get(client) ?? 0) - before + bytes;
@@ -72,10 +76,35 @@ export class StateStore {
       slots = new Map();
       this.clients.set(client, slots);
     }
-    const stamp = `${client}#${++this.gen}`;
+    const stamp = `${client}#${++this.gen.n}`;
     slots.set(group, { stamp, parts, bytes });
     this.clientBytes.set(client, total);
     return { stamp };
+  }
+
+  /**
+   * Live redeploy (docs/redeploy.md): this store's clients' snapshots pass to
+   * `next` (the new dist's store, its initial snapshots already taken) for
+   * every group not in `reset`; the others are dropped. The two share the
+   * slots from here on, so a call still running on the old dist commits
+   * where the new one reads; one of a reset group is dropped.
+   */
+  handOver(next: StateStore, reset: ReadonlySet<string>): void {
+    for (const [client, slots] of this.clients) {
+      for (const [group, slot] of [...slots]) {
+        if (!reset.has(group) && next.groups.has(group)) continue;
+        slots.delete(group);
+        this.clientBytes.set(client, (this.clientBytes.get(client) ?? 0) - slot.bytes);
+      }
+      if (slots.size === 0) {
+        this.clients.delete(client);
+        this.clientBytes.delete(client);
+      }
+    }
+    next.clients = this.clients;
+    next.clientBytes = this.clientBytes;
+    next.gen = this.gen;
+    this.retired = new Set([...reset, ...[...this.groups.keys()].filter((g) => !next.groups.has(g))]);
   }
 
   /** Forgets a client's snapshot of a group (it moved to the client). */
